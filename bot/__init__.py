@@ -1,0 +1,1 @@
+"""Site Coach WhatsApp bot package."""

@@ -1,0 +1,173 @@
+"""How messages leave and media arrives: Twilio's REST API, or the local WhatsApp simulator."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from sitecoach.settings import Settings
+
+log = logging.getLogger(__name__)
+TWILIO_DEFAULT_BASE = "https://api.twilio.com"
+ALLOWED_MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf")
+
+
+class ChannelError(Exception):
+    """A send or download failed; `retryable` says whether trying again may help."""
+
+    def __init__(self, message: str, code: str | None = None, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the channel said about one sent message."""
+
+    sid: str
+    status: str
+
+
+class Channel(Protocol):
+    """Where outbound messages go and inbound media comes from."""
+
+    name: str
+
+    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
+        """Send one WhatsApp message to an E.164 number."""
+        ...
+
+    def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
+        """Download an inbound media item; return its local path and content type."""
+        ...
+
+
+class RebasedHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client with a timeout, optionally aimed at another base URL (a local Twilio stub)."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        """Send the request, rewriting Twilio's host to the configured base."""
+        if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
+            url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+def _extension(content_type: str) -> str:
+    return mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
+
+
+class TwilioChannel:
+    """Sends through Twilio's Messages API with the real SDK; downloads media with the account's credentials."""
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.twilio_configured or not settings.twilio_whatsapp_from:
+            raise ValueError("the twilio channel needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM")
+        self.settings = settings
+        self.http = RebasedHttpClient(settings.twilio_api_base_url, settings.twilio_timeout_seconds)
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http)
+        sender = settings.twilio_whatsapp_from
+        self.sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+
+    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
+        """messages.create with body, media and a status callback."""
+        kwargs: dict[str, object] = {"to": f"whatsapp:{to}", "from_": self.sender}
+        if body:
+            kwargs["body"] = body
+        if media_urls:
+            kwargs["media_url"] = media_urls
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**kwargs)  # type: ignore[arg-type]
+        except TwilioRestException as exc:
+            retryable = exc.status in (429,) or exc.status >= 500
+            raise ChannelError(f"twilio {exc.status}: {exc.msg}", str(exc.code or exc.status), retryable) from exc
+        except OSError as exc:  # connection refused, timeouts
+            raise ChannelError(f"twilio unreachable: {exc}", None, True) from exc
+        return SendResult(sid=str(message.sid), status=str(message.status or "queued"))
+
+    def _allowed_media_host(self, url: str) -> bool:
+        host = urlparse(url).netloc
+        allowed = {urlparse(self.settings.twilio_api_base_url).netloc, "api.twilio.com"}
+        return host in allowed or host.endswith(".twilio.com") or host.endswith(".twiliocdn.com")
+
+    def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
+        """GET the media URL with HTTP Basic auth (account SID and token), size- and type-checked."""
+        if not self._allowed_media_host(url):
+            raise ChannelError(f"media host not allowed: {urlparse(url).netloc}", retryable=False)
+        if url.startswith(TWILIO_DEFAULT_BASE):
+            url = self.http.base_url + url[len(TWILIO_DEFAULT_BASE) :]
+        import requests
+
+        auth = (self.settings.twilio_account_sid or "", self.settings.twilio_auth_token or "")
+        try:
+            with requests.get(url, auth=auth, stream=True, timeout=self.settings.twilio_timeout_seconds) as resp:
+                if resp.status_code != 200:
+                    raise ChannelError(f"media download answered {resp.status_code}", str(resp.status_code),
+                                       retryable=resp.status_code >= 500)
+                content_type = resp.headers.get("Content-Type", "application/octet-stream")
+                if not content_type.startswith(ALLOWED_MEDIA_TYPES):
+                    raise ChannelError(f"media type not accepted: {content_type}", retryable=False)
+                dest_dir.mkdir(parents=True, exist_ok=True)
+                path = dest_dir / f"{stem}{_extension(content_type)}"
+                size = 0
+                with open(path, "wb") as fh:
+                    for chunk in resp.iter_content(64 * 1024):
+                        size += len(chunk)
+                        if size > self.settings.media_max_bytes:
+                            fh.close()
+                            path.unlink(missing_ok=True)
+                            raise ChannelError("media larger than the size cap", retryable=False)
+                        fh.write(chunk)
+        except requests.RequestException as exc:
+            raise ChannelError(f"media download failed: {exc}", retryable=True) from exc
+        return path, content_type
+
+
+class SimulatorChannel:
+    """The local WhatsApp simulator: outbound rows are the conversation, so sending only assigns a sid."""
+
+    name = "simulator"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
+        """Nothing leaves the machine; the simulator page reads the stored message."""
+        return SendResult(sid=f"SM{uuid.uuid4().hex}", status="delivered")
+
+    def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
+        """Copy a photo the simulator uploaded (only from the simulator's own media folder)."""
+        name = urlparse(url).path.rsplit("/", 1)[-1]
+        source = (self.settings.instance_path / "simulator_media" / name).resolve()
+        root = (self.settings.instance_path / "simulator_media").resolve()
+        if root not in source.parents or not source.is_file():
+            raise ChannelError(f"unknown simulator media {name!r}", retryable=False)
+        content_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        path = dest_dir / f"{stem}{_extension(content_type)}"
+        path.write_bytes(source.read_bytes())
+        return path, content_type
+
+
+def make_channel(settings: Settings) -> Channel:
+    """The channel COACH_CHANNEL names."""
+    if settings.coach_channel == "twilio":
+        return TwilioChannel(settings)
+    return SimulatorChannel(settings)

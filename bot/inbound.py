@@ -1,0 +1,248 @@
+"""Storing an inbound message (webhook side) and processing it (worker side).
+
+Processing is idempotent. The skill's effects, the conversation state, the reply rows (with unique
+dedupe keys) and `processed_at` are committed in one transaction; sending happens after, from the rows.
+Run twice for the same message, it finds `processed_at` set and only sends what is still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.channels import ChannelError
+from bot.outbox import deliver, pending_for, queue_outbound
+from bot.repository import CoachRepository
+from bot.router import Route
+from bot.skill_api import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
+from bot.twilio_form import InboundForm
+from models import ConversationState, Direction, Learner, Message, utcnow
+from sitecoach.privacy import mask_phone
+from sitecoach.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyStored(Exception):
+    """This MessageSid was stored before (a Twilio retry)."""
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"message {message_id} already stored")
+        self.message_id = message_id
+
+
+def store_inbound(session: Session, form: InboundForm, now: datetime) -> Message:
+    """Insert the inbound row (unique MessageSid); raise AlreadyStored for a repeat."""
+    existing = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
+    if existing is not None:
+        raise AlreadyStored(int(existing))
+    row = Message(
+        direction=Direction.IN, phone=form.phone, twilio_sid=form.message_sid, status="received",
+        body=form.body, media=form.media, latitude=form.latitude, longitude=form.longitude,
+        address=form.address, button_payload=form.button_payload, profile_name=form.profile_name,
+        raw=form.raw, created_at=now,
+    )
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        again = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
+        if again is None:
+            raise
+        raise AlreadyStored(int(again)) from None
+    return row
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing did, for logs, tests and `sitecoach ask`."""
+
+    message_id: int
+    intent: str | None
+    skill: str | None
+    group: str
+    replies: list[str]
+    already_processed: bool = False
+
+
+def _learner_for(session: Session, services: Services, phone: str, now: datetime) -> Learner:
+    learner = session.exec(select(Learner).where(Learner.phone == phone)).first()
+    if learner is not None:
+        return learner
+    learner = Learner(phone=phone, timezone=services.settings.default_timezone, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(learner)
+    except IntegrityError:
+        learner = session.exec(select(Learner).where(Learner.phone == phone)).one()
+    return learner
+
+
+def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
+    """Download each media item once (kept across retries); failures are kept as unreachable items."""
+    items = []
+    changed = False
+    for i, media in enumerate(message.media):
+        path = media.get("path")
+        if not path and not media.get("error"):
+            try:
+                local, content_type = services.channel.fetch_media(
+                    media["url"], services.settings.media_path, f"msg{message.id}_{i}"
+                )
+                media = {**media, "path": str(local), "content_type": content_type}
+            except ChannelError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("media %s of message %s refused: %s", i, message.id, exc)
+                media = {**media, "error": str(exc)[:200]}
+            changed = True
+        items.append(MediaItem(media["url"], media.get("content_type", ""), media.get("path")))
+        message.media[i] = media
+    if changed:
+        message.media = list(message.media)  # reassign so the JSON column is written
+    return [m for m in items if m.path]
+
+
+def _apply_state(session: Session, learner: Learner, skill: str, reply: Reply,
+                 state: ConversationState | None, now: datetime, default_ttl: timedelta) -> None:
+    change = reply.state
+    if change is None:
+        return
+    if change == CLEAR_STATE:
+        if state is not None:
+            session.delete(state)
+        return
+    assert isinstance(change, SetState)
+    expires = now + (change.ttl or default_ttl)
+    if state is None:
+        state = ConversationState(learner_id=learner.id, skill=skill, state=change.state, data=change.data,
+                                  expires_at=expires, updated_at=now)
+    else:
+        state.skill, state.state, state.data = skill, change.state, dict(change.data)
+        state.expires_at, state.updated_at = expires, now
+    session.add(state)
+
+
+def _run_skills(services: Services, ctx: Ctx, route: Route) -> tuple[Reply, str | None]:
+    """Run the route's skills; the last one owns the conversation state."""
+    combined = Reply()
+    owner: str | None = None
+    for name in route.skills:
+        reply = services.registry.get(name).handle(ctx)
+        combined.messages.extend(reply.messages)
+        if reply.state is not None:
+            combined.state, owner = reply.state, name
+        ctx.in_conversation = False
+    return combined, owner
+
+
+def process_inbound(services: Services, message_id: int, now: datetime | None = None) -> Outcome:
+    """Route and answer one stored inbound message, exactly once; then send its replies."""
+    now = now or utcnow()
+    db = services.db
+    outcome = _decide(services, message_id, now)
+    with db.session() as session:
+        pending = pending_for(session, message_id)
+    if pending:
+        deliver(db, services.channel, pending, _status_callback(services))
+    return outcome
+
+
+def _status_callback(services: Services) -> str | None:
+    if services.settings.coach_channel != "twilio":
+        return None
+    return f"{services.settings.public_base_url}/whatsapp/status"
+
+
+def _decide(services: Services, message_id: int, now: datetime) -> Outcome:
+    try:
+        return _decide_once(services, message_id, now)
+    except IntegrityError:
+        # Another worker processed the same message at the same moment: its replies won (dedupe keys).
+        with services.db.session() as session:
+            message = session.get(Message, message_id)
+            return Outcome(message_id, message.intent if message else None, message.skill if message else None,
+                           "duplicate", [], already_processed=True)
+
+
+def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
+    catalogue = services.catalogue()  # before the transaction: SQLite allows one writer at a time
+    with services.db.session() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != Direction.IN:
+            log.error("process_inbound: no inbound message %s", message_id)
+            return Outcome(message_id, None, None, "missing", [], already_processed=True)
+        if message.processed_at is not None:
+            return Outcome(message_id, message.intent, message.skill, "done", [], already_processed=True)
+        learner = _learner_for(session, services, message.phone, now)
+        message.learner_id = learner.id
+        media = _fetch_media(services, message)
+        state = session.exec(select(ConversationState).where(ConversationState.learner_id == learner.id)).first()
+        if state is not None and state.expires_at <= now:
+            session.delete(state)
+            session.flush()
+            state = None
+
+        ctx = Ctx(
+            learner=learner,
+            message=InboundText(
+                body=message.body, media=tuple(media), latitude=message.latitude, longitude=message.longitude,
+                address=message.address, button_payload=message.button_payload,
+                profile_name=message.profile_name, message_id=message.id,
+            ),
+            now=now, settings=services.settings, repo=CoachRepository(session, catalogue, services.memory),
+            prompts=services.prompts, catalogue=catalogue, links=services.links,
+            intent=services.router.classify(""), state=state,
+        )
+        route = services.router.route(ctx)
+        try:
+            reply, owner = _run_skills(services, ctx, route)
+            if owner:
+                _apply_state(session, learner, owner, reply, state, now,
+                             timedelta(minutes=services.settings.conversation_ttl_minutes))
+        except SkillError as exc:
+            session.rollback()
+            return _finish_with(services, message_id, now, route, services.prompts.render("core/skill_error", message=str(exc)))
+        except Exception:
+            log.exception("skill %s failed on message %s from %s", route.skill, message_id, mask_phone(message.phone))
+            session.rollback()
+            return _finish_with(services, message_id, now, route, services.prompts.render("core/apology"))
+        bodies = _write_replies(session, message, learner, reply, now)
+        message.processed_at = now
+        message.intent, message.skill = route.intent.intent, route.skill or route.group
+        learner.last_inbound_at = message.created_at
+        session.add_all([message, learner])
+        log.info("message %s from %s: intent=%s skill=%s group=%s replies=%d", message_id,
+                 mask_phone(message.phone), route.intent.intent, route.skill, route.group, len(bodies))
+        return Outcome(message_id, route.intent.intent, route.skill, route.group, bodies)
+
+
+def _write_replies(session: Session, message: Message, learner: Learner, reply: Reply, now: datetime) -> list[str]:
+    bodies = []
+    for i, out in enumerate(reply.messages):
+        queue_outbound(
+            session, phone=out.to or learner.phone, body=out.body, dedupe_key=f"reply:{message.id}:{i}",
+            learner_id=learner.id, in_reply_to_id=message.id, kind=out.kind, media_urls=list(out.media_urls),
+            now=now,
+        )
+        if out.to is None:
+            bodies.append(out.body)
+    return bodies
+
+
+def _finish_with(services: Services, message_id: int, now: datetime, route: Route, body: str) -> Outcome:
+    """Mark the message processed with a single apology or error reply (after a failed skill)."""
+    with services.db.session() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        learner = _learner_for(session, services, message.phone, now)
+        _write_replies(session, message, learner, Reply.text(body), now)
+        message.processed_at = now
+        message.intent, message.skill = route.intent.intent, f"{route.skill}:error"
+        session.add(message)
+    return Outcome(message_id, route.intent.intent, route.skill, route.group, [body])

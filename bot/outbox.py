@@ -1,0 +1,150 @@
+"""The outbox: outbound messages are rows first (with a unique dedupe key), then claimed, sent and marked.
+
+Writing the rows in the same transaction as the skill's effects means a crash never loses a reply, and
+the unique key means a retry never writes it twice. Sending claims a row (pending -> sending) before
+calling the channel, so two workers never send the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.channels import Channel, ChannelError
+from models import Database, Direction, Message, OutboundStatus, utcnow
+from sitecoach.privacy import mask_phone
+from sitecoach.settings import WHATSAPP_BODY_LIMIT
+
+log = logging.getLogger(__name__)
+MAX_SEND_ATTEMPTS = 5
+
+# Twilio's statuses only move forward; callbacks can arrive out of order.
+STATUS_RANK = {
+    "pending": 0, "sending": 1, "queued": 2, "accepted": 2, "scheduled": 2, "sent": 3, "delivered": 4,
+    "read": 5, "undelivered": 6, "failed": 6, "canceled": 6,
+}
+
+
+def split_body(body: str, limit: int = WHATSAPP_BODY_LIMIT) -> list[str]:
+    """Split a long message into parts of at most `limit` characters, at paragraph, line or sentence ends."""
+    body = body.strip()
+    if len(body) <= limit:
+        return [body] if body else []
+    parts: list[str] = []
+    rest = body
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            sentence_ends = [m.end() for m in re.finditer(r"[.!?]\s", window)]
+            cut = sentence_ends[-1] if sentence_ends and sentence_ends[-1] >= limit // 2 else -1
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def queue_outbound(
+    session: Session,
+    *,
+    phone: str,
+    body: str,
+    dedupe_key: str,
+    learner_id: int | None,
+    in_reply_to_id: int | None = None,
+    kind: str = "reply",
+    media_urls: list[str] | None = None,
+    now: datetime | None = None,
+) -> list[Message]:
+    """Add outbound rows (one per 1,600-character part) to the session; nothing is sent yet."""
+    parts = split_body(body) or [""]
+    rows = []
+    for i, part in enumerate(parts):
+        row = Message(
+            direction=Direction.OUT, phone=phone, learner_id=learner_id, body=part,
+            media=[{"url": u} for u in (media_urls or [])] if i == 0 else [],
+            dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}/{i + 1}",
+            status=OutboundStatus.PENDING, in_reply_to_id=in_reply_to_id, kind=kind, created_at=now or utcnow(),
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _claim(db: Database, message_id: int) -> Message | None:
+    with db.session() as session:
+        result = session.execute(
+            update(Message)
+            .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.PENDING)
+            .values(status=OutboundStatus.SENDING, attempts=Message.attempts + 1)
+        )
+        if result.rowcount != 1:
+            return None
+        return session.get(Message, message_id)
+
+
+def deliver(db: Database, channel: Channel, message_ids: list[int], status_callback: str | None) -> int:
+    """Send the given pending rows in order; return how many were sent. Raises ChannelError to retry."""
+    sent = 0
+    for message_id in message_ids:
+        row = _claim(db, message_id)
+        if row is None:
+            continue  # already sent, or another worker has it
+        media = [m["url"] for m in row.media if m.get("url")]
+        try:
+            result = channel.send(row.phone, row.body, media, status_callback)
+        except ChannelError as exc:
+            final = not exc.retryable or row.attempts >= MAX_SEND_ATTEMPTS
+            with db.session() as session:
+                session.execute(
+                    update(Message).where(col(Message.id) == message_id).values(
+                        status=OutboundStatus.FAILED if final else OutboundStatus.PENDING,
+                        error_code=exc.code, error_message=str(exc)[:500],
+                    )
+                )
+            log.warning("send failed for message %s to %s: %s", message_id, mask_phone(row.phone), exc)
+            if final:
+                continue
+            raise
+        with db.session() as session:
+            session.execute(
+                update(Message).where(col(Message.id) == message_id).values(
+                    twilio_sid=result.sid, status=result.status, sent_at=utcnow(), error_code=None, error_message=None
+                )
+            )
+        sent += 1
+    return sent
+
+
+def pending_for(session: Session, inbound_id: int) -> list[int]:
+    """Ids of the unsent replies to one inbound message, in order."""
+    rows = session.exec(
+        select(Message.id).where(
+            Message.in_reply_to_id == inbound_id, Message.direction == Direction.OUT,
+            Message.status == OutboundStatus.PENDING,
+        ).order_by(col(Message.id))
+    ).all()
+    return [int(r) for r in rows]
+
+
+def apply_status(session: Session, sid: str, status: str, error_code: str | None, error_message: str | None) -> bool:
+    """Apply a delivery callback; never move a message backwards. Returns whether a row matched."""
+    row = session.exec(select(Message).where(Message.twilio_sid == sid)).first()
+    if row is None:
+        return False
+    if STATUS_RANK.get(status, 0) >= STATUS_RANK.get(row.status, 0):
+        row.status = status
+        if error_code:
+            row.error_code = error_code
+            row.error_message = (error_message or "")[:500] or None
+        session.add(row)
+    return True

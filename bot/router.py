@@ -1,0 +1,95 @@
+"""Routing in ordered groups. The order is written down here and nowhere else:
+
+1. **global** commands: emergency, STOP, START, HELP. They work in every state, even mid-quiz.
+2. **conversation** in progress: the skill that owns an unexpired conversation state, if it accepts
+   the message (a quiz waiting for "b"); otherwise the message falls through and is classified afresh.
+3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
+4. **intent**: the classifier's intent, when it is confident enough.
+5. **fallback**: the help menu, with an apology.
+
+Opted-out learners hear nothing except the answer to START and to an emergency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.classifier import Classification, IntentClassifier
+from bot.skill_api import Ctx, SkillRegistry
+from models import Consent
+
+GLOBAL_INTENTS = ("emergency", "stop", "start", "help")
+GLOBAL_MIN_CONFIDENCE = 0.9
+INTENT_MIN_CONFIDENCE = 0.3
+FALLBACK_SKILL = "help"
+ONBOARDING_SKILL = "onboarding"
+ANSWER_BEFORE_ONBOARDING = ("explain", "quiz", "progress", "evidence", "mentor")
+ALLOWED_WHEN_OPTED_OUT = ("start", "emergency")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which skills answer a message (in order), and why."""
+
+    skills: tuple[str, ...]
+    group: str
+    intent: Classification
+    continues_conversation: bool = False
+
+    @property
+    def skill(self) -> str | None:
+        """The main skill (the last one runs the conversation on)."""
+        return self.skills[-1] if self.skills else None
+
+
+class Router:
+    """Chooses the skill for a message; knows intents and skill names, never skill internals."""
+
+    def __init__(self, registry: SkillRegistry, classifier: IntentClassifier) -> None:
+        self.registry = registry
+        self.classifier = classifier
+
+    def classify(self, text: str) -> Classification:
+        """The classifier's view of a message."""
+        return self.classifier.classify(text)
+
+    def route(self, ctx: Ctx) -> Route:
+        """Pick the skills for this message; sets ctx.intent and ctx.in_conversation."""
+        intent = self.classify(ctx.message.text) if ctx.message.text else Classification("smalltalk", 0.0)
+        if ctx.message.media and intent.intent not in GLOBAL_INTENTS:
+            # A photo from site is evidence unless the caption asks for something else outright.
+            if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
+                intent = Classification("evidence", max(intent.confidence, 0.9))
+        ctx.intent = intent
+        ctx.in_conversation = False
+        route = self._choose(ctx, intent)
+        if ctx.learner.consent == Consent.OPTED_OUT and route.skill not in ALLOWED_WHEN_OPTED_OUT:
+            return Route((), "suppressed", intent)
+        return route
+
+    def _choose(self, ctx: Ctx, intent: Classification) -> Route:
+        # 1. global commands
+        if intent.intent in GLOBAL_INTENTS and intent.confidence >= GLOBAL_MIN_CONFIDENCE:
+            return Route((intent.intent,), "global", intent)
+        # 2. the conversation in progress
+        state = ctx.state
+        if state is not None and state.expires_at > ctx.now and state.skill in self.registry:
+            skill = self.registry.get(state.skill)
+            ctx.in_conversation = True
+            if getattr(skill, "accepts", None) and skill.accepts(ctx):
+                return Route((state.skill,), "conversation", intent, continues_conversation=True)
+            ctx.in_conversation = False
+        # 3. onboarding a learner we have not met properly yet
+        if _needs_onboarding(ctx) and (state is None or state.expires_at <= ctx.now):
+            if intent.intent in ANSWER_BEFORE_ONBOARDING and intent.confidence >= 0.6:
+                return Route((intent.intent, ONBOARDING_SKILL), "onboarding", intent)
+            return Route((ONBOARDING_SKILL,), "onboarding", intent)
+        # 4. the classified intent
+        if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
+            return Route((intent.intent,), "intent", intent)
+        # 5. fallback
+        return Route((FALLBACK_SKILL,), "fallback", intent)
+
+
+def _needs_onboarding(ctx: Ctx) -> bool:
+    return ctx.learner.name is None and ctx.learner.consent == Consent.PENDING

@@ -1,0 +1,1 @@
+"""Site Coach: a WhatsApp learning coach for UK cable-jointing apprentices."""

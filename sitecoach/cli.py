@@ -1,0 +1,291 @@
+"""`sitecoach`: everything an operator does, from one command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import click
+
+from sitecoach.settings import REPO_ROOT, Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+@click.group()
+def main() -> None:
+    """Site Coach: a WhatsApp-first learning coach for apprentice cable jointers."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from sitecoach.migrate import upgrade
+
+    settings = _settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_uri)
+    click.echo("database migrated")
+
+
+@main.command("validate-pack")
+@click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def validate_pack(path: Path | None) -> None:
+    """Check a lesson pack; every problem names its file, item and field."""
+    from sitecoach.pack import PackError, load_pack
+
+    try:
+        pack = load_pack(path or _settings().content_pack_path)
+    except PackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
+               f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items: valid")
+
+
+def _seed(settings: Settings, demo: bool) -> str:
+    from models import Database, utcnow
+    from sitecoach.learning.memory import Memory
+    from sitecoach.migrate import upgrade
+    from sitecoach.pack import load_pack
+    from sitecoach.seeding import seed_demo, sync_pack
+
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_uri)
+    pack = load_pack(settings.content_pack_path)
+    db = Database(settings.database_uri)
+    try:
+        with db.session() as session:
+            report = sync_pack(session, pack)
+        learners = 0
+        if demo:
+            with db.session() as session:
+                learners = seed_demo(session, pack, utcnow(), Memory(settings.desired_retention))
+    finally:
+        db.dispose()
+    return (f"{report.standard}: {report.competencies} competencies, {report.lessons} lessons, "
+            f"{report.quiz_items} quiz items" + (f"; demo cohort with {learners} learners" if learners else ""))
+
+
+@main.command()
+@click.option("--demo/--no-demo", default=False, help="Also create the demo cohort (mentor and five learners).")
+def seed(demo: bool) -> None:
+    """Load the lesson pack (and optionally the demo cohort) into the database."""
+    from sitecoach.pack import PackError
+
+    try:
+        click.echo(_seed(_settings(), demo))
+    except PackError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("import-standard")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns target,competency mapping lesson or quiz item codes to the new codes.")
+def import_standard_cmd(file: Path, mapping: Path | None) -> None:
+    """Import an official competency (KSB) list from YAML or CSV, and map lessons and items to it."""
+    from models import Database
+    from sitecoach.pack import PackError
+    from sitecoach.seeding import import_standard
+
+    settings = _settings()
+    db = Database(settings.database_uri)
+    try:
+        with db.session() as session:
+            report = import_standard(session, file, mapping)
+    except PackError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(f"{report.standard}: {report.competencies} competencies imported, {report.lessons} lessons/items mapped")
+
+
+@main.command()
+@click.option("--workers", default=lambda: os.environ.get("WEB_CONCURRENCY", "2"), show_default="2")
+def web(workers: str) -> None:
+    """Serve the web app with gunicorn (the Procfile's `web`)."""
+    settings = _settings()
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+                               f"0.0.0.0:{settings.port}", "--timeout", "30", "--access-logfile", "-",
+                               "webapp:create_app()"])
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker for the coach's queue (the Procfile's `worker`)."""
+    from rq import Worker
+
+    from scheduler import runtime
+    from sitecoach.services import build_services
+
+    services = build_services(_settings())
+    runtime.install(services)
+    services.catalogue()  # load once in the parent; forked work-horses inherit it
+    Worker([services.queue], connection=services.redis).work(burst=burst, with_scheduler=True,
+                                                              logging_level="INFO")
+
+
+@main.command()
+def clock() -> None:
+    """Run the clock (the Procfile's `clock`): fires the schedule table, only enqueues. Run exactly one."""
+    import logging
+
+    from scheduler.clock import build_scheduler
+    from sitecoach.embedded_redis import ensure_embedded_redis
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
+    settings = _settings()
+    redis_url = settings.redis_url or ensure_embedded_redis(settings.instance_path)
+    build_scheduler(settings.queue_name, redis_url, settings.default_timezone).start()
+
+
+@main.command()
+def classify() -> None:
+    """Read one message a line on stdin; print {"text", "intent", "confidence"} a line."""
+    from bot.classifier import IntentClassifier
+    from skills import build_registry
+
+    classifier = IntentClassifier(build_registry().examples())
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        result = classifier.classify(text)
+        click.echo(json.dumps({"text": text, "intent": result.intent, "confidence": round(result.confidence, 3)},
+                              ensure_ascii=False))
+
+
+ASK_PHONE = "+447000000001"
+
+
+@main.command()
+@click.argument("text")
+@click.option("--phone", default=ASK_PHONE, show_default=True, help="The learner to ask as (E.164).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"intent", "skill", "replies": [...]}.')
+def ask(text: str, phone: str, as_json: bool) -> None:
+    """Run one message through the real router and skills for a learner and print the reply."""
+    from bot.inbound import process_inbound, store_inbound
+    from bot.twilio_form import FormError, parse_inbound
+    from models import Consent, Learner, utcnow
+    from sitecoach.services import build_services
+
+    settings = _settings().with_overrides(coach_channel="simulator")
+    try:
+        form = parse_inbound({"MessageSid": "CLI" + uuid.uuid4().hex, "From": f"whatsapp:{phone}", "Body": text})
+    except FormError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _ensure_seeded(settings)
+    services = build_services(settings, start_embedded_redis=False)
+    try:
+        with services.db.session() as session:
+            from sqlmodel import select
+
+            if session.exec(select(Learner).where(Learner.phone == form.phone)).first() is None:
+                session.add(Learner(phone=form.phone, name="Apprentice", consent=Consent.OPTED_IN,
+                                    timezone=settings.default_timezone))
+        with services.db.session() as session:
+            message_id = store_inbound(session, form, utcnow()).id
+        outcome = process_inbound(services, int(message_id))
+    finally:
+        services.close()
+    if as_json:
+        click.echo(json.dumps({"intent": outcome.intent, "skill": outcome.skill, "replies": outcome.replies},
+                              ensure_ascii=False))
+    else:
+        click.echo("\n\n".join(outcome.replies))
+
+
+def _ensure_seeded(settings: Settings) -> None:
+    """Migrate and load the pack if this database has no lessons yet."""
+    from sqlalchemy import inspect, text
+
+    from models import Database
+
+    db = Database(settings.database_uri)
+    try:
+        with db.engine.connect() as conn:
+            ready = inspect(conn).has_table("lesson") and conn.execute(text("SELECT COUNT(*) FROM lesson")).scalar()
+    finally:
+        db.dispose()
+    if not ready:
+        _seed(settings, demo=False)
+
+
+def _wait_healthy(url: str, seconds: float) -> bool:
+    import requests
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+@main.command()
+@click.option("--no-seed", is_flag=True, help="Skip migrating and seeding.")
+def demo(no_seed: bool) -> None:
+    """Migrate, seed the pack and a demo cohort, and run web + worker + clock until Ctrl-C."""
+    from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+    from sitecoach.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD
+
+    settings = _settings()
+    if not no_seed:
+        click.echo("Migrating and seeding ... " + _seed(settings, demo=True))
+    started_redis = not settings.redis_url
+    env = dict(os.environ)
+    env["REDIS_URL"] = settings.redis_url or ensure_embedded_redis(settings.instance_path)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    exe = [sys.executable, "-m", "sitecoach.cli"]
+    procs = {
+        "web": subprocess.Popen(exe + ["web", "--workers", "2"], env=env, cwd=REPO_ROOT),
+        "worker": subprocess.Popen(exe + ["worker"], env=env, cwd=REPO_ROOT),
+        "clock": subprocess.Popen(exe + ["clock"], env=env, cwd=REPO_ROOT),
+    }
+
+    def stop(*_args: object) -> None:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs.values():
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if started_redis:
+            stop_embedded_redis(settings.instance_path)
+        click.echo("Site Coach stopped.")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    local = f"http://localhost:{settings.port}"
+    if _wait_healthy(f"{local}/health", 60):
+        click.echo("\n" + "=" * 64)
+        click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
+        click.echo(f"  WhatsApp simulator : {local}/simulator")
+        click.echo(f"  Health             : {local}/health")
+        click.echo(f"  Demo mentor login  : {DEMO_MENTOR_EMAIL} / {DEMO_MENTOR_PASSWORD}")
+        click.echo("=" * 64 + "\n")
+    else:
+        click.echo("Web did not become healthy within 60 s; see the log above.", err=True)
+    while True:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                click.echo(f"{name} exited with code {proc.returncode}; stopping.", err=True)
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Spaced repetition with FSRS: one card per learner and quiz item, and what to ask next."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fsrs import Card, Rating, Scheduler
+
+
+def require_aware(now: datetime) -> datetime:
+    """Refuse naive datetimes: the learning core works in UTC only."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("naive datetime refused: pass a timezone-aware datetime")
+    return now
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A card after one review."""
+
+    card: dict[str, Any]
+    due: datetime
+    retrievability_before: float
+
+
+class Memory:
+    """FSRS scheduling at a configurable desired retention (default 0.9)."""
+
+    def __init__(self, desired_retention: float = 0.9) -> None:
+        # Fuzzing randomises intervals; off, so the same history always gives the same schedule.
+        self.scheduler = Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+
+    def new_card(self, now: datetime) -> dict[str, Any]:
+        """A fresh card, due now."""
+        card = Card(due=require_aware(now))
+        return card.to_dict()
+
+    def review(self, card_data: dict[str, Any] | None, correct: bool, now: datetime) -> ReviewOutcome:
+        """Record one answer: right is Good, wrong is Again."""
+        require_aware(now)
+        card = Card.from_dict(card_data) if card_data else Card(due=now)
+        before = self.scheduler.get_card_retrievability(card, now) if card.last_review else 0.0
+        rating = Rating.Good if correct else Rating.Again
+        card, _log = self.scheduler.review_card(card, rating, review_datetime=now)
+        return ReviewOutcome(card=card.to_dict(), due=card.due, retrievability_before=before)
+
+    def retrievability(self, card_data: dict[str, Any] | None, now: datetime) -> float:
+        """The chance of recalling the item now (0 for an item never reviewed)."""
+        require_aware(now)
+        if not card_data:
+            return 0.0
+        card = Card.from_dict(card_data)
+        if card.last_review is None:
+            return 0.0
+        return float(self.scheduler.get_card_retrievability(card, now))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A quiz item as the picker sees it."""
+
+    item_code: str
+    lesson_position: int
+    competencies: tuple[str, ...]
+    due: datetime | None  # None: never reviewed
+
+
+def pick_next_item(
+    candidates: Sequence[Candidate],
+    competency_mastery: dict[str, float],
+    now: datetime,
+    last_item: str | None = None,
+    exclude: Sequence[str] = (),
+) -> Candidate | None:
+    """Due reviews first (most overdue), then the weakest competencies, then new items in lesson order.
+
+    Never the same item twice in a row; items in `exclude` (already asked this round) are skipped.
+    """
+    require_aware(now)
+    pool = [c for c in candidates if c.item_code != last_item and c.item_code not in exclude]
+    if not pool:
+        pool = [c for c in candidates if c.item_code != last_item]
+    if not pool:
+        return None
+    due = sorted((c for c in pool if c.due is not None and c.due <= now), key=lambda c: (c.due, c.item_code))
+    if due:
+        return due[0]
+
+    def weakness(c: Candidate) -> float:
+        scores = [competency_mastery.get(code, 0.0) for code in c.competencies] or [0.0]
+        return min(scores)
+
+    new = [c for c in pool if c.due is None]
+    if new:
+        return min(new, key=lambda c: (weakness(c), c.lesson_position, c.item_code))
+    return min(pool, key=lambda c: (c.due or now, c.item_code))

@@ -1,0 +1,28 @@
+"""Phone numbers: normalising to E.164, and masking them for logs (last 3 digits only)."""
+
+from __future__ import annotations
+
+import re
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def normalise_phone(raw: str) -> str | None:
+    """E.164 from 'whatsapp:+447700900123', '+44 7700 900123' or '447700900123'; None if not a number."""
+    text = (raw or "").strip()
+    if text.lower().startswith("whatsapp:"):
+        text = text[len("whatsapp:") :]
+    text = re.sub(r"[\s\-().]", "", text)
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    if not text.startswith("+") and text.isdigit():
+        text = "+" + text
+    return text if _E164.match(text) else None
+
+
+def mask_phone(phone: str | None) -> str:
+    """'+447700900123' -> '+*********123' (safe for logs)."""
+    if not phone:
+        return "-"
+    digits = phone.lstrip("+")
+    return "+" + "*" * max(0, len(digits) - 3) + digits[-3:]

@@ -1,0 +1,150 @@
+"""The one settings object: defaults, then the environment, then explicit overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_PORT = 5000
+DEFAULT_TIMEZONE = "Europe/London"
+DEFAULT_CONTENT_PACK = REPO_ROOT / "content" / "st1332"
+DEFAULT_PROMPTS_DIR = REPO_ROOT / "prompts"
+DEFAULT_INSTANCE_DIR = REPO_ROOT / "instance"
+DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
+DEFAULT_TWILIO_TIMEOUT_SECONDS = 10.0
+DEFAULT_CONVERSATION_TTL_MINUTES = 30
+DEFAULT_QUIZ_ROUND_LENGTH = 5
+DEFAULT_DESIRED_RETENTION = 0.9
+DEFAULT_LINK_MAX_AGE_DAYS = 14
+DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
+DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB
+DEFAULT_SWEEP_AFTER_SECONDS = 60
+WHATSAPP_BODY_LIMIT = 1600
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about Site Coach, read once per process."""
+
+    database_url: str | None = None
+    redis_url: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE
+    twilio_timeout_seconds: float = DEFAULT_TWILIO_TIMEOUT_SECONDS
+    anthropic_api_key: str | None = None
+    public_base_url: str = f"http://localhost:{DEFAULT_PORT}"
+    secret_key: str = ""
+    coach_channel: str = "simulator"
+    port: int = DEFAULT_PORT
+    default_timezone: str = DEFAULT_TIMEZONE
+    instance_path: Path = DEFAULT_INSTANCE_DIR
+    content_pack_path: Path = DEFAULT_CONTENT_PACK
+    prompts_path: Path = DEFAULT_PROMPTS_DIR
+    conversation_ttl_minutes: int = DEFAULT_CONVERSATION_TTL_MINUTES
+    quiz_round_length: int = DEFAULT_QUIZ_ROUND_LENGTH
+    desired_retention: float = DEFAULT_DESIRED_RETENTION
+    link_max_age_days: int = DEFAULT_LINK_MAX_AGE_DAYS
+    media_max_bytes: int = DEFAULT_MEDIA_MAX_BYTES
+    request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES
+    sweep_after_seconds: int = DEFAULT_SWEEP_AFTER_SECONDS
+    escalation_fallback_phone: str | None = None
+    simulator_enabled: bool = True
+    queue_name: str = "coach"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_uri(self) -> str:
+        """The SQLAlchemy URL: DATABASE_URL, or SQLite in the instance folder."""
+        if self.database_url:
+            url = self.database_url
+            # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://") :]
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{self.instance_path / 'sitecoach.db'}"
+
+    @property
+    def signing_token(self) -> str:
+        """The key Twilio signs webhooks with; the simulator signs with a derived one when unset."""
+        return self.twilio_auth_token or f"simulator-{self.secret_key}"
+
+    @property
+    def media_path(self) -> Path:
+        """Where downloaded evidence media is stored."""
+        return self.instance_path / "media"
+
+    @property
+    def twilio_configured(self) -> bool:
+        """Whether real Twilio credentials are present."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with some values replaced."""
+        return replace(self, **overrides)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then the environment, then overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        names = {f.name: f for f in fields(cls)}
+        for name, f in names.items():
+            if name == "extra":
+                continue
+            raw = env.get(name.upper())
+            if raw is None or raw == "":
+                continue
+            values[name] = _coerce(f.type, raw)
+        values.update(overrides)
+        settings = cls(**values)
+        if "coach_channel" not in values:
+            channel = "twilio" if settings.twilio_configured else "simulator"
+            settings = replace(settings, coach_channel=channel)
+        if "simulator_enabled" not in values:
+            settings = replace(settings, simulator_enabled=settings.coach_channel == "simulator")
+        if "public_base_url" not in values:
+            settings = replace(settings, public_base_url=f"http://localhost:{settings.port}")
+        settings = replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
+        if not settings.secret_key:
+            settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
+        if settings.coach_channel not in ("twilio", "simulator"):
+            raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
+        return settings
+
+
+def _coerce(type_name: Any, raw: str) -> Any:
+    text = str(type_name)
+    if "Path" in text:
+        return Path(raw)
+    if text.startswith("bool"):
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    if text.startswith("int"):
+        return int(raw)
+    if text.startswith("float"):
+        return float(raw)
+    return raw
+
+
+def _instance_secret(instance_path: Path) -> str:
+    """A random secret kept in the instance folder so every local process shares it."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / "secret_key"
+    if not path.exists():
+        candidate = secrets.token_urlsafe(32)
+        try:
+            with open(path, "x", encoding="utf-8") as fh:
+                fh.write(candidate)
+            os.chmod(path, 0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="utf-8").strip()

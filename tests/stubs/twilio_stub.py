@@ -1,0 +1,379 @@
+"""A local stand-in for the Twilio REST API (Messages + Media) for tests.
+
+Speaks enough of ``https://api.twilio.com/2010-04-01`` for the real ``twilio``
+SDK: point the SDK at ``TwilioStub.base_url`` (e.g. with a ``TwilioHttpClient``
+subclass that rewrites the ``https://api.twilio.com`` prefix).
+
+Endpoints:
+
+* ``POST /2010-04-01/Accounts/{sid}/Messages.json`` - create a message
+  (Basic auth, WhatsApp address and content validation, injected failures).
+* ``GET  /2010-04-01/Accounts/{sid}/Messages/{SM...}.json`` - fetch a created message.
+* ``GET  /2010-04-01/Accounts/{sid}/Messages/{MM...}/Media/{ME...}`` - media
+  registered with ``add_media`` (Basic auth).
+
+Errors use Twilio's legacy JSON shape ``{"code", "message", "more_info",
+"status"}``, which the SDK turns into ``TwilioRestException``.
+"""
+
+import base64
+import binascii
+import hmac
+import json
+import re
+import secrets
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import parse_qs, urlsplit
+
+API_VERSION = "2010-04-01"
+_MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
+_MESSAGE = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>SM[0-9a-f]{{32}})\.json$"
+)
+_MEDIA = re.compile(
+    rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<message>MM[0-9a-f]{{32}})"
+    r"/Media/(?P<media>ME[0-9a-f]{32})$"
+)
+_DEFAULT_CODES = {400: 21211, 401: 20003, 403: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
+_BODY_LIMIT = 1600
+
+
+def _sid(prefix: str) -> str:
+    """A random Twilio-style SID: two-letter prefix + 32 lower-case hex digits."""
+    return prefix + secrets.token_hex(16)
+
+
+def _rfc2822_now() -> str:
+    """The current UTC time formatted like Twilio's date fields."""
+    return format_datetime(datetime.now(UTC).replace(microsecond=0))
+
+
+def _reason(status: int) -> str:
+    """The standard reason phrase for an HTTP status, or "Error"."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One HTTP request seen by the stub (header names lower-cased, form values as lists)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    form: dict[str, list[str]]
+    basic_auth_ok: bool
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An injected error answer for a Messages POST."""
+
+    status: int
+    code: int | None
+    delay: float
+
+
+@dataclass(frozen=True)
+class _Media:
+    """Stored media bytes and their content type."""
+
+    content: bytes
+    content_type: str
+
+
+class _Server(ThreadingHTTPServer):
+    """ThreadingHTTPServer that carries its stub and stays quiet about client disconnects."""
+
+    daemon_threads = True
+    stub: "TwilioStub"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Ignore handler errors (e.g. a client that timed out and hung up)."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes requests to the owning ``TwilioStub``."""
+
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    server_version = "TwilioStub/1.0"
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        """Serve message fetches and media downloads."""
+        self.server.stub._handle(self, "GET")
+
+    def do_POST(self) -> None:
+        """Serve message creation."""
+        self.server.stub._handle(self, "POST")
+
+    def send_json(self, status: int, payload: object, extra: dict[str, str] | None = None) -> None:
+        """Write a JSON response with Twilio-like headers."""
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Twilio-Request-Id", _sid("RQ"))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_bytes(self, content: bytes, content_type: str) -> None:
+        """Write a binary 200 response."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+
+class TwilioStub:
+    """A threaded local HTTP server imitating Twilio's Messages and Media endpoints."""
+
+    def __init__(self, account_sid: str, auth_token: str) -> None:
+        """Prepare (but do not start) a stub accepting ``account_sid:auth_token`` Basic auth."""
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        # Form fields of each accepted Messages POST (repeated fields such as MediaUrl
+        # space-joined; see ``requests[i].form`` for lists) plus "_sid".
+        self.messages: list[dict[str, str]] = []
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._failures: deque[_Failure] = deque()
+        self._media: dict[str, _Media] = {}
+        self._resources: dict[str, dict[str, object]] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of the running stub."""
+        if self._server is None:
+            raise RuntimeError("TwilioStub is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "TwilioStub":
+        """Bind 127.0.0.1 on a free port and serve from a daemon thread."""
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.stub = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="twilio-stub", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, wake delayed answers and close the socket."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> "TwilioStub":
+        """Start the stub."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the stub."""
+        self.stop()
+
+    def add_media(self, content: bytes, content_type: str) -> str:
+        """Store media and return its absolute URL (``.../Messages/MM.../Media/ME...``)."""
+        message_sid, media_sid = _sid("MM"), _sid("ME")
+        with self._lock:
+            self._media[media_sid] = _Media(content, content_type)
+        account = f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}"
+        return f"{account}/Messages/{message_sid}/Media/{media_sid}"
+
+    def fail_next(self, status: int, code: int | None = None, times: int = 1, delay: float = 0.0) -> None:
+        """Make the next ``times`` authenticated Messages POSTs fail with this error after ``delay`` s."""
+        failure = _Failure(status, code if code is not None else _DEFAULT_CODES.get(status), delay)
+        with self._lock:
+            self._failures.extend([failure] * times)
+
+    # -- request handling -------------------------------------------------
+
+    def _handle(self, handler: _Handler, method: str) -> None:
+        """Record the request, then dispatch it."""
+        url = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length > 0 else b""
+        content_type = handler.headers.get("Content-Type", "")
+        form: dict[str, list[str]] = {}
+        if raw and content_type.startswith("application/x-www-form-urlencoded"):
+            form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        auth_ok = self._auth_ok(handler.headers.get("Authorization"))
+        record = RecordedRequest(
+            method=method,
+            path=url.path,
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            form=form,
+            basic_auth_ok=auth_ok,
+            query=parse_qs(url.query, keep_blank_values=True),
+        )
+        with self._lock:
+            self.requests.append(record)
+
+        if method == "POST" and (match := _MESSAGES.match(url.path)):
+            self._create_message(handler, match.group("account"), form, auth_ok)
+        elif method == "GET" and (match := _MESSAGE.match(url.path)):
+            self._fetch_message(handler, match.group("account"), match.group("sid"), auth_ok)
+        elif method == "GET" and (match := _MEDIA.match(url.path)):
+            self._serve_media(handler, match.group("account"), match.group("media"), auth_ok)
+        else:
+            self._error(handler, 404, 20404, f"The requested resource {url.path} was not found")
+
+    def _auth_ok(self, header: str | None) -> bool:
+        """Whether an Authorization header carries this stub's Basic credentials."""
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        expected = f"{self.account_sid}:{self.auth_token}"
+        return hmac.compare_digest(decoded.encode(), expected.encode())
+
+    def _error(
+        self, handler: _Handler, status: int, code: int | None, message: str, delay: float = 0.0
+    ) -> None:
+        """Answer with Twilio's legacy error JSON, optionally after ``delay`` seconds."""
+        if delay > 0:
+            self._stopping.wait(delay)
+        payload = {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}" if code else None,
+            "status": status,
+        }
+        extra = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
+        handler.send_json(status, payload, extra)
+
+    def _check_access(self, handler: _Handler, account: str, auth_ok: bool) -> bool:
+        """Send 401/404 unless the request is authenticated for this account."""
+        if not auth_ok:
+            self._error(handler, 401, 20003, "Authenticate")
+            return False
+        if account != self.account_sid:
+            self._error(handler, 404, 20404, f"The requested resource /Accounts/{account} was not found")
+            return False
+        return True
+
+    def _create_message(
+        self, handler: _Handler, account: str, form: dict[str, list[str]], auth_ok: bool
+    ) -> None:
+        """Validate a Messages.create POST and answer 201 with a message resource."""
+        if not self._check_access(handler, account, auth_ok):
+            return
+        with self._lock:
+            failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
+            message = f"Injected failure: {_reason(failure.status)}"
+            self._error(handler, failure.status, failure.code, message, failure.delay)
+            return
+
+        def one(name: str) -> str | None:
+            values = form.get(name)
+            return values[0] if values else None
+
+        to, from_, body = one("To"), one("From"), one("Body")
+        media_urls = [u for u in form.get("MediaUrl", []) if u]
+        service_sid, content_sid = one("MessagingServiceSid"), one("ContentSid")
+        if not to:
+            return self._error(handler, 400, 21604, "A 'To' phone number is required.")
+        if not to.startswith("whatsapp:+"):
+            return self._error(handler, 400, 21211, f"Invalid 'To' Phone Number: {to}")
+        if from_ is None and not service_sid:
+            return self._error(
+                handler, 400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required."
+            )
+        if from_ is not None and not from_.startswith("whatsapp:+"):
+            return self._error(handler, 400, 21211, f"Invalid 'From' Phone Number: {from_}")
+        if not body and not media_urls and not content_sid:
+            return self._error(handler, 400, 21602, "Message body is required.")
+        if body is not None and len(body) > _BODY_LIMIT:
+            return self._error(
+                handler, 400, 21617, "The concatenated message body exceeds the 1600 character limit."
+            )
+
+        sid = _sid("SM")
+        now = _rfc2822_now()
+        prefix = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
+        resource: dict[str, object] = {
+            "account_sid": self.account_sid,
+            "api_version": API_VERSION,
+            "body": body or "",
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": from_,
+            "messaging_service_sid": service_sid,
+            "num_media": str(len(media_urls)),
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued" if from_ else "accepted",
+            "subresource_uris": {"media": f"{prefix}/Media.json", "feedback": f"{prefix}/Feedback.json"},
+            "to": to,
+            "uri": f"{prefix}.json",
+        }
+        recorded = {k: " ".join(v) for k, v in form.items()}
+        recorded["_sid"] = sid
+        with self._lock:
+            self._resources[sid] = resource
+            self.messages.append(recorded)
+        handler.send_json(201, resource)
+
+    def _fetch_message(self, handler: _Handler, account: str, sid: str, auth_ok: bool) -> None:
+        """Answer a message fetch with the stored resource."""
+        if not self._check_access(handler, account, auth_ok):
+            return
+        with self._lock:
+            resource = self._resources.get(sid)
+        if resource is None:
+            return self._error(handler, 404, 20404, f"The requested resource {sid} was not found")
+        handler.send_json(200, resource)
+
+    def _serve_media(self, handler: _Handler, account: str, media_sid: str, auth_ok: bool) -> None:
+        """Answer a media download with the stored bytes."""
+        if not self._check_access(handler, account, auth_ok):
+            return
+        with self._lock:
+            media = self._media.get(media_sid)
+        if media is None:
+            return self._error(handler, 404, 20404, f"The requested resource {media_sid} was not found")
+        handler.send_bytes(media.content, media.content_type)

@@ -1,0 +1,39 @@
+"""The Flask app factory: settings and services are made here and bound to the app; nothing at import time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from sitecoach.services import Services, build_services
+from sitecoach.settings import Settings
+
+
+def create_app(overrides: dict[str, Any] | None = None, services: Services | None = None) -> Flask:
+    """Build the web app: defaults, then the environment, then `overrides` (or ready-made `services`)."""
+    app = Flask(__name__, instance_relative_config=False)
+    if services is None:
+        services = build_services(Settings.from_env(**(overrides or {})))
+    settings = services.settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=max(settings.request_max_bytes, 12 * 1024 * 1024 if settings.simulator_enabled else 0),
+        MAX_FORM_PARTS=300,
+    )
+    app.extensions["sitecoach"] = services
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from bot.webhook import bp as whatsapp_bp
+    from webapp.health import bp as health_bp
+    from webapp.lessons import bp as lessons_bp
+
+    app.register_blueprint(whatsapp_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(lessons_bp)
+    if settings.simulator_enabled:
+        from webapp.simulator import bp as simulator_bp
+
+        app.register_blueprint(simulator_bp)
+    return app
