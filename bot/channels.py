@@ -71,13 +71,15 @@ def _extension(content_type: str) -> str:
 
 
 class TwilioChannel:
-    """Sends through Twilio's Messages API with the real SDK; downloads media with the account's credentials."""
+    """Sends with Twilio's Messages API (real SDK); downloads media with the account's credentials."""
 
     name = "twilio"
 
     def __init__(self, settings: Settings) -> None:
         if not settings.twilio_configured or not settings.twilio_whatsapp_from:
-            raise ValueError("the twilio channel needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM")
+            raise ValueError(
+                "the twilio channel needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"
+            )
         self.settings = settings
         self.http = RebasedHttpClient(settings.twilio_api_base_url, settings.twilio_timeout_seconds)
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http)
@@ -97,7 +99,9 @@ class TwilioChannel:
             message = self.client.messages.create(**kwargs)  # type: ignore[arg-type]
         except TwilioRestException as exc:
             retryable = exc.status in (429,) or exc.status >= 500
-            raise ChannelError(f"twilio {exc.status}: {exc.msg}", str(exc.code or exc.status), retryable) from exc
+            raise ChannelError(
+                f"twilio {exc.status}: {exc.msg}", str(exc.code or exc.status), retryable
+            ) from exc
         except OSError as exc:  # connection refused, timeouts
             raise ChannelError(f"twilio unreachable: {exc}", None, True) from exc
         return SendResult(sid=str(message.sid), status=str(message.status or "queued"))
@@ -117,10 +121,15 @@ class TwilioChannel:
 
         auth = (self.settings.twilio_account_sid or "", self.settings.twilio_auth_token or "")
         try:
-            with requests.get(url, auth=auth, stream=True, timeout=self.settings.twilio_timeout_seconds) as resp:
+            with requests.get(
+                url, auth=auth, stream=True, timeout=self.settings.twilio_timeout_seconds
+            ) as resp:
                 if resp.status_code != 200:
-                    raise ChannelError(f"media download answered {resp.status_code}", str(resp.status_code),
-                                       retryable=resp.status_code >= 500)
+                    raise ChannelError(
+                        f"media download answered {resp.status_code}",
+                        str(resp.status_code),
+                        retryable=resp.status_code >= 500,
+                    )
                 content_type = resp.headers.get("Content-Type", "application/octet-stream")
                 if not content_type.startswith(ALLOWED_MEDIA_TYPES):
                     raise ChannelError(f"media type not accepted: {content_type}", retryable=False)

@@ -41,10 +41,19 @@ def store_inbound(session: Session, form: InboundForm, now: datetime) -> Message
     if existing is not None:
         raise AlreadyStored(int(existing))
     row = Message(
-        direction=Direction.IN, phone=form.phone, twilio_sid=form.message_sid, status="received",
-        body=form.body, media=form.media, latitude=form.latitude, longitude=form.longitude,
-        address=form.address, button_payload=form.button_payload, profile_name=form.profile_name,
-        raw=form.raw, created_at=now,
+        direction=Direction.IN,
+        phone=form.phone,
+        twilio_sid=form.message_sid,
+        status="received",
+        body=form.body,
+        media=form.media,
+        latitude=form.latitude,
+        longitude=form.longitude,
+        address=form.address,
+        button_payload=form.button_payload,
+        profile_name=form.profile_name,
+        raw=form.raw,
+        created_at=now,
     )
     session.add(row)
     try:
@@ -108,8 +117,15 @@ def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
     return [m for m in items if m.path]
 
 
-def _apply_state(session: Session, learner: Learner, skill: str, reply: Reply,
-                 state: ConversationState | None, now: datetime, default_ttl: timedelta) -> None:
+def _apply_state(
+    session: Session,
+    learner: Learner,
+    skill: str,
+    reply: Reply,
+    state: ConversationState | None,
+    now: datetime,
+    default_ttl: timedelta,
+) -> None:
     change = reply.state
     if change is None:
         return
@@ -120,8 +136,14 @@ def _apply_state(session: Session, learner: Learner, skill: str, reply: Reply,
     assert isinstance(change, SetState)
     expires = now + (change.ttl or default_ttl)
     if state is None:
-        state = ConversationState(learner_id=learner.id, skill=skill, state=change.state, data=change.data,
-                                  expires_at=expires, updated_at=now)
+        state = ConversationState(
+            learner_id=learner.id,
+            skill=skill,
+            state=change.state,
+            data=change.data,
+            expires_at=expires,
+            updated_at=now,
+        )
     else:
         state.skill, state.state, state.data = skill, change.state, dict(change.data)
         state.expires_at, state.updated_at = expires, now
@@ -166,8 +188,14 @@ def _decide(services: Services, message_id: int, now: datetime) -> Outcome:
         # Another worker processed the same message at the same moment: its replies won (dedupe keys).
         with services.db.session() as session:
             message = session.get(Message, message_id)
-            return Outcome(message_id, message.intent if message else None, message.skill if message else None,
-                           "duplicate", [], already_processed=True)
+            return Outcome(
+                message_id,
+                message.intent if message else None,
+                message.skill if message else None,
+                "duplicate",
+                [],
+                already_processed=True,
+            )
 
 
 def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
@@ -182,7 +210,9 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         learner = _learner_for(session, services, message.phone, now)
         message.learner_id = learner.id
         media = _fetch_media(services, message)
-        state = session.exec(select(ConversationState).where(ConversationState.learner_id == learner.id)).first()
+        state = session.exec(
+            select(ConversationState).where(ConversationState.learner_id == learner.id)
+        ).first()
         if state is not None and state.expires_at <= now:
             session.delete(state)
             session.flush()
@@ -191,25 +221,50 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         ctx = Ctx(
             learner=learner,
             message=InboundText(
-                body=message.body, media=tuple(media), latitude=message.latitude, longitude=message.longitude,
-                address=message.address, button_payload=message.button_payload,
-                profile_name=message.profile_name, message_id=message.id,
+                body=message.body,
+                media=tuple(media),
+                latitude=message.latitude,
+                longitude=message.longitude,
+                address=message.address,
+                button_payload=message.button_payload,
+                profile_name=message.profile_name,
+                message_id=message.id,
             ),
-            now=now, settings=services.settings, repo=CoachRepository(session, catalogue, services.memory),
-            prompts=services.prompts, catalogue=catalogue, links=services.links,
-            intent=services.router.classify(""), state=state,
+            now=now,
+            settings=services.settings,
+            repo=CoachRepository(session, catalogue, services.memory),
+            prompts=services.prompts,
+            catalogue=catalogue,
+            links=services.links,
+            intent=services.router.classify(""),
+            state=state,
         )
         route = services.router.route(ctx)
         try:
             reply, owner = _run_skills(services, ctx, route)
             if owner:
-                _apply_state(session, learner, owner, reply, state, now,
-                             timedelta(minutes=services.settings.conversation_ttl_minutes))
+                _apply_state(
+                    session,
+                    learner,
+                    owner,
+                    reply,
+                    state,
+                    now,
+                    timedelta(minutes=services.settings.conversation_ttl_minutes),
+                )
         except SkillError as exc:
             session.rollback()
-            return _finish_with(services, message_id, now, route, services.prompts.render("core/skill_error", message=str(exc)))
+            return _finish_with(
+                services,
+                message_id,
+                now,
+                route,
+                services.prompts.render("core/skill_error", message=str(exc)),
+            )
         except Exception:
-            log.exception("skill %s failed on message %s from %s", route.skill, message_id, mask_phone(message.phone))
+            log.exception(
+                "skill %s failed on message %s from %s", route.skill, message_id, mask_phone(message.phone)
+            )
             session.rollback()
             return _finish_with(services, message_id, now, route, services.prompts.render("core/apology"))
         bodies = _write_replies(session, message, learner, reply, now)
@@ -217,17 +272,32 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         message.intent, message.skill = route.intent.intent, route.skill or route.group
         learner.last_inbound_at = message.created_at
         session.add_all([message, learner])
-        log.info("message %s from %s: intent=%s skill=%s group=%s replies=%d", message_id,
-                 mask_phone(message.phone), route.intent.intent, route.skill, route.group, len(bodies))
+        log.info(
+            "message %s from %s: intent=%s skill=%s group=%s replies=%d",
+            message_id,
+            mask_phone(message.phone),
+            route.intent.intent,
+            route.skill,
+            route.group,
+            len(bodies),
+        )
         return Outcome(message_id, route.intent.intent, route.skill, route.group, bodies)
 
 
-def _write_replies(session: Session, message: Message, learner: Learner, reply: Reply, now: datetime) -> list[str]:
+def _write_replies(
+    session: Session, message: Message, learner: Learner, reply: Reply, now: datetime
+) -> list[str]:
     bodies = []
     for i, out in enumerate(reply.messages):
         queue_outbound(
-            session, phone=out.to or learner.phone, body=out.body, dedupe_key=f"reply:{message.id}:{i}",
-            learner_id=learner.id, in_reply_to_id=message.id, kind=out.kind, media_urls=list(out.media_urls),
+            session,
+            phone=out.to or learner.phone,
+            body=out.body,
+            dedupe_key=f"reply:{message.id}:{i}",
+            learner_id=learner.id,
+            in_reply_to_id=message.id,
+            kind=out.kind,
+            media_urls=list(out.media_urls),
             now=now,
         )
         if out.to is None:

@@ -24,8 +24,17 @@ MAX_SEND_ATTEMPTS = 5
 
 # Twilio's statuses only move forward; callbacks can arrive out of order.
 STATUS_RANK = {
-    "pending": 0, "sending": 1, "queued": 2, "accepted": 2, "scheduled": 2, "sent": 3, "delivered": 4,
-    "read": 5, "undelivered": 6, "failed": 6, "canceled": 6,
+    "pending": 0,
+    "sending": 1,
+    "queued": 2,
+    "accepted": 2,
+    "scheduled": 2,
+    "sent": 3,
+    "delivered": 4,
+    "read": 5,
+    "undelivered": 6,
+    "failed": 6,
+    "canceled": 6,
 }
 
 
@@ -70,10 +79,16 @@ def queue_outbound(
     rows = []
     for i, part in enumerate(parts):
         row = Message(
-            direction=Direction.OUT, phone=phone, learner_id=learner_id, body=part,
+            direction=Direction.OUT,
+            phone=phone,
+            learner_id=learner_id,
+            body=part,
             media=[{"url": u} for u in (media_urls or [])] if i == 0 else [],
             dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}/{i + 1}",
-            status=OutboundStatus.PENDING, in_reply_to_id=in_reply_to_id, kind=kind, created_at=now or utcnow(),
+            status=OutboundStatus.PENDING,
+            in_reply_to_id=in_reply_to_id,
+            kind=kind,
+            created_at=now or utcnow(),
         )
         session.add(row)
         rows.append(row)
@@ -106,9 +121,12 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
             final = not exc.retryable or row.attempts >= MAX_SEND_ATTEMPTS
             with db.session() as session:
                 session.execute(
-                    update(Message).where(col(Message.id) == message_id).values(
+                    update(Message)
+                    .where(col(Message.id) == message_id)
+                    .values(
                         status=OutboundStatus.FAILED if final else OutboundStatus.PENDING,
-                        error_code=exc.code, error_message=str(exc)[:500],
+                        error_code=exc.code,
+                        error_message=str(exc)[:500],
                     )
                 )
             log.warning("send failed for message %s to %s: %s", message_id, mask_phone(row.phone), exc)
@@ -117,8 +135,14 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
             raise
         with db.session() as session:
             session.execute(
-                update(Message).where(col(Message.id) == message_id).values(
-                    twilio_sid=result.sid, status=result.status, sent_at=utcnow(), error_code=None, error_message=None
+                update(Message)
+                .where(col(Message.id) == message_id)
+                .values(
+                    twilio_sid=result.sid,
+                    status=result.status,
+                    sent_at=utcnow(),
+                    error_code=None,
+                    error_message=None,
                 )
             )
         sent += 1
@@ -128,15 +152,20 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
 def pending_for(session: Session, inbound_id: int) -> list[int]:
     """Ids of the unsent replies to one inbound message, in order."""
     rows = session.exec(
-        select(Message.id).where(
-            Message.in_reply_to_id == inbound_id, Message.direction == Direction.OUT,
+        select(Message.id)
+        .where(
+            Message.in_reply_to_id == inbound_id,
+            Message.direction == Direction.OUT,
             Message.status == OutboundStatus.PENDING,
-        ).order_by(col(Message.id))
+        )
+        .order_by(col(Message.id))
     ).all()
     return [int(r) for r in rows]
 
 
-def apply_status(session: Session, sid: str, status: str, error_code: str | None, error_message: str | None) -> bool:
+def apply_status(
+    session: Session, sid: str, status: str, error_code: str | None, error_message: str | None
+) -> bool:
     """Apply a delivery callback; never move a message backwards. Returns whether a row matched."""
     row = session.exec(select(Message).where(Message.twilio_sid == sid)).first()
     if row is None:

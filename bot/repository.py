@@ -14,8 +14,8 @@ from models import (
     EventKind,
     EvidenceItem,
     EvidenceStatus,
-    LearningEvent,
     Learner,
+    LearningEvent,
     Mentor,
     Message,
     ReviewState,
@@ -68,11 +68,15 @@ class CoachRepository:
     def record_review(self, learner: Learner, item_id: int, correct: bool, now: datetime) -> ReviewState:
         """Schedule the item's next review from this answer and log the event."""
         state = self.session.exec(
-            select(ReviewState).where(ReviewState.learner_id == learner.id, ReviewState.quiz_item_id == item_id)
+            select(ReviewState).where(
+                ReviewState.learner_id == learner.id, ReviewState.quiz_item_id == item_id
+            )
         ).first()
         outcome = self.memory.review(state.card if state else None, correct, now)
         if state is None:
-            state = ReviewState(learner_id=learner.id, quiz_item_id=item_id, card=outcome.card, due=outcome.due)
+            state = ReviewState(
+                learner_id=learner.id, quiz_item_id=item_id, card=outcome.card, due=outcome.due
+            )
         state.card = outcome.card
         state.due = outcome.due
         state.reps += 1
@@ -82,7 +86,11 @@ class CoachRepository:
         self.session.add(state)
         item = self.catalogue.items_by_id.get(item_id)
         self.add_event(
-            learner, EventKind.QUIZ_ANSWERED, now, item=item.code if item else item_id, correct=correct,
+            learner,
+            EventKind.QUIZ_ANSWERED,
+            now,
+            item=item.code if item else item_id,
+            correct=correct,
             competencies=list(item.competencies) if item else [],
         )
         return state
@@ -91,9 +99,9 @@ class CoachRepository:
         """How many reviews are due now."""
         return int(
             self.session.exec(
-                select(func.count()).select_from(ReviewState).where(
-                    ReviewState.learner_id == learner.id, ReviewState.due <= now
-                )
+                select(func.count())
+                .select_from(ReviewState)
+                .where(ReviewState.learner_id == learner.id, ReviewState.due <= now)
             ).one()
         )
 
@@ -121,8 +129,12 @@ class CoachRepository:
             lessons = lessons_by_comp.get(comp.code, [])
             evidence.append(
                 CompetencyEvidence(
-                    code=comp.code, kind=comp.kind, area=comp.area_code, recalls=recalls,
-                    lessons_total=len(lessons), lessons_opened=len([x for x in lessons if x in opened]),
+                    code=comp.code,
+                    kind=comp.kind,
+                    area=comp.area_code,
+                    recalls=recalls,
+                    lessons_total=len(lessons),
+                    lessons_opened=len([x for x in lessons if x in opened]),
                     signed_evidence=signed.get(comp.code, 0),
                 )
             )
@@ -148,7 +160,9 @@ class CoachRepository:
 
     def evidence_counts(self, learner: Learner) -> Counter[str]:
         """Evidence items by status."""
-        rows = self.session.exec(select(EvidenceItem.status).where(EvidenceItem.learner_id == learner.id)).all()
+        rows = self.session.exec(
+            select(EvidenceItem.status).where(EvidenceItem.learner_id == learner.id)
+        ).all()
         return Counter(rows)
 
     def add_evidence(self, learner: Learner, now: datetime, **fields: Any) -> EvidenceItem:
@@ -156,7 +170,9 @@ class CoachRepository:
         item = EvidenceItem(learner_id=learner.id, created_at=now, captured_at=now, **fields)
         self.session.add(item)
         self.session.flush()
-        self.add_event(learner, EventKind.EVIDENCE_LOGGED, now, evidence=item.id, competencies=item.competencies)
+        self.add_event(
+            learner, EventKind.EVIDENCE_LOGGED, now, evidence=item.id, competencies=item.competencies
+        )
         return item
 
     # people and escalations ---------------------------------------------------------------------
@@ -165,17 +181,29 @@ class CoachRepository:
         return self.session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
 
     def open_escalation(
-        self, learner: Learner, kind: str, reason: str, now: datetime, priority: str = "normal",
+        self,
+        learner: Learner,
+        kind: str,
+        reason: str,
+        now: datetime,
+        priority: str = "normal",
         context: dict[str, Any] | None = None,
     ) -> Escalation:
         """Open an escalation to the learner's mentor and log it."""
         escalation = Escalation(
-            learner_id=learner.id, mentor_id=learner.mentor_id, kind=kind, priority=priority, reason=reason,
-            context=context or {}, created_at=now,
+            learner_id=learner.id,
+            mentor_id=learner.mentor_id,
+            kind=kind,
+            priority=priority,
+            reason=reason,
+            context=context or {},
+            created_at=now,
         )
         self.session.add(escalation)
         self.session.flush()
-        self.add_event(learner, EventKind.ESCALATION_OPENED, now, escalation=escalation.id, escalation_kind=kind)
+        self.add_event(
+            learner, EventKind.ESCALATION_OPENED, now, escalation=escalation.id, escalation_kind=kind
+        )
         return escalation
 
     def open_escalations(self, learner: Learner) -> list[Escalation]:

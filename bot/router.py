@@ -5,13 +5,15 @@
    the message (a quiz waiting for "b"); otherwise the message falls through and is classified afresh.
 3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
 4. **intent**: the classifier's intent, when it is confident enough.
-5. **fallback**: the help menu, with an apology.
+5. **fallback**: a question-shaped message goes to explain (which says plainly when the lessons do not
+   cover it); anything else gets the help menu, with an apology.
 
 Opted-out learners hear nothing except the answer to START and to an emergency.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.classifier import Classification, IntentClassifier
@@ -22,6 +24,12 @@ GLOBAL_INTENTS = ("emergency", "stop", "start", "help")
 GLOBAL_MIN_CONFIDENCE = 0.9
 INTENT_MIN_CONFIDENCE = 0.3
 FALLBACK_SKILL = "help"
+QUESTION_FALLBACK_SKILL = "explain"
+_QUESTION = re.compile(
+    r"(\?\s*$)|^(what|whats|what's|wot|wots|why|how|hows|when|where|which|who|can|could|should|is|are|do|does|"
+    r"explain|tell me)\b",
+    re.IGNORECASE,
+)
 ONBOARDING_SKILL = "onboarding"
 ANSWER_BEFORE_ONBOARDING = ("explain", "quiz", "progress", "evidence", "mentor")
 ALLOWED_WHEN_OPTED_OUT = ("start", "emergency")
@@ -88,6 +96,8 @@ class Router:
         if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
             return Route((intent.intent,), "intent", intent)
         # 5. fallback
+        if _QUESTION.search(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
+            return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
         return Route((FALLBACK_SKILL,), "fallback", intent)
 
 

@@ -25,8 +25,20 @@ from sitecoach.services import Services
 log = logging.getLogger(__name__)
 bp = Blueprint("whatsapp", __name__)
 EMPTY_TWIML = str(MessagingResponse())
-KNOWN_STATUSES = {"queued", "accepted", "scheduled", "sending", "sent", "delivered", "read", "undelivered",
-                  "failed", "canceled", "receiving", "received"}
+KNOWN_STATUSES = {
+    "queued",
+    "accepted",
+    "scheduled",
+    "sending",
+    "sent",
+    "delivered",
+    "read",
+    "undelivered",
+    "failed",
+    "canceled",
+    "receiving",
+    "received",
+}
 
 
 def _services() -> Services:
@@ -72,7 +84,9 @@ def inbound() -> Response:
         return _twiml()
     except (OperationalError, DBAPIError):
         log.exception("inbound not stored: database unavailable; Twilio will retry")
-        return Response("database unavailable", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
+        return Response(
+            "database unavailable", status=503, mimetype="text/plain", headers={"Retry-After": "5"}
+        )
     try:
         enqueue_inbound(services.queue, int(message_id))
     except (RedisError, OSError):
@@ -91,11 +105,18 @@ def status() -> Response:
     sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
     state = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").strip().lower()
     if not sid or state not in KNOWN_STATUSES:
-        return Response("MessageSid and a known MessageStatus are required", status=400, mimetype="text/plain")
+        return Response(
+            "MessageSid and a known MessageStatus are required", status=400, mimetype="text/plain"
+        )
     try:
         with services.db.session() as session:
-            found = apply_status(session, sid, state, request.form.get("ErrorCode") or None,
-                                 request.form.get("ErrorMessage") or request.form.get("ChannelStatusMessage"))
+            found = apply_status(
+                session,
+                sid,
+                state,
+                request.form.get("ErrorCode") or None,
+                request.form.get("ErrorMessage") or request.form.get("ChannelStatusMessage"),
+            )
     except (OperationalError, DBAPIError):
         return Response("database unavailable", status=503, mimetype="text/plain")
     if not found:

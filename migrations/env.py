@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 import models  # noqa: F401  (registers every table before reading the metadata)
 from models.db import make_engine, metadata
 

@@ -61,7 +61,9 @@ class Message(SQLModel, table=True):
     attempts: int = 0
     processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
 
 
 class ConversationState(SQLModel, table=True):

@@ -59,7 +59,9 @@ class PromptLibrary:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+        self._env = SandboxedEnvironment(
+            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+        )
         self._cache: dict[str, Prompt] = {}
         self._lock = threading.Lock()
 
@@ -72,7 +74,9 @@ class PromptLibrary:
     def names(self) -> list[str]:
         """Every prompt name in the folder."""
         return sorted(
-            f"{p.parent.name}/{p.stem}" for p in self.root.glob(f"*/*{SUFFIX}") if p.parent.name != "__pycache__"
+            f"{p.parent.name}/{p.stem}"
+            for p in self.root.glob(f"*/*{SUFFIX}")
+            if p.parent.name != "__pycache__"
         )
 
     def get(self, name: str) -> Prompt:

@@ -43,6 +43,13 @@ def build_scheduler(queue_name: str, redis_url: str, timezone: str) -> BlockingS
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
     for entry in SCHEDULE:
-        scheduler.add_job(fire, entry.trigger, args=[queue_name, redis_url, entry.id], id=entry.id,
-                          name=entry.description, replace_existing=True, **entry.trigger_args)
+        scheduler.add_job(
+            fire,
+            entry.trigger,
+            args=[queue_name, redis_url, entry.id],
+            id=entry.id,
+            name=entry.description,
+            replace_existing=True,
+            **entry.trigger_args,
+        )
     return scheduler

@@ -18,13 +18,22 @@ def inbound_job_id(message_id: int) -> str:
     return f"inbound-{message_id}"
 
 
-def enqueue_unique(queue: Queue, func: str, job_id: str, *args: object, retry: Retry | None = None,
-                   timeout: int = 120) -> bool:
+def enqueue_unique(
+    queue: Queue, func: str, job_id: str, *args: object, retry: Retry | None = None, timeout: int = 120
+) -> bool:
     """Enqueue unless a live job with this id exists; a failed or stopped one is replaced. True if queued."""
     for _attempt in range(2):
         try:
-            queue.enqueue(func, *args, job_id=job_id, unique=True, retry=retry, job_timeout=timeout,
-                          result_ttl=3600, failure_ttl=7 * 86400)
+            queue.enqueue(
+                func,
+                *args,
+                job_id=job_id,
+                unique=True,
+                retry=retry,
+                job_timeout=timeout,
+                result_ttl=3600,
+                failure_ttl=7 * 86400,
+            )
             return True
         except DuplicateJobError:
             try:
@@ -40,5 +49,6 @@ def enqueue_unique(queue: Queue, func: str, job_id: str, *args: object, retry: R
 
 def enqueue_inbound(queue: Queue, message_id: int) -> bool:
     """Queue `process_inbound(message_id)`."""
-    return enqueue_unique(queue, "scheduler.jobs.process_inbound", inbound_job_id(message_id), message_id,
-                          retry=INBOUND_RETRY)
+    return enqueue_unique(
+        queue, "scheduler.jobs.process_inbound", inbound_job_id(message_id), message_id, retry=INBOUND_RETRY
+    )

@@ -22,8 +22,12 @@ STUCK_SENDING_AFTER = timedelta(minutes=10)
 def process_inbound(message_id: int) -> dict[str, object]:
     """Answer one stored inbound message (safe to run more than once)."""
     outcome = inbound.process_inbound(runtime.services(), message_id)
-    return {"intent": outcome.intent, "skill": outcome.skill, "replies": len(outcome.replies),
-            "already_processed": outcome.already_processed}
+    return {
+        "intent": outcome.intent,
+        "skill": outcome.skill,
+        "replies": len(outcome.replies),
+        "already_processed": outcome.already_processed,
+    }
 
 
 def sweep_unprocessed() -> dict[str, int]:
@@ -33,17 +37,27 @@ def sweep_unprocessed() -> dict[str, int]:
     cutoff = now - timedelta(seconds=services.settings.sweep_after_seconds)
     with services.db.session() as session:
         waiting = session.exec(
-            select(Message.id).where(
-                Message.direction == Direction.IN, col(Message.processed_at).is_(None),
-                Message.created_at <= cutoff, Message.created_at >= now - SWEEP_MAX_AGE,
-            ).order_by(col(Message.id)).limit(1000)
+            select(Message.id)
+            .where(
+                Message.direction == Direction.IN,
+                col(Message.processed_at).is_(None),
+                Message.created_at <= cutoff,
+                Message.created_at >= now - SWEEP_MAX_AGE,
+            )
+            .order_by(col(Message.id))
+            .limit(1000)
         ).all()
         unsent = session.exec(
-            select(Message.in_reply_to_id).where(
-                Message.direction == Direction.OUT, Message.status == OutboundStatus.PENDING,
-                col(Message.in_reply_to_id).is_not(None), Message.created_at <= cutoff,
+            select(Message.in_reply_to_id)
+            .where(
+                Message.direction == Direction.OUT,
+                Message.status == OutboundStatus.PENDING,
+                col(Message.in_reply_to_id).is_not(None),
+                Message.created_at <= cutoff,
                 Message.created_at >= now - SWEEP_MAX_AGE,
-            ).distinct().limit(1000)
+            )
+            .distinct()
+            .limit(1000)
         ).all()
     queued = 0
     for message_id in list(waiting) + [m for m in unsent if m is not None]:
@@ -57,7 +71,9 @@ def expire_conversations() -> int:
     """Delete conversation states that have expired."""
     services = runtime.services()
     with services.db.session() as session:
-        result = session.execute(delete(ConversationState).where(col(ConversationState.expires_at) <= utcnow()))
+        result = session.execute(
+            delete(ConversationState).where(col(ConversationState.expires_at) <= utcnow())
+        )
         return int(result.rowcount or 0)
 
 

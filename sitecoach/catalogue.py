@@ -84,11 +84,15 @@ class Catalogue:
             for i, fact in enumerate(lesson.key_facts):
                 out.append(Passage(f"{lesson.code}:fact:{i}", lesson.code, lesson.title, "fact", fact, kw))
             for i, warning in enumerate(lesson.safety_warnings):
-                out.append(Passage(f"{lesson.code}:warning:{i}", lesson.code, lesson.title, "warning", warning, kw))
+                out.append(
+                    Passage(f"{lesson.code}:warning:{i}", lesson.code, lesson.title, "warning", warning, kw)
+                )
             sentences = [s for s in re.split(r"(?<=[.!?])\s+", lesson.script.strip()) if s]
             for i in range(0, len(sentences), 2):
                 chunk = " ".join(sentences[i : i + 2])
-                out.append(Passage(f"{lesson.code}:script:{i // 2}", lesson.code, lesson.title, "script", chunk, kw))
+                out.append(
+                    Passage(f"{lesson.code}:script:{i // 2}", lesson.code, lesson.title, "script", chunk, kw)
+                )
         return out
 
     def find_lessons(self, query: str, k: int = 3) -> list[LessonMatch]:
@@ -119,7 +123,9 @@ class Catalogue:
         comps = session.exec(select(Competency).where(Competency.active == True)).all()  # noqa: E712
         comp_by_id = {c.id: c for c in comps}
         competencies = [
-            CompetencyInfo(c.id, c.code, c.kind, c.area_code, c.area_title, c.text, standards[c.standard_id].code)
+            CompetencyInfo(
+                c.id, c.code, c.kind, c.area_code, c.area_title, c.text, standards[c.standard_id].code
+            )
             for c in comps
         ]
         lesson_comps: dict[int, list[str]] = defaultdict(list)
@@ -133,19 +139,35 @@ class Catalogue:
         lesson_rows = session.exec(select(Lesson)).all()
         lessons = [
             LessonInfo(
-                l.id, l.code, l.position, l.title, l.script, tuple(l.key_facts), tuple(l.safety_warnings),
-                tuple(l.mandatory_phrases), tuple(l.keywords), tuple(sorted(lesson_comps[l.id])), l.verify_locally,
+                l.id,
+                l.code,
+                l.position,
+                l.title,
+                l.script,
+                tuple(l.key_facts),
+                tuple(l.safety_warnings),
+                tuple(l.mandatory_phrases),
+                tuple(l.keywords),
+                tuple(sorted(lesson_comps[l.id])),
+                l.verify_locally,
             )
             for l in lesson_rows  # noqa: E741
         ]
         by_lesson = {l.id: l for l in lesson_rows}  # noqa: E741
         items = [
             ItemInfo(
-                q.id, q.code, by_lesson[q.lesson_id].code, by_lesson[q.lesson_id].position, q.question,
-                tuple(q.options), q.answer_index, q.explanation, tuple(sorted(item_comps[q.id])),
+                q.id,
+                q.code,
+                by_lesson[q.lesson_id].code,
+                by_lesson[q.lesson_id].position,
+                q.question,
+                tuple(q.options),
+                q.answer_index,
+                q.explanation,
+                tuple(sorted(item_comps[q.id])),
             )
             for q in session.exec(select(QuizItem).where(QuizItem.active == True)).all()  # noqa: E712
         ]
         working = [s for s in standards.values() if s.working_map]
-        default = (working[0] if working else next(iter(standards.values()), None))
+        default = working[0] if working else next(iter(standards.values()), None)
         return cls(lessons, competencies, items, default.code if default else None)

@@ -46,8 +46,10 @@ def validate_pack(path: Path | None) -> None:
         pack = load_pack(path or _settings().content_pack_path)
     except PackError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
-               f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items: valid")
+    click.echo(
+        f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
+        f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items: valid"
+    )
 
 
 def _seed(settings: Settings, demo: bool) -> str:
@@ -70,12 +72,16 @@ def _seed(settings: Settings, demo: bool) -> str:
                 learners = seed_demo(session, pack, utcnow(), Memory(settings.desired_retention))
     finally:
         db.dispose()
-    return (f"{report.standard}: {report.competencies} competencies, {report.lessons} lessons, "
-            f"{report.quiz_items} quiz items" + (f"; demo cohort with {learners} learners" if learners else ""))
+    return (
+        f"{report.standard}: {report.competencies} competencies, {report.lessons} lessons, "
+        f"{report.quiz_items} quiz items" + (f"; demo cohort with {learners} learners" if learners else "")
+    )
 
 
 @main.command()
-@click.option("--demo/--no-demo", default=False, help="Also create the demo cohort (mentor and five learners).")
+@click.option(
+    "--demo/--no-demo", default=False, help="Also create the demo cohort (mentor and five learners)."
+)
 def seed(demo: bool) -> None:
     """Load the lesson pack (and optionally the demo cohort) into the database."""
     from sitecoach.pack import PackError
@@ -88,8 +94,11 @@ def seed(demo: bool) -> None:
 
 @main.command("import-standard")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV with columns target,competency mapping lesson or quiz item codes to the new codes.")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV with columns target,competency mapping lesson or quiz item codes to the new codes.",
+)
 def import_standard_cmd(file: Path, mapping: Path | None) -> None:
     """Import an official competency (KSB) list from YAML or CSV, and map lessons and items to it."""
     from models import Database
@@ -105,7 +114,10 @@ def import_standard_cmd(file: Path, mapping: Path | None) -> None:
         raise click.ClickException(str(exc)) from exc
     finally:
         db.dispose()
-    click.echo(f"{report.standard}: {report.competencies} competencies imported, {report.lessons} lessons/items mapped")
+    click.echo(
+        f"{report.standard}: {report.competencies} competencies imported, "
+        f"{report.lessons} lessons/items mapped"
+    )
 
 
 @main.command()
@@ -113,9 +125,23 @@ def import_standard_cmd(file: Path, mapping: Path | None) -> None:
 def web(workers: str) -> None:
     """Serve the web app with gunicorn (the Procfile's `web`)."""
     settings = _settings()
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-                               f"0.0.0.0:{settings.port}", "--timeout", "30", "--access-logfile", "-",
-                               "webapp:create_app()"])
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"0.0.0.0:{settings.port}",
+            "--timeout",
+            "30",
+            "--access-logfile",
+            "-",
+            "webapp:create_app()",
+        ],
+    )
 
 
 @main.command()
@@ -130,8 +156,9 @@ def worker(burst: bool) -> None:
     services = build_services(_settings())
     runtime.install(services)
     services.catalogue()  # load once in the parent; forked work-horses inherit it
-    Worker([services.queue], connection=services.redis).work(burst=burst, with_scheduler=True,
-                                                              logging_level="INFO")
+    Worker([services.queue], connection=services.redis).work(
+        burst=burst, with_scheduler=True, logging_level="INFO"
+    )
 
 
 @main.command()
@@ -158,8 +185,12 @@ def classify() -> None:
     for line in sys.stdin:
         text = line.rstrip("\n")
         result = classifier.classify(text)
-        click.echo(json.dumps({"text": text, "intent": result.intent, "confidence": round(result.confidence, 3)},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"text": text, "intent": result.intent, "confidence": round(result.confidence, 3)},
+                ensure_ascii=False,
+            )
+        )
 
 
 ASK_PHONE = "+447000000001"
@@ -178,7 +209,9 @@ def ask(text: str, phone: str, as_json: bool) -> None:
 
     settings = _settings().with_overrides(coach_channel="simulator")
     try:
-        form = parse_inbound({"MessageSid": "CLI" + uuid.uuid4().hex, "From": f"whatsapp:{phone}", "Body": text})
+        form = parse_inbound(
+            {"MessageSid": "CLI" + uuid.uuid4().hex, "From": f"whatsapp:{phone}", "Body": text}
+        )
     except FormError as exc:
         raise click.ClickException(str(exc)) from exc
     _ensure_seeded(settings)
@@ -188,16 +221,26 @@ def ask(text: str, phone: str, as_json: bool) -> None:
             from sqlmodel import select
 
             if session.exec(select(Learner).where(Learner.phone == form.phone)).first() is None:
-                session.add(Learner(phone=form.phone, name="Apprentice", consent=Consent.OPTED_IN,
-                                    timezone=settings.default_timezone))
+                session.add(
+                    Learner(
+                        phone=form.phone,
+                        name="Apprentice",
+                        consent=Consent.OPTED_IN,
+                        timezone=settings.default_timezone,
+                    )
+                )
         with services.db.session() as session:
             message_id = store_inbound(session, form, utcnow()).id
         outcome = process_inbound(services, int(message_id))
     finally:
         services.close()
     if as_json:
-        click.echo(json.dumps({"intent": outcome.intent, "skill": outcome.skill, "replies": outcome.replies},
-                              ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"intent": outcome.intent, "skill": outcome.skill, "replies": outcome.replies},
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo("\n\n".join(outcome.replies))
 
@@ -211,7 +254,10 @@ def _ensure_seeded(settings: Settings) -> None:
     db = Database(settings.database_uri)
     try:
         with db.engine.connect() as conn:
-            ready = inspect(conn).has_table("lesson") and conn.execute(text("SELECT COUNT(*) FROM lesson")).scalar()
+            ready = (
+                inspect(conn).has_table("lesson")
+                and conn.execute(text("SELECT COUNT(*) FROM lesson")).scalar()
+            )
     finally:
         db.dispose()
     if not ready:

@@ -164,7 +164,9 @@ class ContentPack:
             for i, fact in enumerate(lesson.key_facts):
                 out.append(Passage(f"{lesson.id}:fact:{i}", lesson.id, lesson.title, "fact", fact, kw))
             for i, warning in enumerate(lesson.safety_warnings):
-                out.append(Passage(f"{lesson.id}:warning:{i}", lesson.id, lesson.title, "warning", warning, kw))
+                out.append(
+                    Passage(f"{lesson.id}:warning:{i}", lesson.id, lesson.title, "warning", warning, kw)
+                )
             for i, chunk in enumerate(_script_chunks(lesson.script)):
                 out.append(Passage(f"{lesson.id}:script:{i}", lesson.id, lesson.title, "script", chunk, kw))
         return out
@@ -182,7 +184,10 @@ def _script_chunks(script: str, sentences_per_chunk: int = 2) -> list[str]:
     import re
 
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", script.strip()) if s.strip()]
-    return [" ".join(sentences[i : i + sentences_per_chunk]) for i in range(0, len(sentences), sentences_per_chunk)]
+    return [
+        " ".join(sentences[i : i + sentences_per_chunk])
+        for i in range(0, len(sentences), sentences_per_chunk)
+    ]
 
 
 def _read_yaml(path: Path, problems: list[str]) -> object | None:
@@ -265,7 +270,7 @@ def load_pack(root: Path) -> ContentPack:
         if raw.get("lesson") not in lesson_ids:
             problems.append(f"{path}: lesson: unknown lesson {raw.get('lesson')!r}")
     seen: set[str] = set()
-    for lesson_id, item in quiz:
+    for _lesson_id, item in quiz:
         if item.id in seen:
             problems.append(f"{root / manifest.quiz_dir}: item {item.id}: id: duplicate quiz item id")
         seen.add(item.id)

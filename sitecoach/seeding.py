@@ -16,8 +16,8 @@ from models import (
     Consent,
     EventKind,
     EvidenceItem,
-    LearningEvent,
     Learner,
+    LearningEvent,
     Lesson,
     LessonCompetency,
     Mentor,
@@ -45,7 +45,12 @@ def _upsert_standard(session: Session, cmap: CompetencyMap) -> Standard:
     standard = session.exec(select(Standard).where(Standard.code == info.code)).first()
     if standard is None:
         standard = Standard(code=info.code, title=info.title)
-    standard.title, standard.level, standard.working_map, standard.note = info.title, info.level, info.working_map, info.note
+    standard.title, standard.level, standard.working_map, standard.note = (
+        info.title,
+        info.level,
+        info.working_map,
+        info.note,
+    )
     session.add(standard)
     session.flush()
     return standard
@@ -53,13 +58,26 @@ def _upsert_standard(session: Session, cmap: CompetencyMap) -> Standard:
 
 def _upsert_competencies(session: Session, standard: Standard, cmap: CompetencyMap) -> dict[str, Competency]:
     areas = {a.id: a.title for a in cmap.areas}
-    existing = {c.code: c for c in session.exec(select(Competency).where(Competency.standard_id == standard.id)).all()}
+    existing = {
+        c.code: c for c in session.exec(select(Competency).where(Competency.standard_id == standard.id)).all()
+    }
     out: dict[str, Competency] = {}
     for spec in cmap.competencies:
-        comp = existing.pop(spec.id, None) or Competency(standard_id=standard.id, code=spec.id, kind=spec.kind,
-                                                         area_code=spec.area, area_title=areas[spec.area], text=spec.text)
+        comp = existing.pop(spec.id, None) or Competency(
+            standard_id=standard.id,
+            code=spec.id,
+            kind=spec.kind,
+            area_code=spec.area,
+            area_title=areas[spec.area],
+            text=spec.text,
+        )
         comp.kind, comp.area_code, comp.area_title, comp.text, comp.active = (
-            spec.kind, spec.area, areas[spec.area], spec.text, True)
+            spec.kind,
+            spec.area,
+            areas[spec.area],
+            spec.text,
+            True,
+        )
         session.add(comp)
         out[spec.id] = comp
     for stale in existing.values():  # never delete: evidence and history may point at it
@@ -75,9 +93,15 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
     comps = _upsert_competencies(session, standard, pack.competency_map)
     lessons: dict[str, Lesson] = {l.code: l for l in session.exec(select(Lesson)).all()}  # noqa: E741
     for spec in pack.lessons:
-        lesson = lessons.get(spec.id) or Lesson(code=spec.id, pack=pack.manifest.id, position=spec.order,
-                                                title=spec.title, script=spec.script)
-        lesson.pack, lesson.position, lesson.title, lesson.script = pack.manifest.id, spec.order, spec.title, spec.script
+        lesson = lessons.get(spec.id) or Lesson(
+            code=spec.id, pack=pack.manifest.id, position=spec.order, title=spec.title, script=spec.script
+        )
+        lesson.pack, lesson.position, lesson.title, lesson.script = (
+            pack.manifest.id,
+            spec.order,
+            spec.title,
+            spec.script,
+        )
         lesson.key_facts, lesson.safety_warnings = list(spec.key_facts), list(spec.safety_warnings)
         lesson.mandatory_phrases, lesson.keywords = list(spec.mandatory_phrases), list(spec.keywords)
         lesson.verify_locally = spec.verify_locally
@@ -85,24 +109,48 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         session.add(lesson)
         lessons[spec.id] = lesson
     session.flush()
-    _relink(session, LessonCompetency, "lesson_id",
-            {lessons[s.id].id: [comps[c].id for c in s.competencies] for s in pack.lessons}, comps)
+    _relink(
+        session,
+        LessonCompetency,
+        "lesson_id",
+        {lessons[s.id].id: [comps[c].id for c in s.competencies] for s in pack.lessons},
+        comps,
+    )
     items: dict[str, QuizItem] = {q.code: q for q in session.exec(select(QuizItem)).all()}
     for lesson_code, spec in pack.quiz:
-        item = items.get(spec.id) or QuizItem(code=spec.id, lesson_id=lessons[lesson_code].id, question=spec.question,
-                                              answer_index=spec.answer, explanation=spec.explanation)
-        item.lesson_id, item.question, item.options = lessons[lesson_code].id, spec.question, list(spec.options)
+        item = items.get(spec.id) or QuizItem(
+            code=spec.id,
+            lesson_id=lessons[lesson_code].id,
+            question=spec.question,
+            answer_index=spec.answer,
+            explanation=spec.explanation,
+        )
+        item.lesson_id, item.question, item.options = (
+            lessons[lesson_code].id,
+            spec.question,
+            list(spec.options),
+        )
         item.answer_index, item.explanation, item.active = spec.answer, spec.explanation, True
         session.add(item)
         items[spec.id] = item
     session.flush()
-    _relink(session, QuizItemCompetency, "quiz_item_id",
-            {items[s.id].id: [comps[c].id for c in s.competencies] for _l, s in pack.quiz}, comps)
+    _relink(
+        session,
+        QuizItemCompetency,
+        "quiz_item_id",
+        {items[s.id].id: [comps[c].id for c in s.competencies] for _l, s in pack.quiz},
+        comps,
+    )
     return SeedReport(standard.code, len(comps), len(pack.lessons), len(pack.quiz))
 
 
-def _relink(session: Session, link_model, owner_field: str, wanted: dict[int, list[int]],  # type: ignore[no-untyped-def]
-            comps: dict[str, Competency]) -> None:
+def _relink(
+    session: Session,
+    link_model,
+    owner_field: str,
+    wanted: dict[int, list[int]],  # type: ignore[no-untyped-def]
+    comps: dict[str, Competency],
+) -> None:
     """Make the links of these owners to this standard's competencies exactly `wanted` (others untouched)."""
     ours = {c.id for c in comps.values()}
     for owner_id, comp_ids in wanted.items():
@@ -127,22 +175,39 @@ def read_competency_file(path: Path) -> CompetencyMap:
     problems = []
     required = {"code", "kind", "area", "area_title", "text"}
     if not rows or not required <= set(rows[0]):
-        raise PackError([f"{path}: header: needs columns {', '.join(sorted(required))} (plus standard_code, standard_title)"])
+        raise PackError(
+            [
+                f"{path}: header: needs columns {', '.join(sorted(required))}"
+                " (plus standard_code, standard_title)"
+            ]
+        )
     areas: dict[str, str] = {}
     comps = []
     for n, row in enumerate(rows, start=2):
         kind = {"k": "knowledge", "s": "skill", "b": "behaviour"}.get(row["kind"].strip().lower()[:1])
         if kind is None:
-            problems.append(f"{path}: line {n} ({row.get('code')}): kind: must be knowledge, skill or behaviour")
+            problems.append(
+                f"{path}: line {n} ({row.get('code')}): kind: must be knowledge, skill or behaviour"
+            )
             continue
         areas.setdefault(row["area"].strip(), row["area_title"].strip())
-        comps.append({"id": row["code"].strip(), "kind": kind, "area": row["area"].strip(), "text": row["text"].strip()})
+        comps.append(
+            {
+                "id": row["code"].strip(),
+                "kind": kind,
+                "area": row["area"].strip(),
+                "text": row["text"].strip(),
+            }
+        )
     if problems:
         raise PackError(problems)
     first = rows[0]
     data = {
-        "standard": {"code": (first.get("standard_code") or "").strip() or "IMPORTED",
-                     "title": (first.get("standard_title") or "").strip() or "Imported standard", "working_map": False},
+        "standard": {
+            "code": (first.get("standard_code") or "").strip() or "IMPORTED",
+            "title": (first.get("standard_title") or "").strip() or "Imported standard",
+            "working_map": False,
+        },
         "areas": [{"id": k, "title": v} for k, v in areas.items()],
         "competencies": comps,
     }
@@ -151,11 +216,13 @@ def read_competency_file(path: Path) -> CompetencyMap:
     try:
         return CompetencyMap.model_validate(data)
     except ValidationError as exc:
-        raise PackError([f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]) from exc
+        raise PackError(
+            [f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        ) from exc
 
 
 def import_standard(session: Session, path: Path, mapping: Path | None = None) -> SeedReport:
-    """Load an official competency list, and optionally map lessons and quiz items to it (CSV: target,competency)."""
+    """Load an official competency list; optionally map lessons and items to it (CSV: target,competency)."""
     cmap = read_competency_file(path)
     standard = _upsert_standard(session, cmap)
     comps = _upsert_competencies(session, standard, cmap)
@@ -190,11 +257,11 @@ DEMO_MENTOR_PASSWORD = "site-coach-demo"  # printed by `make demo`; local embedd
 DEMO_MENTOR_PHONE = "+447700900900"
 DEMO_LEARNERS = (
     # phone, name, days since start, answers per active day, accuracy, active on days-ago list
-    ("+447700900101", "Jamie", 30, 6, 0.85, list(range(0, 12))),          # sprinter
-    ("+447700900102", "Priya", 60, 3, 0.8, list(range(0, 40, 2))),        # steady climber
-    ("+447700900103", "Callum", 45, 4, 0.55, list(range(9, 30))),         # stalled: silent 9 days
-    ("+447700900104", "Ellie", 90, 8, 0.92, list(range(0, 70))),          # near gateway
-    ("+447700900105", "Dev", 3, 2, 0.6, [0, 1]),                          # newcomer
+    ("+447700900101", "Jamie", 30, 6, 0.85, list(range(0, 12))),  # sprinter
+    ("+447700900102", "Priya", 60, 3, 0.8, list(range(0, 40, 2))),  # steady climber
+    ("+447700900103", "Callum", 45, 4, 0.55, list(range(9, 30))),  # stalled: silent 9 days
+    ("+447700900104", "Ellie", 90, 8, 0.92, list(range(0, 70))),  # near gateway
+    ("+447700900105", "Dev", 3, 2, 0.6, [0, 1]),  # newcomer
 )
 
 
@@ -202,8 +269,13 @@ def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory
     """A cohort, a mentor with a login and five learners with some history; does nothing if already seeded."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
-    mentor = Mentor(name="Sam Okafor", email=DEMO_MENTOR_EMAIL, phone=DEMO_MENTOR_PHONE, is_admin=True,
-                    password_hash=generate_password_hash(DEMO_MENTOR_PASSWORD))
+    mentor = Mentor(
+        name="Sam Okafor",
+        email=DEMO_MENTOR_EMAIL,
+        phone=DEMO_MENTOR_PHONE,
+        is_admin=True,
+        password_hash=generate_password_hash(DEMO_MENTOR_PASSWORD),
+    )
     cohort = Cohort(name="Jointers 2026 North", standard_code=pack.competency_map.standard.code)
     session.add_all([mentor, cohort])
     session.flush()
@@ -214,11 +286,20 @@ def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory
     for link in session.exec(select(QuizItemCompetency)).all():
         item_comps.setdefault(link.quiz_item_id, []).append(comp_ids[link.competency_id])
     for phone, name, age_days, per_day, accuracy, active_days in DEMO_LEARNERS:
-        learner = Learner(phone=phone, name=name, cohort_id=cohort.id, mentor_id=mentor.id, consent=Consent.OPTED_IN,
-                          consent_changed_at=now - timedelta(days=age_days), created_at=now - timedelta(days=age_days))
+        learner = Learner(
+            phone=phone,
+            name=name,
+            cohort_id=cohort.id,
+            mentor_id=mentor.id,
+            consent=Consent.OPTED_IN,
+            consent_changed_at=now - timedelta(days=age_days),
+            created_at=now - timedelta(days=age_days),
+        )
         session.add(learner)
         session.flush()
-        _demo_history(session, learner, items, lessons, item_comps, memory, now, per_day, accuracy, active_days)
+        _demo_history(
+            session, learner, items, lessons, item_comps, memory, now, per_day, accuracy, active_days
+        )
     return len(DEMO_LEARNERS)
 
 
@@ -237,25 +318,53 @@ def _demo_history(session, learner, items, lessons, item_comps, memory, now, per
             at = day + timedelta(minutes=k * 2)
             outcome = memory.review(cards.get(item.id), correct, at)
             cards[item.id] = outcome.card
-            session.add(LearningEvent(learner_id=learner.id, kind=EventKind.QUIZ_ANSWERED, at=at,
-                                      data={"item": item.code, "correct": correct,
-                                            "competencies": item_comps.get(item.id, [])}))
-            existing = session.exec(select(ReviewState).where(ReviewState.learner_id == learner.id,
-                                                              ReviewState.quiz_item_id == item.id)).first()
-            state = existing or ReviewState(learner_id=learner.id, quiz_item_id=item.id, card=outcome.card, due=outcome.due)
+            session.add(
+                LearningEvent(
+                    learner_id=learner.id,
+                    kind=EventKind.QUIZ_ANSWERED,
+                    at=at,
+                    data={"item": item.code, "correct": correct, "competencies": item_comps.get(item.id, [])},
+                )
+            )
+            existing = session.exec(
+                select(ReviewState).where(
+                    ReviewState.learner_id == learner.id, ReviewState.quiz_item_id == item.id
+                )
+            ).first()
+            state = existing or ReviewState(
+                learner_id=learner.id, quiz_item_id=item.id, card=outcome.card, due=outcome.due
+            )
             state.card, state.due = outcome.card, outcome.due
             state.reps += 1
             state.lapses += 0 if correct else 1
             state.last_correct, state.last_reviewed_at = correct, at
             session.add(state)
         lesson = lessons[(cursor // 7) % len(lessons)]
-        session.add(LearningEvent(learner_id=learner.id, kind=EventKind.LESSON_WATCHED, at=day,
-                                  data={"lesson": lesson.code}))
+        session.add(
+            LearningEvent(
+                learner_id=learner.id, kind=EventKind.LESSON_WATCHED, at=day, data={"lesson": lesson.code}
+            )
+        )
     if len(active_days) > 10:
-        session.add(EvidenceItem(learner_id=learner.id, note="LV resin straight joint on Waveform 185, Elm Street",
-                                 competencies=["JNT-S1"], status="signed_off", signed_at=now - timedelta(days=5),
-                                 created_at=now - timedelta(days=6), captured_at=now - timedelta(days=6)))
-        session.add(EvidenceItem(learner_id=learner.id, note="Proved dead at the LV pillar before jointing",
-                                 competencies=["ISO-S1"], status="pending", created_at=now - timedelta(days=1),
-                                 captured_at=now - timedelta(days=1)))
+        session.add(
+            EvidenceItem(
+                learner_id=learner.id,
+                note="LV resin straight joint on Waveform 185, Elm Street",
+                competencies=["JNT-S1"],
+                status="signed_off",
+                signed_at=now - timedelta(days=5),
+                created_at=now - timedelta(days=6),
+                captured_at=now - timedelta(days=6),
+            )
+        )
+        session.add(
+            EvidenceItem(
+                learner_id=learner.id,
+                note="Proved dead at the LV pillar before jointing",
+                competencies=["ISO-S1"],
+                status="pending",
+                created_at=now - timedelta(days=1),
+                captured_at=now - timedelta(days=1),
+            )
+        )
     session.flush()

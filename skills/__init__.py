@@ -1,7 +1,19 @@
 """The coach's skills: one module each, listed explicitly here (no scanning, no import side effects)."""
 
 from bot.skill_api import SkillRegistry
-from skills import emergency, evidence, explain, help_menu, mentor, onboarding, progress, quiz, smalltalk, start, stop
+from skills import (
+    emergency,
+    evidence,
+    explain,
+    help_menu,
+    mentor,
+    onboarding,
+    progress,
+    quiz,
+    smalltalk,
+    start,
+    stop,
+)
 
 
 def build_registry() -> SkillRegistry:

@@ -12,7 +12,11 @@ def handle(ctx: Ctx) -> Reply:
     """Reply with the vetted emergency steps and alert the mentor (or the fallback contact)."""
     text = ctx.message.text
     escalation = ctx.repo.open_escalation(
-        ctx.learner, EscalationKind.EMERGENCY, reason=text[:500], now=ctx.now, priority="urgent",
+        ctx.learner,
+        EscalationKind.EMERGENCY,
+        reason=text[:500],
+        now=ctx.now,
+        priority="urgent",
         context={"message_id": ctx.message.message_id},
     )
     reply = Reply.text(ctx.say("emergency/instructions"), state=CLEAR_STATE)
@@ -21,8 +25,11 @@ def handle(ctx: Ctx) -> Reply:
     if to:
         reply.add(
             ctx.say(
-                "emergency/to_mentor", reference=escalation.reference, learner_name=ctx.learner.name or "A learner",
-                learner_phone=ctx.learner.phone, text=text[:500],
+                "emergency/to_mentor",
+                reference=escalation.reference,
+                learner_name=ctx.learner.name or "A learner",
+                learner_phone=ctx.learner.phone,
+                text=text[:500],
             ),
             to=to,
             kind="escalation",

@@ -60,21 +60,34 @@ def _confirm(ctx: Ctx, data: dict[str, Any]) -> Reply:
     data["suggestions"] = suggestions
     photos = len(data.get("media", []))
     if not suggestions:
-        return Reply.text(ctx.say("evidence/confirm_none", photos=photos), state=SetState(CONFIRMING, data, _ttl(ctx)))
+        return Reply.text(
+            ctx.say("evidence/confirm_none", photos=photos), state=SetState(CONFIRMING, data, _ttl(ctx))
+        )
     labels = [f"{code}: {ctx.catalogue.competencies[code].text}" for code in suggestions]
-    return Reply.text(ctx.say("evidence/confirm", suggestions=labels, photos=photos), state=SetState(CONFIRMING, data, _ttl(ctx)))
+    return Reply.text(
+        ctx.say("evidence/confirm", suggestions=labels, photos=photos),
+        state=SetState(CONFIRMING, data, _ttl(ctx)),
+    )
 
 
 def _save(ctx: Ctx, data: dict[str, Any], claims: list[str]) -> Reply:
     loc = data.get("location") or {}
     item = ctx.repo.add_evidence(
-        ctx.learner, ctx.now, note=data.get("note", ""), media=data.get("media", []), competencies=claims,
-        latitude=loc.get("latitude"), longitude=loc.get("longitude"), address=loc.get("address"),
+        ctx.learner,
+        ctx.now,
+        note=data.get("note", ""),
+        media=data.get("media", []),
+        competencies=claims,
+        latitude=loc.get("latitude"),
+        longitude=loc.get("longitude"),
+        address=loc.get("address"),
     )
     mentor = ctx.repo.mentor_of(ctx.learner)
     return Reply.text(
         ctx.say(
-            "evidence/saved", reference=f"#{item.id}", claims=", ".join(claims),
+            "evidence/saved",
+            reference=f"#{item.id}",
+            claims=", ".join(claims),
             mentor_name=mentor.name if mentor else "your mentor",
         ),
         state=CLEAR_STATE,
@@ -128,9 +141,15 @@ def handle(ctx: Ctx) -> Reply:
     if note:
         data["note"] = (data.get("note", "") + " " + note).strip()
     if not data["media"] and not data["note"]:
-        return Reply.text(ctx.say("evidence/ask_for_photo", name=ctx.learner.name or ""), state=SetState(AWAITING_MEDIA, data, _ttl(ctx)))
+        return Reply.text(
+            ctx.say("evidence/ask_for_photo", name=ctx.learner.name or ""),
+            state=SetState(AWAITING_MEDIA, data, _ttl(ctx)),
+        )
     if data["media"] and not data["note"]:
-        return Reply.text(ctx.say("evidence/ask_for_note", photos=len(data["media"])), state=SetState(AWAITING_NOTE, data, _ttl(ctx)))
+        return Reply.text(
+            ctx.say("evidence/ask_for_note", photos=len(data["media"])),
+            state=SetState(AWAITING_NOTE, data, _ttl(ctx)),
+        )
     return _confirm(ctx, data)
 
 
@@ -145,7 +164,9 @@ def accepts(ctx: Ctx) -> bool:
         return ctx.intent.intent in ("evidence", "smalltalk", "explain") and ctx.intent.confidence < 0.8
     if state in (AWAITING_MEDIA, AWAITING_NOTE):
         # A note describing the job reads like a question to the classifier; only clear new intents break out.
-        return not (ctx.intent.intent in ("quiz", "progress", "mentor", "help") and ctx.intent.confidence >= 0.6)
+        return not (
+            ctx.intent.intent in ("quiz", "progress", "mentor", "help") and ctx.intent.confidence >= 0.6
+        )
     return False
 
 
@@ -155,7 +176,11 @@ skill = SimpleSkill(
     handler=handle,
     accepts_fn=accepts,
     prompts=(
-        "evidence/ask_for_photo", "evidence/ask_for_note", "evidence/confirm", "evidence/confirm_none",
-        "evidence/saved", "evidence/unclear",
+        "evidence/ask_for_photo",
+        "evidence/ask_for_note",
+        "evidence/confirm",
+        "evidence/confirm_none",
+        "evidence/saved",
+        "evidence/unclear",
     ),
 )

@@ -9,7 +9,8 @@ from models import EventKind
 
 MAX_FACTS = 3
 _LEAD_IN = re.compile(
-    r"^(?:(?:can you |could you |pls |please )?(?:explain|tell me about|tell me|what about|info on|teach me)\s+)",
+    r"^(?:(?:can you |could you |pls |please )?"
+    r"(?:explain|tell me about|tell me|what about|info on|teach me)\s+)",
     re.IGNORECASE,
 )
 
@@ -37,7 +38,11 @@ def answer_for(ctx: Ctx, question: str) -> str | None:
     link = ctx.links.lesson_url(ctx.learner.id or 0, lesson.code)
     ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=lesson.code, via="explain")
     return ctx.say(
-        "explain/answer", lesson_title=lesson.title, warnings=warnings, facts=facts, link=link,
+        "explain/answer",
+        lesson_title=lesson.title,
+        warnings=warnings,
+        facts=facts,
+        link=link,
         verify_locally=lesson.verify_locally,
     )
 

@@ -10,7 +10,10 @@ def handle(ctx: Ctx) -> Reply:
     """Open an escalation, tell the mentor on WhatsApp, reassure the learner."""
     text = ctx.message.text
     escalation = ctx.repo.open_escalation(
-        ctx.learner, EscalationKind.MENTOR, reason=text[:500], now=ctx.now,
+        ctx.learner,
+        EscalationKind.MENTOR,
+        reason=text[:500],
+        now=ctx.now,
         context={"message_id": ctx.message.message_id},
     )
     mentor = ctx.repo.mentor_of(ctx.learner)
@@ -20,13 +23,18 @@ def handle(ctx: Ctx) -> Reply:
         reply = Reply.text(ctx.say("mentor/no_mentor", reference=escalation.reference), state=CLEAR_STATE)
     else:
         reply = Reply.text(
-            ctx.say("mentor/to_learner", mentor_name=mentor.name, reference=escalation.reference), state=CLEAR_STATE
+            ctx.say("mentor/to_learner", mentor_name=mentor.name, reference=escalation.reference),
+            state=CLEAR_STATE,
         )
     if to:
         reply.add(
             ctx.say(
-                "mentor/to_mentor", reference=escalation.reference, learner_name=ctx.learner.name or "A learner",
-                learner_phone=ctx.learner.phone, text=text[:500], cohort=cohort.name if cohort else "",
+                "mentor/to_mentor",
+                reference=escalation.reference,
+                learner_name=ctx.learner.name or "A learner",
+                learner_phone=ctx.learner.phone,
+                text=text[:500],
+                cohort=cohort.name if cohort else "",
             ),
             to=to,
             kind="escalation",

@@ -10,10 +10,27 @@ from models import Consent, EventKind
 
 ASK_CONSENT = "ask_consent"
 ASK_NAME = "ask_name"
-YES = {"yes", "y", "yep", "yeah", "yes please", "aye", "ok", "okay", "sure", "go on", "sound", "yes pls", "ya"}
+YES = {
+    "yes",
+    "y",
+    "yep",
+    "yeah",
+    "yes please",
+    "aye",
+    "ok",
+    "okay",
+    "sure",
+    "go on",
+    "sound",
+    "yes pls",
+    "ya",
+}
 NO = {"no", "n", "nope", "no thanks", "nah", "no ta", "not now"}
-_NAME = re.compile(r"^(?:(?:i'?m|im|it'?s|its|my name'?s|my names|my name is|call me|name'?s)\s+)?"
-                   r"(?P<name>[^\W\d_][\w'\-]*(?:\s+[^\W\d_][\w'\-]*){0,2})[.!]?$", re.UNICODE)
+_NAME = re.compile(
+    r"^(?:(?:i'?m|im|it'?s|its|my name'?s|my names|my name is|call me|name'?s)\s+)?"
+    r"(?P<name>[^\W\d_][\w'\-]*(?:\s+[^\W\d_][\w'\-]*){0,2})[.!]?$",
+    re.UNICODE,
+)
 
 
 def _ttl() -> timedelta:
@@ -38,17 +55,27 @@ def handle(ctx: Ctx) -> Reply:
     profile = ctx.message.profile_name or ""
     state = ctx.state.state if (ctx.in_conversation and ctx.state) else None
     if state is None:
-        return Reply.text(ctx.say("onboarding/welcome"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl()))
+        return Reply.text(
+            ctx.say("onboarding/welcome"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
+        )
     profile = ctx.state.data.get("profile") or profile
     if state == ASK_CONSENT:
         answer = _clean(ctx.message.text)
         if answer in YES:
             ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
-            return Reply.text(ctx.say("onboarding/ask_name", profile_name=profile), state=SetState(ASK_NAME, {"profile": profile}, _ttl()))
+            return Reply.text(
+                ctx.say("onboarding/ask_name", profile_name=profile),
+                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+            )
         if answer in NO:
             ctx.repo.set_consent(ctx.learner, Consent.DECLINED, ctx.now)
-            return Reply.text(ctx.say("onboarding/declined", profile_name=profile), state=SetState(ASK_NAME, {"profile": profile}, _ttl()))
-        return Reply.text(ctx.say("onboarding/consent_unclear"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl()))
+            return Reply.text(
+                ctx.say("onboarding/declined", profile_name=profile),
+                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+            )
+        return Reply.text(
+            ctx.say("onboarding/consent_unclear"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
+        )
     name = _name_from(ctx.message.text, profile) or profile or "mate"
     ctx.learner.name = name
     ctx.repo.session.add(ctx.learner)
@@ -77,7 +104,10 @@ skill = SimpleSkill(
     handler=handle,
     accepts_fn=accepts,
     prompts=(
-        "onboarding/welcome", "onboarding/ask_name", "onboarding/declined", "onboarding/consent_unclear",
+        "onboarding/welcome",
+        "onboarding/ask_name",
+        "onboarding/declined",
+        "onboarding/consent_unclear",
         "onboarding/done",
     ),
 )

@@ -11,14 +11,26 @@ from sitecoach.learning.answers import LETTERS, parse_choice
 from sitecoach.learning.memory import Candidate, pick_next_item
 
 AWAITING_ANSWER = "awaiting_answer"
-FINISH_WORDS = {"done", "finish", "finished", "end", "end quiz", "enough", "no more", "thats enough", "that's enough"}
+FINISH_WORDS = {
+    "done",
+    "finish",
+    "finished",
+    "end",
+    "end quiz",
+    "enough",
+    "no more",
+    "thats enough",
+    "that's enough",
+}
 SKIP_WORDS = {"skip", "pass", "dunno", "dont know", "don't know", "no idea", "idk", "next"}
 _TOPIC = re.compile(
     r"^(?:.*?\b(?:quiz|test|questions?|qs|q's|revision|revise)\b)(?:\s+(?:me|us))?"
     r"(?:\s+(?:on|about|for|in|with))?\s*(?P<topic>.*)$",
     re.IGNORECASE,
 )
-_TOPIC_NOISE = re.compile(r"\b(please|pls|plz|mate|now|a|some|quick|the|me|us|give|gies|gimme)\b", re.IGNORECASE)
+_TOPIC_NOISE = re.compile(
+    r"\b(please|pls|plz|mate|now|a|some|quick|the|me|us|give|gies|gimme)\b", re.IGNORECASE
+)
 
 
 def _topic_of(text: str) -> str:
@@ -44,8 +56,12 @@ def _choose(ctx: Ctx, lessons: list[str] | None, asked: list[str], last: str | N
 def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str) -> str:
     options = [f"{LETTERS[i].upper()}) {o}" for i, o in enumerate(item.options)]
     return ctx.say(
-        "quiz/question", number=number, total=ctx.settings.quiz_round_length, topic=topic,
-        question=item.question, options=options,
+        "quiz/question",
+        number=number,
+        total=ctx.settings.quiz_round_length,
+        topic=topic,
+        question=item.question,
+        options=options,
     )
 
 
@@ -110,7 +126,8 @@ def answer(ctx: Ctx) -> Reply:
 def _summary(ctx: Ctx, data: dict, asked_count: int) -> Reply:
     correct = int(data.get("correct", 0))
     return Reply.text(
-        ctx.say("quiz/summary", correct=correct, asked=asked_count, due_next=asked_count > 0), state=CLEAR_STATE
+        ctx.say("quiz/summary", correct=correct, asked=asked_count, due_next=asked_count > 0),
+        state=CLEAR_STATE,
     )
 
 

@@ -19,7 +19,9 @@ def create_app(overrides: dict[str, Any] | None = None, services: Services | Non
     settings = services.settings
     app.config.update(
         SECRET_KEY=settings.secret_key,
-        MAX_CONTENT_LENGTH=max(settings.request_max_bytes, 12 * 1024 * 1024 if settings.simulator_enabled else 0),
+        MAX_CONTENT_LENGTH=max(
+            settings.request_max_bytes, 12 * 1024 * 1024 if settings.simulator_enabled else 0
+        ),
         MAX_FORM_PARTS=300,
     )
     app.extensions["sitecoach"] = services

@@ -26,4 +26,6 @@ def health():  # type: ignore[no-untyped-def]
     except Exception as exc:  # noqa: BLE001
         checks["redis"] = f"down: {type(exc).__name__}"
     ok = checks["database"] == "ok" and checks["redis"] == "ok"
-    return jsonify(status="ok" if ok else "degraded", channel=services.settings.coach_channel, **checks), (200 if ok else 503)
+    return jsonify(status="ok" if ok else "degraded", channel=services.settings.coach_channel, **checks), (
+        200 if ok else 503
+    )

@@ -33,10 +33,20 @@ def twilio_form(phone: str, body: str, profile_name: str, media: list[tuple[str,
     """The form Twilio would post for this WhatsApp message."""
     sid = "SM" + uuid.uuid4().hex
     form = {
-        "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "0" * 32,
-        "From": f"whatsapp:{phone}", "To": SIMULATOR_NUMBER, "Body": body, "NumMedia": str(len(media)),
-        "NumSegments": "1", "WaId": phone.lstrip("+"), "ProfileName": profile_name, "SmsStatus": "received",
-        "ApiVersion": "2010-04-01", "MessageType": "image" if media else "text",
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": f"whatsapp:{phone}",
+        "To": SIMULATOR_NUMBER,
+        "Body": body,
+        "NumMedia": str(len(media)),
+        "NumSegments": "1",
+        "WaId": phone.lstrip("+"),
+        "ProfileName": profile_name,
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "MessageType": "image" if media else "text",
     }
     for i, (url, content_type) in enumerate(media):
         form[f"MediaUrl{i}"] = url
@@ -66,11 +76,20 @@ def people():  # type: ignore[no-untyped-def]
     """Demo learners and mentors to pick from."""
     with _services().db.session() as session:
         learners = session.exec(select(Learner).order_by(col(Learner.id)).limit(200)).all()
-        mentors = session.exec(select(Mentor).where(col(Mentor.phone).is_not(None)).order_by(col(Mentor.id))).all()
+        mentors = session.exec(
+            select(Mentor).where(col(Mentor.phone).is_not(None)).order_by(col(Mentor.id))
+        ).all()
         cohorts = {c.id: c.name for c in session.exec(select(Cohort)).all()}
         return jsonify(
-            learners=[{"phone": l.phone, "name": l.name, "cohort": cohorts.get(l.cohort_id), "mentor_id": l.mentor_id}
-                      for l in learners],  # noqa: E741
+            learners=[
+                {
+                    "phone": learner.phone,
+                    "name": learner.name,
+                    "cohort": cohorts.get(learner.cohort_id),
+                    "mentor_id": learner.mentor_id,
+                }
+                for learner in learners
+            ],
             mentors=[{"id": m.id, "phone": m.phone, "name": m.name} for m in mentors],
         )
 
@@ -110,13 +129,24 @@ def conversation():  # type: ignore[no-untyped-def]
     after = request.args.get("after", type=int) or 0
     with _services().db.session() as session:
         rows = session.exec(
-            select(Message).where(Message.phone == phone, col(Message.id) > after).order_by(col(Message.id)).limit(500)
+            select(Message)
+            .where(Message.phone == phone, col(Message.id) > after)
+            .order_by(col(Message.id))
+            .limit(500)
         ).all()
-        return jsonify([
-            {"id": m.id, "direction": m.direction, "body": m.body, "media": [x.get("url") for x in m.media],
-             "at": m.created_at.isoformat(), "status": m.status}
-            for m in rows
-        ])
+        return jsonify(
+            [
+                {
+                    "id": m.id,
+                    "direction": m.direction,
+                    "body": m.body,
+                    "media": [x.get("url") for x in m.media],
+                    "at": m.created_at.isoformat(),
+                    "status": m.status,
+                }
+                for m in rows
+            ]
+        )
 
 
 @bp.get("/media/<name>")

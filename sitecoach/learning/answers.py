@@ -22,7 +22,7 @@ def _normalise(text: str) -> str:
 
 
 def parse_choice(text: str, options: Sequence[str]) -> int | None:
-    """The 0-based option a reply picks ("b", "B)", "2", "(c)", "it's d", or the option's words), else None."""
+    """The 0-based option a reply picks ("b", "B)", "2", "(c)", "it's d", the option's words), or None."""
     raw = _normalise(text)
     if not raw or len(raw) > 300:
         return None

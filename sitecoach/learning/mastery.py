@@ -63,7 +63,9 @@ def competency_mastery(ev: CompetencyEvidence) -> float:
     return round(max(0.0, min(100.0, score)), 1)
 
 
-def mastery_report(evidence: Iterable[CompetencyEvidence], area_titles: dict[str, str] | None = None) -> MasteryReport:
+def mastery_report(
+    evidence: Iterable[CompetencyEvidence], area_titles: dict[str, str] | None = None
+) -> MasteryReport:
     """Roll competencies up: an area is the mean of its competencies, overall the mean of the areas."""
     by_comp: dict[str, float] = {}
     per_area: dict[str, list[float]] = defaultdict(list)

@@ -1,0 +1,264 @@
+"""Shared fixtures: a real database and Redis (embedded by default, or DATABASE_URL / REDIS_URL),
+the app and its test client, a real RQ worker, signed Twilio-shaped requests, and the `coach` harness."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+from rq import SimpleWorker
+from sqlmodel import col, delete, select
+from twilio.request_validator import RequestValidator
+
+from models import (
+    Cohort,
+    ConversationState,
+    Escalation,
+    EvidenceItem,
+    Learner,
+    LearningEvent,
+    Mentor,
+    Message,
+    ReviewState,
+)
+from scheduler import runtime
+from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+from sitecoach.migrate import upgrade
+from sitecoach.pack import load_pack
+from sitecoach.seeding import sync_pack
+from sitecoach.services import Services, build_services
+from sitecoach.settings import Settings
+from webapp import create_app
+
+TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC_BASE_URL = "https://coach.example.test"
+
+
+# --- no internet -------------------------------------------------------------------------------
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-def]
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = ipaddress.ip_address(socket.gethostbyname(host)) if host == "localhost" else None
+        if ip is None or not ip.is_loopback:
+            raise OSError(f"test tried to reach the internet: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to connect beyond loopback."""
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- database and redis (once per session) --------------------------------------------------------
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def database_uri(instance_dir: Path) -> Iterator[str]:
+    """A fresh database: a new PostgreSQL database when DATABASE_URL is set, else SQLite in a temp folder."""
+    admin_url = os.environ.get("DATABASE_URL")
+    if not admin_url:
+        uri = f"sqlite:///{instance_dir / 'test.db'}"
+        upgrade(uri)
+        yield uri
+        return
+    base = Settings(database_url=admin_url).database_uri
+    name = f"sitecoach_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    uri = sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False)
+    upgrade(uri)
+    yield uri
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url(instance_dir: Path) -> Iterator[str]:
+    """REDIS_URL when set (flushed between tests), else an embedded Redis for this session."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    yield ensure_embedded_redis(instance_dir)
+    stop_embedded_redis(instance_dir)
+
+
+@pytest.fixture(scope="session")
+def base_settings(instance_dir: Path, database_uri: str, redis_url: str) -> Settings:
+    """Settings for the suite: simulator channel, a known auth token and public URL."""
+    return Settings.from_env(
+        env={},
+        database_url=database_uri,
+        redis_url=redis_url,
+        instance_path=instance_dir,
+        twilio_auth_token=TEST_AUTH_TOKEN,
+        public_base_url=PUBLIC_BASE_URL,
+        secret_key="test-secret-key",
+        coach_channel="simulator",
+        simulator_enabled=True,
+        queue_name="coach-test",
+    )
+
+
+@pytest.fixture(scope="session")
+def seeded(base_settings: Settings) -> None:
+    """The lesson pack, loaded once."""
+    services = build_services(base_settings)
+    with services.db.session() as session:
+        sync_pack(session, load_pack(base_settings.content_pack_path))
+    services.close()
+
+
+PER_TEST_TABLES = (
+    Message,
+    ConversationState,
+    EvidenceItem,
+    Escalation,
+    LearningEvent,
+    ReviewState,
+    Learner,
+    Cohort,
+    Mentor,
+)
+
+
+@pytest.fixture
+def services(base_settings: Settings, seeded: None) -> Iterator[Services]:
+    """Fresh services on a clean database (curriculum kept) and an empty Redis; installed for jobs."""
+    svc = build_services(base_settings)
+    svc.redis.flushdb()
+    with svc.db.session() as session:
+        session.exec(sa.update(Message).values(in_reply_to_id=None))  # self-reference first
+        for table in PER_TEST_TABLES:
+            session.exec(delete(table))
+    runtime.install(svc)
+    yield svc
+    runtime.install(None)
+    svc.close()
+
+
+@pytest.fixture
+def app(services: Services):  # type: ignore[no-untyped-def]
+    app = create_app(services=services)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def queue(services: Services):  # type: ignore[no-untyped-def]
+    return services.queue
+
+
+def run_worker(services: Services) -> int:
+    """Run a real RQ worker over the queue until it is empty; return how many jobs it ran."""
+    worker = SimpleWorker([services.queue], connection=services.redis)
+    worker.work(burst=True, logging_level="WARNING")
+    return worker.successful_job_count + worker.failed_job_count
+
+
+# --- twilio-shaped requests ---------------------------------------------------------------------------
+def twilio_form(
+    phone: str = "+447700900123", body: str = "", sid: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The fields Twilio posts for an inbound WhatsApp message."""
+    sid = sid or "SM" + uuid.uuid4().hex
+    form = {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "1" * 32,
+        "MessagingServiceSid": "",
+        "From": f"whatsapp:{phone}",
+        "To": "whatsapp:+14155238886",
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "WaId": phone.lstrip("+"),
+        "ProfileName": "Test Learner",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "MessageType": "text",
+    }
+    form.update(extra)
+    return form
+
+
+def sign(path: str, form: dict[str, str], token: str = TEST_AUTH_TOKEN, base: str = PUBLIC_BASE_URL) -> str:
+    """X-Twilio-Signature for a POST of `form` to `base + path`."""
+    return RequestValidator(token).compute_signature(base + path, form)
+
+
+def post_signed(client, path: str, form: dict[str, str], **kwargs):  # type: ignore[no-untyped-def]
+    """POST a form to the app the way Twilio would, correctly signed."""
+    return client.post(path, data=form, headers={"X-Twilio-Signature": sign(path, form, **kwargs)})
+
+
+class Coach:
+    """Talks to the coach like a phone: through the signed webhook and a real RQ worker."""
+
+    def __init__(self, client, services: Services) -> None:  # type: ignore[no-untyped-def]
+        self.client = client
+        self.services = services
+
+    def send(self, text: str = "", phone: str = "+447700900123", **extra: str) -> list[str]:
+        """Send one message; return the coach's new replies to that phone."""
+        before = self._last_id()
+        response = post_signed(self.client, "/whatsapp/inbound", twilio_form(phone, text, **extra))
+        assert response.status_code == 200, response.data
+        run_worker(self.services)
+        return [m.body for m in self.outbound(phone, after=before)]
+
+    def _last_id(self) -> int:
+        with self.services.db.session() as session:
+            return int(session.exec(select(sa.func.max(Message.id))).one() or 0)
+
+    def outbound(self, phone: str, after: int = 0) -> list[Message]:
+        """Messages the coach sent to a phone, oldest first."""
+        with self.services.db.session() as session:
+            return list(
+                session.exec(
+                    select(Message)
+                    .where(Message.phone == phone, Message.direction == "out", col(Message.id) > after)
+                    .order_by(col(Message.id))
+                ).all()
+            )
+
+    def onboard(self, phone: str = "+447700900123", name: str = "Jamie") -> None:
+        """Take a new learner through welcome, consent and name."""
+        self.send("hi", phone)
+        self.send("yes", phone)
+        self.send(name, phone)
+
+
+@pytest.fixture
+def coach(client, services: Services) -> Coach:  # type: ignore[no-untyped-def]
+    return Coach(client, services)
+
+
+@pytest.fixture
+def redis_conn(services: Services) -> Redis:
+    return services.redis

@@ -1,0 +1,69 @@
+"""`sitecoach classify` and `sitecoach ask` as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from sitecoach.cli import main
+
+
+def test_classify_reads_lines_and_prints_json_lines():
+    messages = (
+        "hows ma progress\nSTOP\nhow do I stop the resin going off\npic of the 11k pot end i did 2day\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sitecoach.cli", "classify"],
+        input=messages,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["intent"] for r in rows] == ["progress", "stop", "explain", "evidence"]
+    assert rows[0]["text"] == "hows ma progress" and all(0 <= r["confidence"] <= 1 for r in rows)
+
+
+def _env(base_settings):
+    return {
+        "DATABASE_URL": base_settings.database_uri,
+        "REDIS_URL": base_settings.redis_url,
+        "INSTANCE_PATH": str(base_settings.instance_path),
+        "SECRET_KEY": "cli-test",
+    }
+
+
+def test_ask_json_answers_through_the_router_and_skills(services, base_settings):
+    result = CliRunner().invoke(
+        main, ["ask", "why do we spike a cable before cutting it", "--json"], env=_env(base_settings)
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output.strip().splitlines()[-1])
+    assert out["intent"] == "explain" and out["skill"] == "explain"
+    assert (
+        len(out["replies"]) == 1 and "spike" in out["replies"][0].lower() and "/lesson/" in out["replies"][0]
+    )
+
+
+def test_ask_emergency_gives_the_vetted_steps(services, base_settings):
+    result = CliRunner().invoke(
+        main,
+        ["ask", "hes been electrocuted and isnt moving", "--json", "--phone", "+447700900444"],
+        env=_env(base_settings),
+    )
+    out = json.loads(result.output.strip().splitlines()[-1])
+    assert out["intent"] == "emergency" and "999" in out["replies"][0]
+
+
+def test_ask_refuses_a_bad_phone(services, base_settings):
+    result = CliRunner().invoke(main, ["ask", "hi", "--phone", "nope"], env=_env(base_settings))
+    assert result.exit_code != 0 and "phone number" in result.output
+
+
+def test_validate_pack_reports_the_real_pack_valid():
+    result = CliRunner().invoke(main, ["validate-pack"])
+    assert result.exit_code == 0 and "20 lessons" in result.output and "valid" in result.output
