@@ -47,12 +47,12 @@ def split_body(body: str, limit: int = WHATSAPP_BODY_LIMIT) -> list[str]:
     rest = body
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut < limit // 2:
-            sentence_ends = [m.end() for m in re.finditer(r"[.!?]\s", window)]
-            cut = sentence_ends[-1] if sentence_ends and sentence_ends[-1] >= limit // 2 else -1
-        if cut < limit // 2:
-            cut = window.rfind(" ")
+        cut = -1
+        for pattern in (r"\n\s*\n", r"\n", r"[.!?]\s", r"\s"):  # paragraph, line, sentence, word
+            ends = [m.end() for m in re.finditer(pattern, window)]
+            if ends and ends[-1] >= limit // 2:
+                cut = ends[-1]
+                break
         if cut <= 0:
             cut = limit
         parts.append(rest[:cut].strip())

@@ -61,4 +61,7 @@ class LinkSigner:
             raise LinkInvalid(str(exc)) from exc
         if not isinstance(data, dict) or "l" not in data or "s" not in data:
             raise LinkInvalid("malformed link")
-        return LessonLink(int(data["l"]), str(data["s"]))
+        try:
+            return LessonLink(int(data["l"]), str(data["s"]))
+        except (TypeError, ValueError) as exc:
+            raise LinkInvalid("malformed link") from exc

@@ -225,7 +225,9 @@ def load_pack(root: Path) -> ContentPack:
     known = {c.id for c in comp_map.competencies} if comp_map else set()
 
     lessons: list[LessonSpec] = []
+    lesson_files: set[str] = set()  # lessons that exist, valid or not (so quiz files are not blamed twice)
     for path in sorted((root / manifest.lessons_dir).glob("*.yaml")):
+        lesson_files.add(path.stem)
         raw = _read_yaml(path, problems)
         if raw is None:
             continue
@@ -242,7 +244,7 @@ def load_pack(root: Path) -> ContentPack:
                 problems.append(f"{path}: item {lesson.id}: competencies: unknown competency {code!r}")
         lessons.append(lesson)
     _check_unique(lessons, root / manifest.lessons_dir, problems)
-    lesson_ids = {lesson.id for lesson in lessons}
+    lesson_ids = {lesson.id for lesson in lessons} | lesson_files
 
     quiz: list[tuple[str, QuizItemSpec]] = []
     for path in sorted((root / manifest.quiz_dir).glob("*.yaml")):

@@ -12,6 +12,7 @@ def normalise_phone(raw: str) -> str | None:
     text = (raw or "").strip()
     if text.lower().startswith("whatsapp:"):
         text = text[len("whatsapp:") :]
+    text = re.sub(r"^(\+\d{1,3})\s*\(0\)", r"\1", text)  # "+44 (0)7700 ..." is written, not dialled
     text = re.sub(r"[\s\-().]", "", text)
     if text.startswith("00"):
         text = "+" + text[2:]

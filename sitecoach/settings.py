@@ -115,10 +115,10 @@ class Settings:
         if "public_base_url" not in values:
             settings = replace(settings, public_base_url=f"http://localhost:{settings.port}")
         settings = replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
-        if not settings.secret_key:
-            settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
         if settings.coach_channel not in ("twilio", "simulator"):
             raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
+        if not settings.secret_key:
+            settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
         return settings
 
 

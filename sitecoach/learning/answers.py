@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 LETTERS = "abcdefgh"
 _FILLER = re.compile(
-    r"^(?:(?:i think|i reckon|i guess|think|prob(?:ably)?|maybe|answer(?: is)?|option|its|it's|it is|"
-    r"is it|the answer is|go with|going with|id say|i'd say|ill go|i'll go)\s+)+"
+    r"^(?:(?:i think|i reckon|i guess|think|prob(?:ably)?|maybe|answer(?: is)?|option|no\.?|number|#|"
+    r"its|it's|it is|is it|the answer is|go with|going with|id say|i'd say|ill go|i'll go)\s+)+"
 )
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -24,8 +24,9 @@ def _normalise(text: str) -> str:
 def parse_choice(text: str, options: Sequence[str]) -> int | None:
     """The 0-based option a reply picks ("b", "B)", "2", "(c)", "it's d", the option's words), or None."""
     raw = _normalise(text)
-    if not raw or len(raw) > 300:
+    if not raw or len(raw) > 300 or not options:
         return None
+    raw = re.sub(r"^(answer|option|no\.?|number|#)\s*[:#.]?\s*", r"\1 ", raw).strip()
     n = len(options)
     stripped = _FILLER.sub("", raw).strip(" .!?)(:-*_")
     stripped = re.sub(r"\s+(?:i think|maybe|probably|mate|pal|please|pls)$", "", stripped).strip(" .!?)(")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from fsrs import Card, Rating, Scheduler
 
 
 def require_aware(now: datetime) -> datetime:
-    """Refuse naive datetimes: the learning core works in UTC only."""
+    """Refuse naive datetimes; return the same instant in UTC (the learning core works in UTC only)."""
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("naive datetime refused: pass a timezone-aware datetime")
-    return now
+    return now.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,11 @@ class Memory:
 
     def new_card(self, now: datetime) -> dict[str, Any]:
         """A fresh card, due now."""
-        card = Card(due=require_aware(now))
-        return card.to_dict()
+        return Card(due=require_aware(now)).to_dict()
 
     def review(self, card_data: dict[str, Any] | None, correct: bool, now: datetime) -> ReviewOutcome:
         """Record one answer: right is Good, wrong is Again."""
-        require_aware(now)
+        now = require_aware(now)
         card = Card.from_dict(card_data) if card_data else Card(due=now)
         before = self.scheduler.get_card_retrievability(card, now) if card.last_review else 0.0
         rating = Rating.Good if correct else Rating.Again
@@ -49,7 +48,7 @@ class Memory:
 
     def retrievability(self, card_data: dict[str, Any] | None, now: datetime) -> float:
         """The chance of recalling the item now (0 for an item never reviewed)."""
-        require_aware(now)
+        now = require_aware(now)
         if not card_data:
             return 0.0
         card = Card.from_dict(card_data)
@@ -77,12 +76,11 @@ def pick_next_item(
 ) -> Candidate | None:
     """Due reviews first (most overdue), then the weakest competencies, then new items in lesson order.
 
-    Never the same item twice in a row; items in `exclude` (already asked this round) are skipped.
+    Never the same item twice in a row, and never one in `exclude` (already asked this round): None when
+    nothing is left, so a round on a small topic ends early instead of repeating itself.
     """
-    require_aware(now)
+    now = require_aware(now)
     pool = [c for c in candidates if c.item_code != last_item and c.item_code not in exclude]
-    if not pool:
-        pool = [c for c in candidates if c.item_code != last_item]
     if not pool:
         return None
     due = sorted((c for c in pool if c.due is not None and c.due <= now), key=lambda c: (c.due, c.item_code))
