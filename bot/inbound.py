@@ -15,12 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.channels import ChannelError
+from bot.mentor_inbox import handle_mentor_message, mentor_by_phone
 from bot.outbox import deliver, pending_for, queue_outbound
 from bot.repository import CoachRepository
 from bot.router import Route
 from bot.skill_api import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
 from bot.twilio_form import InboundForm
-from models import ConversationState, Direction, Learner, Message, utcnow
+from models import ConversationState, Direction, Learner, Mentor, Message, utcnow
 from sitecoach.privacy import mask_phone
 from sitecoach.services import Services
 
@@ -207,6 +208,9 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             return Outcome(message_id, None, None, "missing", [], already_processed=True)
         if message.processed_at is not None:
             return Outcome(message_id, message.intent, message.skill, "done", [], already_processed=True)
+        mentor = mentor_by_phone(session, message.phone)
+        if mentor is not None:  # mentors are never routed to learner skills
+            return _mentor_message(services, session, message, mentor, now)
         learner = _learner_for(session, services, message.phone, now)
         message.learner_id = learner.id
         media = _fetch_media(services, message)
@@ -282,6 +286,39 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             len(bodies),
         )
         return Outcome(message_id, route.intent.intent, route.skill, route.group, bodies)
+
+
+def _mentor_message(
+    services: Services, session: Session, message: Message, mentor: Mentor, now: datetime
+) -> Outcome:
+    result = handle_mentor_message(
+        session, services.prompts, mentor, message.button_payload or message.body, now
+    )
+    queue_outbound(
+        session,
+        phone=message.phone,
+        body=result.to_mentor,
+        dedupe_key=f"reply:{message.id}:0",
+        learner_id=None,
+        in_reply_to_id=message.id,
+        kind="mentor",
+        now=now,
+    )
+    if result.to_learner and result.learner is not None:
+        queue_outbound(
+            session,
+            phone=result.learner.phone,
+            body=result.to_learner,
+            dedupe_key=f"reply:{message.id}:1",
+            learner_id=result.learner.id,
+            in_reply_to_id=message.id,
+            kind="relay",
+            now=now,
+        )
+    message.processed_at = now
+    message.intent, message.skill = "mentor_reply", "mentor_inbox"
+    session.add(message)
+    return Outcome(message.id or 0, "mentor_reply", "mentor_inbox", "mentor", [result.to_mentor])
 
 
 def _write_replies(

@@ -15,6 +15,9 @@ import click
 
 from sitecoach.settings import REPO_ROOT, Settings
 
+# Path only (%(U)s), never the query string: the simulator's API carries phone numbers there.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
 
 def _settings() -> Settings:
     return Settings.from_env()
@@ -139,6 +142,8 @@ def web(workers: str) -> None:
             "30",
             "--access-logfile",
             "-",
+            "--access-logformat",
+            ACCESS_LOG_FORMAT,
             "webapp:create_app()",
         ],
     )
@@ -283,7 +288,7 @@ def _wait_healthy(url: str, seconds: float) -> bool:
 def demo(no_seed: bool) -> None:
     """Migrate, seed the pack and a demo cohort, and run web + worker + clock until Ctrl-C."""
     from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
-    from sitecoach.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD
+    from sitecoach.seeding import DEMO_MENTOR_PHONE
 
     settings = _settings()
     if not no_seed:
@@ -321,7 +326,8 @@ def demo(no_seed: bool) -> None:
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
         click.echo(f"  WhatsApp simulator : {local}/simulator")
         click.echo(f"  Health             : {local}/health")
-        click.echo(f"  Demo mentor login  : {DEMO_MENTOR_EMAIL} / {DEMO_MENTOR_PASSWORD}")
+        click.echo(f"  Lesson pack        : {settings.content_pack_path}")
+        click.echo(f"  Demo learners      : Jamie, Priya, Callum, Ellie, Dev; mentor Sam {DEMO_MENTOR_PHONE}")
         click.echo("=" * 64 + "\n")
     else:
         click.echo("Web did not become healthy within 60 s; see the log above.", err=True)

@@ -237,3 +237,31 @@ def test_gibberish_gets_the_menu_with_an_apology(coach):
     coach.onboard(PHONE)
     [reply] = coach.send("zxqv blorp", PHONE)
     assert reply.startswith("Sorry, I didn't get that.") and "QUIZ" in reply
+
+
+def test_mentor_replies_by_reference_are_relayed_and_done_closes(coach, services):
+    coach.onboard(PHONE)
+    _with_mentor(services)
+    coach.send("get my mentor please", PHONE)
+    with services.db.session() as session:
+        escalation = session.exec(select(Escalation)).one()
+    ref = f"#E{escalation.id}"
+    [ack] = coach.send(f"{ref} I'll ring you at 10 about the 11kv job", MENTOR_PHONE)
+    assert ack.startswith("Sent to Jamie ✅")
+    relayed = coach.outbound(PHONE)[-1].body
+    assert relayed.startswith("💬 *Sam Okafor* (your mentor") and "ring you at 10" in relayed
+    [closed] = coach.send(f"{ref.lower()} done", MENTOR_PHONE)
+    assert closed.startswith(f"Closed {ref}")
+    with services.db.session() as session:
+        assert session.get(Escalation, escalation.id).status == "closed"
+        assert session.exec(select(Learner).where(Learner.phone == MENTOR_PHONE)).first() is None
+
+
+def test_mentor_message_without_reference_lists_open_requests(coach, services):
+    coach.onboard(PHONE)
+    _with_mentor(services)
+    coach.send("talk to my mentor", PHONE)
+    [which] = coach.send("on my way", MENTOR_PHONE)
+    assert "Start your reply with the reference" in which and "Jamie" in which
+    [unknown] = coach.send("#E99999 hello", MENTOR_PHONE)
+    assert "can't find an open request #E99999" in unknown
