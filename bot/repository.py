@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,15 @@ from models import (
 from sitecoach.catalogue import Catalogue
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report, streak_days
 from sitecoach.learning.memory import Memory
+
+
+@dataclass(frozen=True)
+class EscalationTicket:
+    """An opened escalation, the learner's mentor (if any) and the phone to alert (if any)."""
+
+    escalation: Escalation
+    mentor: Mentor | None
+    contact: str | None
 
 
 class CoachRepository:
@@ -205,6 +215,25 @@ class CoachRepository:
             learner, EventKind.ESCALATION_OPENED, now, escalation=escalation.id, escalation_kind=kind
         )
         return escalation
+
+    def escalate(
+        self,
+        learner: Learner,
+        kind: str,
+        text: str,
+        now: datetime,
+        *,
+        message_id: int | None,
+        fallback_phone: str | None,
+        priority: str = "normal",
+    ) -> EscalationTicket:
+        """Open an escalation and say who should hear about it: the mentor, else the fallback contact."""
+        escalation = self.open_escalation(
+            learner, kind, reason=text[:500], now=now, priority=priority, context={"message_id": message_id}
+        )
+        mentor = self.mentor_of(learner)
+        contact = (mentor.phone if mentor else None) or fallback_phone
+        return EscalationTicket(escalation, mentor, contact)
 
     def open_escalations(self, learner: Learner) -> list[Escalation]:
         """The learner's open escalations, newest first."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from models import Competency, Lesson, LessonCompetency, QuizItem, QuizItemCompetency, Standard
-from sitecoach.retrieval import LessonMatch, Passage, PassageIndex
+from sitecoach.retrieval import LessonMatch, Passage, PassageIndex, lesson_passages
 
 
 @dataclass(frozen=True)
@@ -75,25 +75,18 @@ class Catalogue:
         self.index = PassageIndex(self._passages())
 
     def _passages(self) -> list[Passage]:
-        import re
-
-        out: list[Passage] = []
-        for lesson in self.lessons.values():
-            kw = lesson.keywords
-            out.append(Passage(f"{lesson.code}:title", lesson.code, lesson.title, "title", lesson.title, kw))
-            for i, fact in enumerate(lesson.key_facts):
-                out.append(Passage(f"{lesson.code}:fact:{i}", lesson.code, lesson.title, "fact", fact, kw))
-            for i, warning in enumerate(lesson.safety_warnings):
-                out.append(
-                    Passage(f"{lesson.code}:warning:{i}", lesson.code, lesson.title, "warning", warning, kw)
-                )
-            sentences = [s for s in re.split(r"(?<=[.!?])\s+", lesson.script.strip()) if s]
-            for i in range(0, len(sentences), 2):
-                chunk = " ".join(sentences[i : i + 2])
-                out.append(
-                    Passage(f"{lesson.code}:script:{i // 2}", lesson.code, lesson.title, "script", chunk, kw)
-                )
-        return out
+        return [
+            p
+            for lesson in self.lessons.values()
+            for p in lesson_passages(
+                lesson.code,
+                lesson.title,
+                lesson.script,
+                lesson.key_facts,
+                lesson.safety_warnings,
+                lesson.keywords,
+            )
+        ]
 
     def find_lessons(self, query: str, k: int = 3) -> list[LessonMatch]:
         """The lessons that best answer a question, strongest first."""

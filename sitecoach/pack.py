@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sitecoach.retrieval import Passage
+from sitecoach.retrieval import Passage, lesson_passages
 
 KIND_NAMES = Literal["knowledge", "skill", "behaviour"]
 
@@ -157,19 +157,18 @@ class ContentPack:
 
     def passages(self) -> list[Passage]:
         """Every searchable passage of the pack, for retrieval."""
-        out: list[Passage] = []
-        for lesson in self.lessons:
-            kw = tuple(lesson.keywords)
-            out.append(Passage(f"{lesson.id}:title", lesson.id, lesson.title, "title", lesson.title, kw))
-            for i, fact in enumerate(lesson.key_facts):
-                out.append(Passage(f"{lesson.id}:fact:{i}", lesson.id, lesson.title, "fact", fact, kw))
-            for i, warning in enumerate(lesson.safety_warnings):
-                out.append(
-                    Passage(f"{lesson.id}:warning:{i}", lesson.id, lesson.title, "warning", warning, kw)
-                )
-            for i, chunk in enumerate(_script_chunks(lesson.script)):
-                out.append(Passage(f"{lesson.id}:script:{i}", lesson.id, lesson.title, "script", chunk, kw))
-        return out
+        return [
+            p
+            for lesson in self.lessons
+            for p in lesson_passages(
+                lesson.id,
+                lesson.title,
+                lesson.script,
+                lesson.key_facts,
+                lesson.safety_warnings,
+                lesson.keywords,
+            )
+        ]
 
 
 def _no_duplicates(ids: Iterable[str], what: str) -> None:
@@ -178,16 +177,6 @@ def _no_duplicates(ids: Iterable[str], what: str) -> None:
         if i in seen:
             raise ValueError(f"duplicate {what} id {i!r}")
         seen.add(i)
-
-
-def _script_chunks(script: str, sentences_per_chunk: int = 2) -> list[str]:
-    import re
-
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", script.strip()) if s.strip()]
-    return [
-        " ".join(sentences[i : i + sentences_per_chunk])
-        for i in range(0, len(sentences), sentences_per_chunk)
-    ]
 
 
 def _read_yaml(path: Path, problems: list[str]) -> object | None:

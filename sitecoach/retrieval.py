@@ -475,3 +475,25 @@ class PassageIndex:
             if similarity >= FUZZY_CUTOFF and (best is None or key > best):
                 best = key
         return None if best is None else self._surface[best[3]]
+
+
+def lesson_passages(
+    lesson_id: str,
+    title: str,
+    script: str,
+    key_facts: Iterable[str],
+    safety_warnings: Iterable[str],
+    keywords: Iterable[str] = (),
+) -> list[Passage]:
+    """The searchable passages of one lesson: its title, facts, warnings and script (split when indexed)."""
+    kw = tuple(keywords)
+    out = [Passage(f"{lesson_id}:title", lesson_id, title, "title", title, kw)]
+    out += [
+        Passage(f"{lesson_id}:fact:{i}", lesson_id, title, "fact", f, kw) for i, f in enumerate(key_facts)
+    ]
+    out += [
+        Passage(f"{lesson_id}:warning:{i}", lesson_id, title, "warning", w, kw)
+        for i, w in enumerate(safety_warnings)
+    ]
+    out.append(Passage(f"{lesson_id}:script", lesson_id, title, "script", script, kw))
+    return out

@@ -9,36 +9,33 @@ from models import Cohort, EscalationKind
 def handle(ctx: Ctx) -> Reply:
     """Open an escalation, tell the mentor on WhatsApp, reassure the learner."""
     text = ctx.message.text
-    escalation = ctx.repo.open_escalation(
+    ticket = ctx.repo.escalate(
         ctx.learner,
         EscalationKind.MENTOR,
-        reason=text[:500],
-        now=ctx.now,
-        context={"message_id": ctx.message.message_id},
+        text,
+        ctx.now,
+        message_id=ctx.message.message_id,
+        fallback_phone=ctx.settings.escalation_fallback_phone,
     )
-    mentor = ctx.repo.mentor_of(ctx.learner)
-    to = (mentor.phone if mentor else None) or ctx.settings.escalation_fallback_phone
-    cohort = ctx.repo.session.get(Cohort, ctx.learner.cohort_id) if ctx.learner.cohort_id else None
-    if mentor is None:
-        reply = Reply.text(ctx.say("mentor/no_mentor", reference=escalation.reference), state=CLEAR_STATE)
+    reference = ticket.escalation.reference
+    if ticket.mentor is None:
+        reply = Reply.text(ctx.say("mentor/no_mentor", reference=reference), state=CLEAR_STATE)
     else:
         reply = Reply.text(
-            ctx.say("mentor/to_learner", mentor_name=mentor.name, reference=escalation.reference),
+            ctx.say("mentor/to_learner", mentor_name=ticket.mentor.name, reference=reference),
             state=CLEAR_STATE,
         )
-    if to:
-        reply.add(
-            ctx.say(
-                "mentor/to_mentor",
-                reference=escalation.reference,
-                learner_name=ctx.learner.name or "A learner",
-                learner_phone=ctx.learner.phone,
-                text=text[:500],
-                cohort=cohort.name if cohort else "",
-            ),
-            to=to,
-            kind="escalation",
+    if ticket.contact:
+        cohort = ctx.repo.session.get(Cohort, ctx.learner.cohort_id) if ctx.learner.cohort_id else None
+        alert = ctx.say(
+            "mentor/to_mentor",
+            reference=reference,
+            learner_name=ctx.learner.name or "A learner",
+            learner_phone=ctx.learner.phone,
+            text=text[:500],
+            cohort=cohort.name if cohort else "",
         )
+        reply.add(alert, to=ticket.contact, kind="escalation")
     return reply
 
 
