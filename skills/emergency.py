@@ -6,7 +6,6 @@ from bot.skill_api import CLEAR_STATE, Ctx, Reply, SimpleSkill
 from models import EscalationKind
 
 
-
 def handle(ctx: Ctx) -> Reply:
     """Reply with the vetted emergency steps and alert the mentor (or the fallback contact)."""
     text = ctx.message.text
