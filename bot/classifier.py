@@ -474,6 +474,12 @@ _EMERGENCY_RE = re.compile(
             rf"\b(?:hit(?! (?:me|us)\b)|hitting|hitt|struck|striking|nicked|clipped|clipping|"
             rf"went through|gone through|dug through|dug into|dug thru|drilled through|"
             rf"drilled into|burst|severed|ripped|ripped out) (?:\w+ ){{0,3}}?{_TARGET}\b",
+            rf"\b{_TARGET} (?:\w+ )?(?:hit|struck|damaged|severed|burst|cut|ripped|fractured)\b",
+            r"\b(?:been|got|get|gets|was|is|hes|shes|im|were|theyre|just) (?:hit|struck|run over|"
+            r"knocked down|clipped|pinned|crushed) by\b",
+            rf"\b(?:cut|cutting|sawed|sawn|sawing) (?:into|through|thru) (?:\w+ ){{0,3}}?{_TARGET}\b",
+            r"\bbang (?:and|then|with|n) (?:smoke|fire|flames?|a flash|flash|sparks)\b"
+            r"|\bsmok(?:e|ing) (?:from|out of|off|pouring|coming out)\b",
             rf"\b(?:digger|excavator|breaker|pick|spade|shovel|kango|kanga|drill|bucket|grab) "
             rf"(?:\w+ ){{0,2}}?(?:through|into|hit|on) (?:\w+ ){{0,2}}?{_TARGET}\b",
             r"\bgas (?:leak|leaking|escape|escaping|everywhere|coming)\b"
