@@ -44,7 +44,7 @@ class StandardInfo(_Strict):
 class AreaSpec(_Strict):
     """A competency area (e.g. isolation and proving dead)."""
 
-    id: str = Field(pattern=r"^[A-Z][A-Z0-9]{1,15}$")
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
     title: str = Field(min_length=1)
 
 

@@ -67,3 +67,33 @@ def test_ask_refuses_a_bad_phone(services, base_settings):
 def test_validate_pack_reports_the_real_pack_valid():
     result = CliRunner().invoke(main, ["validate-pack"])
     assert result.exit_code == 0 and "20 lessons" in result.output and "valid" in result.output
+
+
+def test_import_standard_loads_the_official_list_and_maps_lessons_and_items(
+    services, base_settings, tmp_path
+):
+    ksbs = tmp_path / "ksbs.csv"
+    ksbs.write_text(
+        "code,kind,area,area_title,text,standard_code,standard_title\n"
+        "K1,knowledge,K,Knowledge,Safe isolation and proving dead,ST1332-OFFICIAL,Official ST1332\n"
+        "S1,skill,S,Skills,Make LV joints to the approved instruction,ST1332-OFFICIAL,Official ST1332\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("target,competency\nL03,K1\nQ-L03-01,K1\nL13,S1\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["import-standard", str(ksbs), "--mapping", str(mapping)], env=_env(base_settings)
+    )
+    assert result.exit_code == 0, result.output
+    assert "ST1332-OFFICIAL: 2 competencies imported, 3 lessons/items mapped" in result.output
+    services.reload_catalogue()
+    catalogue = services.catalogue()
+    assert catalogue.competencies["K1"].standard_code == "ST1332-OFFICIAL"
+    assert "K1" in catalogue.lessons["L03"].competencies and "ISO-K1" in catalogue.lessons["L03"].competencies
+    assert "S1" in catalogue.lessons["L13"].competencies
+    bad = tmp_path / "bad.csv"
+    bad.write_text("target,competency\nL99,K1\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["import-standard", str(ksbs), "--mapping", str(bad)], env=_env(base_settings)
+    )
+    assert result.exit_code != 0 and "bad.csv: line 2: target: no lesson or quiz item 'L99'" in result.output
