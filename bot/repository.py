@@ -21,6 +21,7 @@ from models import (
     Message,
     ReviewState,
 )
+from sitecoach.audit import append_event
 from sitecoach.catalogue import Catalogue
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report, streak_days
 from sitecoach.learning.memory import Memory
@@ -46,7 +47,7 @@ class CoachRepository:
     # events -------------------------------------------------------------------------------------
     def add_event(self, learner: Learner, kind: EventKind | str, now: datetime, /, **data: Any) -> None:
         """Append one learning event."""
-        self.session.add(LearningEvent(learner_id=learner.id, kind=str(kind), at=now, data=data))
+        append_event(self.session, int(learner.id or 0), str(kind), now, data)
 
     def activity_times(self, learner: Learner, since: datetime) -> list[datetime]:
         """When the learner was active (events and inbound messages) since a time."""

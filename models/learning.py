@@ -23,6 +23,10 @@ class EventKind(StrEnum):
     ESCALATION_OPENED = "escalation_opened"
     CONSENT_CHANGED = "consent_changed"
     ONBOARDED = "onboarded"
+    BADGE_AWARDED = "badge_awarded"
+    OTJ_HOURS = "otj_hours"
+    MOCK_TEST = "mock_test"
+    PROGRESS_VIEWED = "progress_viewed"
 
 
 class ReviewState(SQLModel, table=True):
@@ -42,10 +46,16 @@ class ReviewState(SQLModel, table=True):
 
 
 class LearningEvent(SQLModel, table=True):
-    """One thing a learner did; rows are only ever appended."""
+    """One thing a learner did. Rows are only ever appended, through `sitecoach.audit.append_event`,
+    each chained to the learner's previous one by a SHA-256 hash (`sitecoach audit verify` checks it)."""
+
+    __table_args__ = (UniqueConstraint("learner_id", "seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True)
+    seq: int = 0
     kind: str = Field(max_length=40, index=True)
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)

@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from models.db import UTCDateTime, utcnow
 
+# Off-the-job training hours planned over the apprenticeship; set per cohort from the training plan.
+DEFAULT_PLANNED_OTJ_HOURS = 720.0
+
 
 class Consent(StrEnum):
     """Whether a learner agreed to receive messages from the coach."""
@@ -26,6 +29,7 @@ class Cohort(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120, unique=True)
     standard_code: str = Field(max_length=40)
+    planned_otj_hours: float = DEFAULT_PLANNED_OTJ_HOURS
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -123,6 +123,31 @@ def import_standard_cmd(file: Path, mapping: Path | None) -> None:
     )
 
 
+@main.group()
+def audit() -> None:
+    """The audit trail of learning events."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Re-walk every learner's hash chain; exit 1 naming the first broken entry of each broken chain."""
+    from models import Database
+    from sitecoach.audit import verify_chain
+
+    settings = _settings()
+    db = Database(settings.database_uri)
+    try:
+        with db.session() as session:
+            report = verify_chain(session)
+    finally:
+        db.dispose()
+    if not report.ok:
+        for broken in report.breaks:
+            click.echo(f"BROKEN: {broken.describe()}", err=True)
+        raise SystemExit(1)
+    click.echo(f"audit trail intact: {report.events} events across {report.learners} learners")
+
+
 @main.command()
 @click.option("--workers", default=lambda: os.environ.get("WEB_CONCURRENCY", "2"), show_default="2")
 def web(workers: str) -> None:

@@ -17,7 +17,6 @@ from models import (
     EventKind,
     EvidenceItem,
     Learner,
-    LearningEvent,
     Lesson,
     LessonCompetency,
     Mentor,
@@ -26,6 +25,7 @@ from models import (
     ReviewState,
     Standard,
 )
+from sitecoach.audit import append_event
 from sitecoach.learning.memory import Memory
 from sitecoach.pack import CompetencyMap, ContentPack, PackError, load_competency_map
 
@@ -318,13 +318,12 @@ def _demo_history(session, learner, items, lessons, item_comps, memory, now, per
             at = day + timedelta(minutes=k * 2)
             outcome = memory.review(cards.get(item.id), correct, at)
             cards[item.id] = outcome.card
-            session.add(
-                LearningEvent(
-                    learner_id=learner.id,
-                    kind=EventKind.QUIZ_ANSWERED,
-                    at=at,
-                    data={"item": item.code, "correct": correct, "competencies": item_comps.get(item.id, [])},
-                )
+            append_event(
+                session,
+                learner.id,
+                EventKind.QUIZ_ANSWERED,
+                at,
+                {"item": item.code, "correct": correct, "competencies": item_comps.get(item.id, [])},
             )
             existing = session.exec(
                 select(ReviewState).where(
@@ -340,11 +339,7 @@ def _demo_history(session, learner, items, lessons, item_comps, memory, now, per
             state.last_correct, state.last_reviewed_at = correct, at
             session.add(state)
         lesson = lessons[(cursor // 7) % len(lessons)]
-        session.add(
-            LearningEvent(
-                learner_id=learner.id, kind=EventKind.LESSON_WATCHED, at=day, data={"lesson": lesson.code}
-            )
-        )
+        append_event(session, learner.id, EventKind.LESSON_WATCHED, day, {"lesson": lesson.code})
     if len(active_days) > 10:
         session.add(
             EvidenceItem(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from models import EventKind, Learner, LearningEvent, utcnow
+from models import EventKind, Learner, utcnow
+from sitecoach.audit import append_event
 from sitecoach.links import LinkExpired, LinkInvalid
 
 bp = Blueprint("lessons", __name__)
@@ -27,9 +28,5 @@ def lesson(token: str):  # type: ignore[no-untyped-def]
         learner = session.get(Learner, link.learner_id)
         if learner is None:
             abort(403)
-        session.add(
-            LearningEvent(
-                learner_id=learner.id, kind=EventKind.LESSON_WATCHED, at=utcnow(), data={"lesson": info.code}
-            )
-        )
+        append_event(session, learner.id, EventKind.LESSON_WATCHED, utcnow(), {"lesson": info.code})
     return render_template("lesson.html", lesson=info)
