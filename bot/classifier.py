@@ -33,6 +33,7 @@ INTENTS = (
     "start",
     "help",
     "smalltalk",
+    "hours",
 )
 
 RULE_CONFIDENCE = 0.99
@@ -43,7 +44,7 @@ EMPTY_CONFIDENCE = 0.2
 # "cable in the trench has a kink" with "hit a cable in the trench", so it must
 # neither raise nor suppress them.  ``help`` is both: whole-message commands are
 # rules, looser "how am I meant to use this" questions come from the model.
-_MODEL_INTENTS = ("explain", "quiz", "evidence", "progress", "mentor", "help", "smalltalk")
+_MODEL_INTENTS = ("explain", "quiz", "evidence", "progress", "mentor", "help", "smalltalk", "hours")
 
 _WORD_WEIGHT = 0.55  # share of the score from word 1-2-grams (rest: char 3-5-grams)
 _NEAREST_WEIGHT = 0.3  # share of the score from the single most similar example (word block)
@@ -576,7 +577,13 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"on track|where am i (?:at|up to)|what have i (?:done|completed)|leaderboard|"
         r"how many (?:quizzes|modules|have i)|how did i do|how did i get on|how have i done|"
         r"did i pass|have i (?:done|got|completed) enough|(?:need to|should i) (?:work on|improve|"
-        r"focus on)|weak (?:on|areas|topics|spots))\b"
+        r"focus on)|weak (?:on|areas|topics|spots)|epa|gateway|end point|endpoint|whats left|"
+        r"what is left|left to do|ready for (?:my )?(?:epa|gateway|assessment))\b"
+    ),
+    "hours": re.compile(
+        r"\b\d+(?:\.\d+)? ?(?:h|hr|hrs|hour|hours|min|mins|minutes)\b|\boff the job\b|\botj\b|"
+        r"\b(?:log|logged|add|record) (?:my |some |the )?(?:hours|time|training)\b|\bhalf (?:a )?day\b|"
+        r"\bhours? (?:of|on|doing|shadowing|training|at college|in college)\b"
     ),
     "mentor": re.compile(
         r"\b(?:mentor|supervisor|assessor|tutor|trainer|human|real person|actual person|"

@@ -23,6 +23,7 @@ from models import (
 )
 from sitecoach.audit import append_event
 from sitecoach.catalogue import Catalogue
+from sitecoach.insights import InsightsService, LearnerInsights
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report, streak_days
 from sitecoach.learning.memory import Memory
 
@@ -151,6 +152,21 @@ class CoachRepository:
             )
         titles = {c.area_code: c.area_title for c in comps}
         return mastery_report(evidence, titles)
+
+    def insights(self, learner: Learner, now: datetime, epa_pass_mark: float) -> LearnerInsights:
+        """Everything about the learner's learning (records newly earned badges)."""
+        return InsightsService(self.session, self.catalogue, self.memory, epa_pass_mark).insights(
+            learner, now
+        )
+
+    def otj_hours(self, learner: Learner) -> float:
+        """Off-the-job training hours logged so far."""
+        rows = self.session.exec(
+            select(LearningEvent.data).where(
+                LearningEvent.learner_id == learner.id, LearningEvent.kind == EventKind.OTJ_HOURS
+            )
+        ).all()
+        return round(sum(float(r.get("hours", 0)) for r in rows), 2)
 
     def streak(self, learner: Learner, now: datetime) -> int:
         """Days in a row the learner has been active, in their time zone."""

@@ -64,10 +64,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+READ_ONLY = "sitecoach_read_only"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front, so read-then-write transactions wait (busy_timeout)
-    # instead of failing with "database is locked" when they try to upgrade.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the write lock up front (IMMEDIATE), so read-then-write transactions wait
+    # (busy_timeout) instead of failing with "database is locked" when they try to upgrade.
+    # Readers begin deferred: under WAL they neither block writers nor wait for them.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -105,6 +112,15 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: never holds SQLite's write lock, so it can nest inside a writer."""
+        with Session(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -20,6 +20,7 @@ class EventKind(StrEnum):
     LESSON_WATCHED = "lesson_watched"
     EVIDENCE_LOGGED = "evidence_logged"
     EVIDENCE_SIGNED = "evidence_signed"
+    EVIDENCE_RETURNED = "evidence_returned_for_changes"
     ESCALATION_OPENED = "escalation_opened"
     CONSENT_CHANGED = "consent_changed"
     ONBOARDED = "onboarded"

@@ -124,6 +124,44 @@ def import_standard_cmd(file: Path, mapping: Path | None) -> None:
 
 
 @main.group()
+def portfolio() -> None:
+    """Learners' e-portfolios."""
+
+
+@portfolio.command("export")
+@click.argument("learner")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The ZIP file to write.",
+)
+def portfolio_export(learner: str, out: Path) -> None:
+    """Write LEARNER's portfolio (phone or id) as a ZIP: index.html, index.pdf, media and CSVs."""
+    from models import utcnow
+    from sitecoach.portfolio import LearnerNotFound, build_portfolio, find_learner
+    from sitecoach.portfolio_export import write_portfolio_zip
+    from sitecoach.services import build_services
+
+    settings = _settings()
+    services = build_services(settings, start_embedded_redis=False)
+    try:
+        with services.db.read_session() as session:
+            try:
+                row = find_learner(session, learner)
+            except LearnerNotFound as exc:
+                raise click.ClickException(str(exc)) from exc
+            data = build_portfolio(
+                session, services.catalogue(), services.memory, row, utcnow(), settings.epa_pass_mark
+            )
+    finally:
+        services.close()
+    path = write_portfolio_zip(data, out)
+    click.echo(f"wrote {path} ({len(data.competencies)} competencies, {len(data.evidence)} evidence items)")
+
+
+@main.group()
 def audit() -> None:
     """The audit trail of learning events."""
 
@@ -137,7 +175,7 @@ def audit_verify() -> None:
     settings = _settings()
     db = Database(settings.database_uri)
     try:
-        with db.session() as session:
+        with db.read_session() as session:
             report = verify_chain(session)
     finally:
         db.dispose()

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sitecoach.retrieval import Passage, lesson_passages
 
 KIND_NAMES = Literal["knowledge", "skill", "behaviour"]
+MIN_ITEMS_PER_KNOWLEDGE = 2  # below this a knowledge competency can never be mastered through quizzes
 
 
 class PackError(ValueError):
@@ -260,6 +261,17 @@ def load_pack(root: Path) -> ContentPack:
             problems.extend(e for e in _describe(path, None, exc) if ".items." not in e and "items." not in e)
         if raw.get("lesson") not in lesson_ids:
             problems.append(f"{path}: lesson: unknown lesson {raw.get('lesson')!r}")
+    tested: dict[str, int] = {}
+    for _lesson_id, item in quiz:
+        for code in item.competencies:
+            tested[code] = tested.get(code, 0) + 1
+    if comp_map:
+        for comp in comp_map.competencies:
+            if comp.kind == "knowledge" and tested.get(comp.id, 0) < MIN_ITEMS_PER_KNOWLEDGE:
+                problems.append(
+                    f"{comp_path}: item {comp.id}: competencies: a knowledge competency needs at least "
+                    f"{MIN_ITEMS_PER_KNOWLEDGE} quiz items testing it (has {tested.get(comp.id, 0)})"
+                )
     seen: set[str] = set()
     for _lesson_id, item in quiz:
         if item.id in seen:

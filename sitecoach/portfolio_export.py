@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -121,10 +122,30 @@ class _Media:
     source: Path
     arcname: str  # media/<evidence id>_<n><ext>
     present: bool
+    readable: bool  # an image whose header Pillow can parse (so worth an <img> / PDF embed)
 
     @property
     def is_image(self) -> bool:
         return Path(self.arcname).suffix in IMAGE_SUFFIXES
+
+
+def _image_readable(path: Path) -> bool:
+    try:
+        with Image.open(path) as img:
+            img.verify()
+        return True
+    except Exception:  # any unreadable, truncated or unsupported file
+        return False
+
+
+def _media(ev: PortfolioEvidence) -> tuple[_Media, ...]:
+    files = []
+    for n, path in enumerate(ev.media, start=1):
+        arcname = f"media/{ev.id}_{n}{_media_suffix(path)}"
+        present = path.is_file()
+        readable = present and Path(arcname).suffix in IMAGE_SUFFIXES and _image_readable(path)
+        files.append(_Media(path, arcname, present, readable))
+    return tuple(files)
 
 
 @dataclass(frozen=True)
@@ -211,12 +232,6 @@ def _context(p: Portfolio) -> _Ctx:
     def utc(dt: datetime) -> datetime:
         return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
-    media: dict[int, tuple[_Media, ...]] = {}
-    for ev in p.evidence:
-        media[ev.id] = tuple(
-            _Media(path, f"media/{ev.id}_{n}{_media_suffix(path)}", path.is_file())
-            for n, path in enumerate(ev.media, start=1)
-        )
     return _Ctx(
         p=p,
         zone=zone,
@@ -224,7 +239,7 @@ def _context(p: Portfolio) -> _Ctx:
         evidence=tuple(sorted(p.evidence, key=lambda e: (utc(e.captured_at), e.id))),
         hours=tuple(sorted(p.hours, key=lambda h: utc(h.logged_at))),
         events=tuple(sorted(p.events, key=_seq_key)),  # stable: unnumbered rows keep their order, last
-        media=media,
+        media={ev.id: _media(ev) for ev in p.evidence},
         evidence_ids=frozenset(ev.id for ev in p.evidence),
         total_hours=round(sum(h.hours for h in p.hours), 2),
     )
@@ -240,7 +255,7 @@ def _csv_cell(value: object) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return _num(value) if isinstance(value, float) else str(value)
+        return format(value, ".10g") if isinstance(value, float) else str(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
@@ -333,22 +348,28 @@ def _hours_csv(ctx: _Ctx) -> bytes:
 def _event_data(data: object) -> str:
     if isinstance(data, str):
         return data  # already serialised
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _event_at(at: object) -> object:
+    if not isinstance(at, datetime):
+        return at
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _events_csv(ctx: _Ctx) -> bytes:
-    rows = []
-    for row in ctx.events:
-        at = row.get("at")
-        rows.append(
-            (
-                row.get("seq"),
-                ctx.iso(at) if isinstance(at, datetime) else at,
-                row.get("kind"),
-                _event_data(row.get("data")),
-                row.get("hash"),
-            )
+    # `at` in UTC with microseconds and `data` as canonical JSON: the form sitecoach.audit hashes, so the
+    # chain can be re-checked from this file (each hash also covers the learner id and the previous hash).
+    rows = [
+        (
+            row.get("seq"),
+            _event_at(row.get("at")),
+            row.get("kind"),
+            _event_data(row.get("data")),
+            row.get("hash"),
         )
+        for row in ctx.events
+    ]
     return _csv(("seq", "at", "kind", "data", "hash"), rows)
 
 
@@ -374,6 +395,8 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 th,td{border:1px solid #d9dee4;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#eef1f4}
 tr.area th{background:#e3e9f1}
+table.matrix{min-width:640px}
+td.text{min-width:13rem}
 tfoot td{font-weight:700}
 .num{text-align:right;white-space:nowrap}
 .bar{display:block;height:.35rem;background:#e4e7eb;border-radius:3px;margin-top:.2rem;min-width:3rem}
@@ -469,7 +492,7 @@ def _html_matrix(ctx: _Ctx) -> list[str]:
     if not ctx.p.competencies:
         return [*out, "<p>No competencies in this portfolio.</p>", "</section>"]
     out += [
-        '<div class="scroll"><table>',
+        '<div class="scroll"><table class="matrix">',
         "<thead><tr><th>Code</th><th>Kind</th><th>Competency</th><th>Mastery</th><th>Status</th>"
         "<th>Signed evidence</th><th>Pending evidence</th></tr></thead><tbody>",
     ]
@@ -481,7 +504,7 @@ def _html_matrix(ctx: _Ctx) -> list[str]:
         width = max(0.0, min(100.0, float(c.mastery)))
         out.append(
             f'<tr id="{_e(_anchor("c", c.code))}"><td>{_e(c.code)}</td><td>{_e(c.kind)}</td>'
-            f"<td>{_e(c.text)}</td>"
+            f'<td class="text">{_e(c.text)}</td>'
             f'<td class="num">{_e(_pct(c.mastery))}<span class="bar"><span style="width:{width:.0f}%">'
             "</span></span></td>"
             f"<td>{_e(c.status)}</td>"
@@ -500,9 +523,13 @@ def _html_media(files: Sequence[_Media]) -> list[str]:
         name = _e(m.arcname)
         if not m.present:
             out.append(f'<li class="missing">Missing file: {_e(m.source.name)}</li>')
-        elif m.is_image:
+        elif m.readable:
             out.append(
                 f'<li><a href="{name}"><img src="{name}" alt="Evidence photo {name}" loading="lazy"></a></li>'
+            )
+        elif m.is_image:
+            out.append(
+                f'<li><a href="{name}">{_e(Path(m.arcname).name)}</a> (image could not be previewed)</li>'
             )
         else:
             out.append(f'<li><a href="{name}">{_e(Path(m.arcname).name)}</a></li>')
@@ -689,8 +716,11 @@ class _PDF(FPDF):
 
 _GREY_FILL = (235, 239, 243)
 _NOTICE_FILL = (255, 244, 214)
+_ROW_FILL = (247, 249, 251)
+_STATUS_COLOURS = {"signed_off": (23, 101, 58), "pending": (122, 90, 0), "returned": (155, 28, 28)}
 _PDF_IMAGE_BOX = (86.0, 64.0)  # mm, two images side by side on A4
 _PDF_IMAGE_MAX_PX = 1400
+_MM_PER_PX = 25.4 / 96  # small images are drawn at most at 96 dpi
 
 
 def _heading(pdf: _PDF, text: str, size: int = 15) -> None:
@@ -741,6 +771,7 @@ def _pdf_summary(pdf: _PDF, ctx: _Ctx) -> None:
             size=10,
             fill=True,
         )
+        pdf.set_fill_color(255, 255, 255)
         pdf.ln(3)
     signed = sum(1 for e in p.evidence if e.status == "signed_off")
     pending = sum(1 for e in p.evidence if e.status == "pending")
@@ -755,10 +786,11 @@ def _pdf_summary(pdf: _PDF, ctx: _Ctx) -> None:
         ("Generated", ctx.when(p.generated_at)),
         ("Overall mastery", _pct(p.overall_mastery)),
         ("Off-the-job hours", _hours_line(ctx)),
-        ("Competencies", f"{len(p.competencies)}, of which {covered} have signed evidence"),
+        ("Competencies", f"{len(p.competencies)} in total, {covered} with signed evidence"),
         (
             "Evidence",
-            f"{len(p.evidence)} items: {signed} signed off, {pending} awaiting sign-off, {returned} returned",
+            f"{len(p.evidence)} in total: {signed} signed off, {pending} awaiting sign-off, "
+            f"{returned} returned",
         ),
     ):
         _kv(pdf, label, value)
@@ -788,35 +820,37 @@ def _pdf_matrix(pdf: _PDF, ctx: _Ctx) -> None:
     _para(
         pdf, "One row per competency. Evidence numbers (#) refer to the evidence items that follow.", size=9
     )
-    pdf.ln(2)
-    pdf.set_font("Helvetica", "", 8)
-    area_style = FontFace(emphasis="B", fill_color=(214, 223, 234))
-    with pdf.table(
-        col_widths=(16, 17, 68, 15, 32, 16, 16),
-        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"),
-        headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
-        line_height=4,
-        padding=1.2,
-        v_align="TOP",
-        repeat_headings=1,
-    ) as table:
-        table.row(["Code", "Kind", "Competency", "Mastery", "Status", "Signed", "Pending"])
-        area = None
-        for c in ctx.p.competencies:
-            if c.area_title != area:
-                area = c.area_title
-                table.row().cell(to_latin1(area), colspan=7, style=area_style)
-            table.row(
-                [
-                    to_latin1(c.code),
-                    to_latin1(c.kind),
-                    to_latin1(c.text),
-                    _pct(c.mastery),
-                    to_latin1(c.status),
-                    ", ".join(f"#{i}" for i in c.signed_evidence) or "-",
-                    ", ".join(f"#{i}" for i in c.pending_evidence) or "-",
-                ]
-            )
+    for area, group in groupby(ctx.p.competencies, key=lambda c: c.area_title):
+        # A sub-heading per area, kept with at least the table header and its first row.
+        if pdf.y + 35 > pdf.page_break_trigger:
+            pdf.add_page()
+        pdf.ln(3)
+        _heading(pdf, area or "Other", 11)
+        pdf.set_font("Helvetica", "", 8)
+        with pdf.table(
+            col_widths=(15, 17, 64, 15, 33, 18, 18),
+            text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT", "LEFT"),
+            headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
+            cell_fill_mode="ROWS",
+            cell_fill_color=_ROW_FILL,
+            line_height=4,
+            padding=1.2,
+            v_align="TOP",
+            repeat_headings=1,
+        ) as table:
+            table.row(["Code", "Kind", "Competency", "Mastery", "Status", "Signed", "Pending"])
+            for c in group:
+                table.row(
+                    [
+                        to_latin1(c.code),
+                        to_latin1(c.kind),
+                        to_latin1(c.text),
+                        _pct(c.mastery),
+                        to_latin1(c.status),
+                        ", ".join(f"#{i}" for i in c.signed_evidence) or "-",
+                        ", ".join(f"#{i}" for i in c.pending_evidence) or "-",
+                    ]
+                )
     pdf.set_font("Helvetica", "", 10)
 
 
@@ -849,7 +883,7 @@ def _pdf_media(pdf: _PDF, ctx: _Ctx, files: Sequence[_Media]) -> None:
             notes.append(f"Missing file: {m.source.name} (not on disk when exported)")
         elif not m.is_image:
             notes.append(f"Attached file: {m.arcname} (in the ZIP)")
-        elif (loaded := _pdf_image(m.source)) is None:
+        elif not m.readable or (loaded := _pdf_image(m.source)) is None:
             notes.append(f"Image {m.arcname} could not be embedded (unreadable); the original is in the ZIP")
         else:
             images.append((m, *loaded))
@@ -860,7 +894,7 @@ def _pdf_media(pdf: _PDF, ctx: _Ctx, files: Sequence[_Media]) -> None:
     row_top = pdf.y
     row_h = 0.0
     for m, buf, px_w, px_h in images:
-        scale = min(box_w / px_w, box_h / px_h)
+        scale = min(box_w / px_w, box_h / px_h, _MM_PER_PX)  # fit the box; never blow up small images
         w, h = px_w * scale, px_h * scale
         if col == 0:
             pdf.ln(1)
@@ -901,11 +935,12 @@ def _pdf_evidence(pdf: _PDF, ctx: _Ctx) -> None:
         pdf.set_font("Helvetica", "B", 11)
         title = f"Evidence #{ev.id}  -  {ctx.when(ev.captured_at)}"
         status = _EVIDENCE_STATUS.get(ev.status, ev.status)
-        pdf.cell(pdf.epw * 0.62, 7, to_latin1(title), fill=True, padding=(0, 0, 0, 2))
-        pdf.set_font("Helvetica", "", 9)
-        pdf.cell(
-            0, 7, to_latin1(status), fill=True, align="R", new_x="LMARGIN", new_y="NEXT", padding=(0, 2, 0, 0)
-        )
+        pdf.cell(pdf.epw * 0.62, 7, to_latin1(title), fill=True)
+        pdf.set_font("Helvetica", "B", 9)
+        pdf.set_text_color(*_STATUS_COLOURS.get(ev.status, (0, 0, 0)))
+        pdf.cell(0, 7, to_latin1(status), fill=True, align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_fill_color(255, 255, 255)
+        pdf.set_text_color(0, 0, 0)
         pdf.ln(1.5)
         _kv(pdf, "Where", _where(ev), label_w=30, size=9)
         _kv(pdf, "Claims", ", ".join(ev.competencies) or "-", label_w=30, size=9)
@@ -930,16 +965,18 @@ def _pdf_hours_and_audit(pdf: _PDF, ctx: _Ctx) -> None:
     if ctx.hours:
         pdf.set_font("Helvetica", "", 9)
         with pdf.table(
-            col_widths=(45, 20, 115),
+            col_widths=(30, 20, 130),
             text_align=("LEFT", "RIGHT", "LEFT"),
             headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
+            cell_fill_mode="ROWS",
+            cell_fill_color=_ROW_FILL,
             line_height=4.5,
             padding=1.2,
             v_align="TOP",
         ) as table:
             table.row(["Date", "Hours", "Activity"])
             for h in ctx.hours:
-                table.row([to_latin1(ctx.when(h.logged_at)), _num(h.hours), to_latin1(h.activity)])
+                table.row([ctx.day(h.logged_at), _num(h.hours), to_latin1(h.activity)])
             total = FontFace(emphasis="B")
             row = table.row()
             row.cell("Total", style=total)

@@ -255,18 +255,75 @@ def import_standard(session: Session, path: Path, mapping: Path | None = None) -
 DEMO_MENTOR_EMAIL = "mentor@sitecoach.demo"
 DEMO_MENTOR_PASSWORD = "site-coach-demo"  # printed by `make demo`; local embedded demo only
 DEMO_MENTOR_PHONE = "+447700900900"
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    """A demo learner's made-up history: who, since when, and how they practised."""
+
+    phone: str
+    name: str
+    started_days_ago: int
+    active_days_ago: tuple[int, ...]  # days (before now) with practice
+    questions_per_day: int
+    accuracy: float  # share answered right
+    lessons_opened: int  # of the pack's lessons, in order
+    signed_skills: bool = False  # signed evidence for every skill competency
+    observed_behaviours: int = 0  # behaviour competencies with a signed mentor observation
+    pending_evidence: int = 0
+    otj_hours: float = 0.0
+
+
 DEMO_LEARNERS = (
-    # phone, name, days since start, answers per active day, accuracy, active on days-ago list
-    ("+447700900101", "Jamie", 30, 6, 0.85, list(range(0, 12))),  # sprinter
-    ("+447700900102", "Priya", 60, 3, 0.8, list(range(0, 40, 2))),  # steady climber
-    ("+447700900103", "Callum", 45, 4, 0.55, list(range(9, 30))),  # stalled: silent 9 days
-    ("+447700900104", "Ellie", 90, 8, 0.92, list(range(0, 70))),  # near gateway
-    ("+447700900105", "Dev", 3, 2, 0.6, [0, 1]),  # newcomer
+    DemoLearner(
+        "+447700900101",
+        "Jamie",
+        21,
+        tuple(range(0, 10)) + (15, 18),
+        14,
+        0.9,
+        8,
+        pending_evidence=1,
+        otj_hours=42,
+    ),  # sprinter: a fast fortnight
+    DemoLearner(
+        "+447700900102", "Priya", 60, tuple(range(0, 56, 2)), 5, 0.8, 10, pending_evidence=1, otj_hours=96
+    ),  # steady climber
+    DemoLearner(
+        "+447700900103", "Callum", 45, tuple(range(8, 40)), 6, 0.6, 6, otj_hours=60
+    ),  # stalled: silent 8 days
+    DemoLearner(
+        "+447700900104",
+        "Ellie",
+        150,
+        tuple(d for d in range(0, 140) if d % 7 != 6),
+        9,
+        0.95,
+        20,
+        signed_skills=True,
+        observed_behaviours=3,
+        pending_evidence=1,
+        otj_hours=540,
+    ),  # near gateway
+    DemoLearner("+447700900105", "Dev", 3, (0, 1), 3, 0.6, 1),  # newcomer
 )
 
 
+def _interleaved(items: list[QuizItem], lesson_position: dict[int, int]) -> list[QuizItem]:
+    """Items round-robin across lessons, so practice spreads over every area."""
+    by_lesson: dict[int, list[QuizItem]] = {}
+    for item in sorted(items, key=lambda q: (lesson_position[q.lesson_id], q.code)):
+        by_lesson.setdefault(item.lesson_id, []).append(item)
+    out: list[QuizItem] = []
+    for rank in range(max((len(v) for v in by_lesson.values()), default=0)):
+        for lesson_id in sorted(by_lesson, key=lesson_position.__getitem__):
+            if rank < len(by_lesson[lesson_id]):
+                out.append(by_lesson[lesson_id][rank])
+    return out
+
+
 def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory) -> int:
-    """A cohort, a mentor with a login and five learners with some history; does nothing if already seeded."""
+    """A cohort, a mentor with a login and five learners with differentiated histories; once only."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
     mentor = Mentor(
@@ -279,43 +336,57 @@ def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory
     cohort = Cohort(name="Jointers 2026 North", standard_code=pack.competency_map.standard.code)
     session.add_all([mentor, cohort])
     session.flush()
-    items = session.exec(select(QuizItem).order_by(QuizItem.lesson_id, QuizItem.code)).all()
-    lessons = session.exec(select(Lesson).order_by(Lesson.position)).all()
-    comp_ids = {c.id: c.code for c in session.exec(select(Competency)).all()}
+    lessons = list(session.exec(select(Lesson).order_by(Lesson.position)).all())
+    position = {lesson.id: lesson.position for lesson in lessons}
+    items = _interleaved(list(session.exec(select(QuizItem)).all()), position)
+    comps = {c.id: c for c in session.exec(select(Competency)).all()}
     item_comps: dict[int, list[str]] = {}
     for link in session.exec(select(QuizItemCompetency)).all():
-        item_comps.setdefault(link.quiz_item_id, []).append(comp_ids[link.competency_id])
-    for phone, name, age_days, per_day, accuracy, active_days in DEMO_LEARNERS:
+        item_comps.setdefault(link.quiz_item_id, []).append(comps[link.competency_id].code)
+    lesson_comps: dict[int, list[str]] = {}
+    for link in session.exec(select(LessonCompetency)).all():
+        lesson_comps.setdefault(link.lesson_id, []).append(comps[link.competency_id].code)
+    for profile in DEMO_LEARNERS:
+        start = now - timedelta(days=profile.started_days_ago, hours=1)
         learner = Learner(
-            phone=phone,
-            name=name,
+            phone=profile.phone,
+            name=profile.name,
             cohort_id=cohort.id,
             mentor_id=mentor.id,
             consent=Consent.OPTED_IN,
-            consent_changed_at=now - timedelta(days=age_days),
-            created_at=now - timedelta(days=age_days),
+            consent_changed_at=start,
+            created_at=start,
         )
         session.add(learner)
         session.flush()
-        _demo_history(
-            session, learner, items, lessons, item_comps, memory, now, per_day, accuracy, active_days
-        )
+        _demo_history(session, learner, profile, items, lessons, item_comps, memory, now)
+        _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
     return len(DEMO_LEARNERS)
 
 
-def _demo_history(session, learner, items, lessons, item_comps, memory, now, per_day, accuracy, active_days):  # type: ignore[no-untyped-def]
-    """Deterministic past activity: quiz answers in lesson order, lessons opened, a little evidence."""
+def _demo_history(session, learner, profile, items, lessons, item_comps, memory, now):  # type: ignore[no-untyped-def]
+    """Deterministic practice: quiz answers spread over the bank, lessons opened, hours logged."""
     cards: dict[int, dict] = {}
-    cursor = 0
+    states: dict[int, ReviewState] = {}
     answered = 0
-    for days_ago in sorted(active_days, reverse=True):
-        day = now - timedelta(days=days_ago, hours=3)
-        for k in range(per_day):
-            item = items[cursor % len(items)]
-            cursor += 1
+    days = sorted(profile.active_days_ago, reverse=True)
+    lessons_due = list(lessons[: profile.lessons_opened])
+    for n, days_ago in enumerate(days):
+        day = now - timedelta(days=days_ago, hours=2)
+        if lessons_due and n % max(1, len(days) // max(1, profile.lessons_opened)) == 0:
+            lesson = lessons_due.pop(0)
+            append_event(
+                session,
+                learner.id,
+                EventKind.LESSON_WATCHED,
+                day - timedelta(minutes=30),
+                {"lesson": lesson.code},
+            )
+        for k in range(profile.questions_per_day):
+            item = items[answered % len(items)]
             answered += 1
-            correct = (answered * 37 % 100) < accuracy * 100  # spread right and wrong answers evenly
-            at = day + timedelta(minutes=k * 2)
+            correct = (answered * 37 % 100) < profile.accuracy * 100  # right and wrong spread evenly
+            at = day + timedelta(minutes=k)
             outcome = memory.review(cards.get(item.id), correct, at)
             cards[item.id] = outcome.card
             append_event(
@@ -325,41 +396,76 @@ def _demo_history(session, learner, items, lessons, item_comps, memory, now, per
                 at,
                 {"item": item.code, "correct": correct, "competencies": item_comps.get(item.id, [])},
             )
-            existing = session.exec(
-                select(ReviewState).where(
-                    ReviewState.learner_id == learner.id, ReviewState.quiz_item_id == item.id
-                )
-            ).first()
-            state = existing or ReviewState(
+            state = states.get(item.id) or ReviewState(
                 learner_id=learner.id, quiz_item_id=item.id, card=outcome.card, due=outcome.due
             )
             state.card, state.due = outcome.card, outcome.due
             state.reps += 1
             state.lapses += 0 if correct else 1
             state.last_correct, state.last_reviewed_at = correct, at
-            session.add(state)
-        lesson = lessons[(cursor // 7) % len(lessons)]
-        append_event(session, learner.id, EventKind.LESSON_WATCHED, day, {"lesson": lesson.code})
-    if len(active_days) > 10:
-        session.add(
-            EvidenceItem(
-                learner_id=learner.id,
-                note="LV resin straight joint on Waveform 185, Elm Street",
-                competencies=["JNT-S1"],
-                status="signed_off",
-                signed_at=now - timedelta(days=5),
-                created_at=now - timedelta(days=6),
-                captured_at=now - timedelta(days=6),
-            )
+            states[item.id] = state
+    for lesson in lessons_due:  # any not yet opened, on the last active day
+        append_event(
+            session,
+            learner.id,
+            EventKind.LESSON_WATCHED,
+            now - timedelta(days=days[-1] if days else 0),
+            {"lesson": lesson.code},
         )
-        session.add(
-            EvidenceItem(
-                learner_id=learner.id,
-                note="Proved dead at the LV pillar before jointing",
-                competencies=["ISO-S1"],
-                status="pending",
-                created_at=now - timedelta(days=1),
-                captured_at=now - timedelta(days=1),
+    session.add_all(states.values())
+    if profile.otj_hours and days:
+        logging_days = days[:: max(1, len(days) // 8)]  # hours are logged on days the learner was active
+        for days_ago in logging_days:
+            append_event(
+                session,
+                learner.id,
+                EventKind.OTJ_HOURS,
+                now - timedelta(days=days_ago, hours=1),
+                {
+                    "hours": round(profile.otj_hours / len(logging_days), 1),
+                    "activity": "college and shadowing",
+                },
             )
+    session.flush()
+
+
+def _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now):  # type: ignore[no-untyped-def]
+    """Evidence: signed practical skills and behaviour observations, and some waiting for sign-off."""
+    from sitecoach.evidence import decide_evidence
+
+    skills = sorted(c.code for c in comps.values() if c.kind == "skill")
+    behaviours = sorted(c.code for c in comps.values() if c.kind == "behaviour")
+    claims: list[tuple[str, list[str], bool]] = []
+    if profile.signed_skills:
+        claims += [(f"Job on site showing {code}", [code], True) for code in skills]
+    claims += [
+        (f"Mentor observation: {code}", [code], True) for code in behaviours[: profile.observed_behaviours]
+    ]
+    pending_pool = ["ISO-S1", "JNT-S1", "EXC-S1"]
+    claims += [
+        (
+            "Proved dead at the LV pillar before jointing"
+            if code == "ISO-S1"
+            else f"Photo of today's job ({code})",
+            [code],
+            False,
         )
+        for code in pending_pool[: profile.pending_evidence]
+    ]
+    for n, (note, codes, sign) in enumerate(claims):
+        captured = now - timedelta(days=2 + n % 20)
+        item = EvidenceItem(
+            learner_id=learner.id, note=note, competencies=codes, created_at=captured, captured_at=captured
+        )
+        session.add(item)
+        session.flush()
+        append_event(
+            session,
+            learner.id,
+            EventKind.EVIDENCE_LOGGED,
+            captured,
+            {"evidence": item.id, "competencies": codes},
+        )
+        if sign:
+            decide_evidence(session, item, mentor, True, captured + timedelta(hours=20), "Good work")
     session.flush()

@@ -43,7 +43,7 @@ class Services:
         """The curriculum, loaded from the database on first use."""
         with self._lock:
             if self._catalogue is None:
-                with self.db.session() as session:
+                with self.db.read_session() as session:
                     self._catalogue = Catalogue.load(session)
             return self._catalogue
 

@@ -25,6 +25,9 @@ DEFAULT_LINK_MAX_AGE_DAYS = 14
 DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
 DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB
 DEFAULT_SWEEP_AFTER_SECONDS = 60
+DEFAULT_EPA_PASS_MARK = 0.65  # fraction of the EPA knowledge paper to pass (set from the EPA plan)
+DEFAULT_MOCK_TEST_QUESTIONS = 20
+DEFAULT_MOCK_TEST_MINUTES = 30
 WHATSAPP_BODY_LIMIT = 1600
 
 
@@ -56,6 +59,9 @@ class Settings:
     request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES
     sweep_after_seconds: int = DEFAULT_SWEEP_AFTER_SECONDS
     escalation_fallback_phone: str | None = None
+    epa_pass_mark: float = DEFAULT_EPA_PASS_MARK
+    mock_test_questions: int = DEFAULT_MOCK_TEST_QUESTIONS
+    mock_test_minutes: int = DEFAULT_MOCK_TEST_MINUTES
     simulator_enabled: bool = True
     queue_name: str = "coach"
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -6,6 +6,7 @@ from skills import (
     evidence,
     explain,
     help_menu,
+    hours,
     mentor,
     onboarding,
     progress,
@@ -30,6 +31,7 @@ def build_registry() -> SkillRegistry:
             evidence.skill,
             progress.skill,
             mentor.skill,
+            hours.skill,
             smalltalk.skill,
         ]
     )

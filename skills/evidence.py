@@ -41,8 +41,11 @@ def suggest_competencies(ctx: Ctx, note: str) -> list[str]:
         return []
     known = {c.code for c in ctx.catalogue.competencies_of_standard(None)}
     codes: list[str] = []
-    for match in ctx.catalogue.find_lessons(note, k=2):
-        if not ctx.catalogue.index.covers(match):
+    matches = ctx.catalogue.find_lessons(note, k=2)
+    best = matches[0].score if matches else 0.0
+    for match in matches:
+        # A note describes a job, not a question: no coverage rule, just a clear match near the best.
+        if match.score < ctx.catalogue.index.min_score or match.score < 0.6 * best:
             continue
         lesson = ctx.catalogue.lessons[match.lesson_id]
         ranked = sorted(

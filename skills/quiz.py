@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.skill_api import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+from models import EventKind
 from sitecoach.catalogue import ItemInfo
 from sitecoach.learning.answers import LETTERS, parse_choice
 from sitecoach.learning.memory import Candidate, pick_next_item
 
 AWAITING_ANSWER = "awaiting_answer"
+MOCK_ANSWER = "mock_answer"
+_MOCK = re.compile(r"\b(mock|practice (?:paper|exam|test)|exam practice|epa test)\b", re.IGNORECASE)
 FINISH_WORDS = {
     "done",
     "finish",
@@ -53,12 +57,12 @@ def _choose(ctx: Ctx, lessons: list[str] | None, asked: list[str], last: str | N
     return ctx.catalogue.items[picked.item_code] if picked else None
 
 
-def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str) -> str:
+def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str, total: int | None = None) -> str:
     options = [f"{LETTERS[i].upper()}) {o}" for i, o in enumerate(item.options)]
     return ctx.say(
         "quiz/question",
         number=number,
-        total=ctx.settings.quiz_round_length,
+        total=total or ctx.settings.quiz_round_length,
         topic=topic,
         question=item.question,
         options=options,
@@ -131,10 +135,108 @@ def _summary(ctx: Ctx, data: dict, asked_count: int) -> Reply:
     )
 
 
+def start_mock(ctx: Ctx) -> Reply:
+    """A timed paper of knowledge items drawn at random from the bank, like the EPA's multiple-choice test."""
+    knowledge = {c.code for c in ctx.catalogue.competencies_of_standard(None) if c.kind == "knowledge"}
+    bank = sorted(i.code for i in ctx.catalogue.items.values() if any(c in knowledge for c in i.competencies))
+    count = min(ctx.settings.mock_test_questions, len(bank))
+    if count == 0:
+        return Reply.text(ctx.say("quiz/no_items", topic="the EPA knowledge test"), state=CLEAR_STATE)
+    paper = random.Random(f"{ctx.learner.id}-{ctx.now.isoformat()}").sample(bank, count)
+    predicted = ctx.repo.insights(ctx.learner, ctx.now, ctx.settings.epa_pass_mark).readiness.pass_chance
+    data = {
+        "mode": "mock",
+        "paper": paper,
+        "index": 0,
+        "correct": 0,
+        "started": ctx.now.isoformat(),
+        "predicted": round(predicted, 4),
+        "item": paper[0],
+    }
+    intro = ctx.say(
+        "quiz/mock_start",
+        questions=count,
+        minutes=ctx.settings.mock_test_minutes,
+        pass_mark=f"{100 * ctx.settings.epa_pass_mark:.0f}",
+        predicted=f"{100 * predicted:.0f}",
+    )
+    first = ctx.catalogue.items[paper[0]]
+    return Reply.text(intro, _ask(ctx, first, 1, "", total=count), state=_mock_state(ctx, data))
+
+
+def _mock_state(ctx: Ctx, data: dict) -> SetState:
+    return SetState(MOCK_ANSWER, data, ttl=timedelta(minutes=ctx.settings.mock_test_minutes + 5))
+
+
+def mock_answer(ctx: Ctx) -> Reply:
+    """Mark a mock answer silently and move on; finish on the last question, DONE, or time up."""
+    data = dict(ctx.state.data) if ctx.state else {}
+    paper: list[str] = list(data.get("paper", []))
+    index = int(data.get("index", 0))
+    started = datetime.fromisoformat(str(data.get("started")))
+    timed_out = ctx.now - started > timedelta(minutes=ctx.settings.mock_test_minutes)
+    text = ctx.message.text.strip().lower().strip(".!")
+    if timed_out or text in FINISH_WORDS:
+        return _mock_result(ctx, data, timed_out=timed_out)
+    item = ctx.catalogue.items[paper[index]]
+    choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
+    if choice is None and text not in SKIP_WORDS:
+        letters = ", ".join(LETTERS[i].upper() for i in range(len(item.options)))
+        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_mock_state(ctx, data))
+    correct = choice == item.answer_index
+    ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
+    data["correct"] = int(data.get("correct", 0)) + (1 if correct else 0)
+    data["index"] = index + 1
+    if data["index"] >= len(paper):
+        return _mock_result(ctx, data, timed_out=False)
+    nxt = ctx.catalogue.items[paper[data["index"]]]
+    data["item"] = nxt.code
+    return Reply.text(_ask(ctx, nxt, data["index"] + 1, "", total=len(paper)), state=_mock_state(ctx, data))
+
+
+def _mock_result(ctx: Ctx, data: dict, timed_out: bool) -> Reply:
+    questions = len(data.get("paper", []))
+    correct = int(data.get("correct", 0))
+    percent = 100 * correct / questions if questions else 0.0
+    started = datetime.fromisoformat(str(data.get("started")))
+    minutes = max(1, round((ctx.now - started).total_seconds() / 60))
+    passed = percent >= 100 * ctx.settings.epa_pass_mark - 1e-9
+    predicted = float(data.get("predicted", 0.0))
+    ctx.repo.add_event(
+        ctx.learner,
+        EventKind.MOCK_TEST,
+        ctx.now,
+        correct=correct,
+        questions=questions,
+        passed=passed,
+        predicted_pass_chance=predicted,
+        minutes=minutes,
+        timed_out=timed_out,
+    )
+    return Reply.text(
+        ctx.say(
+            "quiz/mock_result",
+            correct=correct,
+            questions=questions,
+            percent=f"{percent:.0f}",
+            passed=passed,
+            pass_mark=f"{100 * ctx.settings.epa_pass_mark:.0f}",
+            minutes=minutes,
+            predicted=f"{100 * predicted:.0f}",
+            timed_out=timed_out,
+        ),
+        state=CLEAR_STATE,
+    )
+
+
 def handle(ctx: Ctx) -> Reply:
-    """Start a round, or continue the one in progress."""
+    """Start a round or a mock paper, or continue the one in progress."""
+    if ctx.in_conversation and ctx.state and ctx.state.state == MOCK_ANSWER:
+        return mock_answer(ctx)
     if ctx.in_conversation and ctx.state and ctx.state.state == AWAITING_ANSWER:
         return answer(ctx)
+    if _MOCK.search(ctx.message.text):
+        return start_mock(ctx)
     return start_round(ctx)
 
 
@@ -158,5 +260,14 @@ skill = SimpleSkill(
     description="Asks quiz questions, marks answers and schedules reviews (FSRS).",
     handler=handle,
     accepts_fn=accepts,
-    prompts=("quiz/question", "quiz/correct", "quiz/wrong", "quiz/unclear", "quiz/summary", "quiz/no_items"),
+    prompts=(
+        "quiz/question",
+        "quiz/correct",
+        "quiz/wrong",
+        "quiz/unclear",
+        "quiz/summary",
+        "quiz/no_items",
+        "quiz/mock_start",
+        "quiz/mock_result",
+    ),
 )

@@ -74,7 +74,7 @@ def page():  # type: ignore[no-untyped-def]
 @bp.get("/api/people")
 def people():  # type: ignore[no-untyped-def]
     """Demo learners and mentors to pick from."""
-    with _services().db.session() as session:
+    with _services().db.read_session() as session:
         learners = session.exec(select(Learner).order_by(col(Learner.id)).limit(200)).all()
         mentors = session.exec(
             select(Mentor).where(col(Mentor.phone).is_not(None)).order_by(col(Mentor.id))
@@ -127,7 +127,7 @@ def conversation():  # type: ignore[no-untyped-def]
     if phone is None:
         return jsonify(error="phone must be a number like +447700900123"), 400
     after = request.args.get("after", type=int) or 0
-    with _services().db.session() as session:
+    with _services().db.read_session() as session:
         rows = session.exec(
             select(Message)
             .where(Message.phone == phone, col(Message.id) > after)

@@ -46,6 +46,19 @@ class Memory:
         card, _log = self.scheduler.review_card(card, rating, review_datetime=now)
         return ReviewOutcome(card=card.to_dict(), due=card.due, retrievability_before=before)
 
+    def review_card(self, card: Card | None, correct: bool, now: datetime) -> Card:
+        """Like `review`, on fsrs Card objects (for replaying long histories without JSON round trips)."""
+        now = require_aware(now)
+        card = card or Card(due=now)
+        rating = Rating.Good if correct else Rating.Again
+        return self.scheduler.review_card(card, rating, review_datetime=now)[0]
+
+    def card_retrievability(self, card: Card | None, now: datetime) -> float:
+        """Like `retrievability`, on an fsrs Card object."""
+        if card is None or card.last_review is None:
+            return 0.0
+        return float(self.scheduler.get_card_retrievability(card, require_aware(now)))
+
     def retrievability(self, card_data: dict[str, Any] | None, now: datetime) -> float:
         """The chance of recalling the item now (0 for an item never reviewed)."""
         now = require_aware(now)

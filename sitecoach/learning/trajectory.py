@@ -133,10 +133,12 @@ def trajectory(
     history_days = (today - days[0]).days + 1
     confidence = _confidence(v7, v14, active_days_14, history_days)
     label = confidence_label(confidence)
-    blend = BLEND_WEIGHT_7 * v7 + (1 - BLEND_WEIGHT_7) * v14
+    # Rounded to a millionth so float noise cannot lift a pace of exactly the floor (0.35 points / 7 days)
+    # above it.
+    blend = round(BLEND_WEIGHT_7 * v7 + (1 - BLEND_WEIGHT_7) * v14, 6)
     if blend <= VELOCITY_FLOOR:
         reason = (
-            f"Mastery is not rising ({v7:.1f} points a day over the last 7 days, {v14:.1f} over 14); "
+            f"Mastery is not rising ({v7:.2f} points a day over the last 7 days, {v14:.2f} over 14); "
             "no date until it does."
         )
         return Trajectory(*velocities, False, None, None, None, confidence, label, reason)
@@ -153,12 +155,12 @@ def trajectory(
     widen = MAX_WIDENING * (1 - confidence)
     fast, slow = max(v7, v14), min(v7, v14)
     low = max(1, _ceil_days(gap / fast * (1 - widen)))
-    high: int | None = _ceil_days(gap / slow * (1 + widen)) if slow > VELOCITY_FLOOR else None
+    high: int | None = _ceil_days(gap / slow * (1 + widen)) if round(slow, 6) > VELOCITY_FLOOR else None
     if high is not None and high > HORIZON_DAYS:
         high = None
-    open_end = "" if high is not None else f" (at the slower {slow:.1f} a day, no latest date within 3 years)"
+    open_end = "" if high is not None else f" (at the slower {slow:.2f} a day, no latest date within 3 years)"
     reason = (
-        f"Rising about {blend:.1f} points a day ({v7:.1f} over the last 7 days, {v14:.1f} over 14), "
+        f"Rising about {blend:.2f} points a day ({v7:.2f} over the last 7 days, {v14:.2f} over 14), "
         f"so the {gap:.1f} points still needed to reach {target:g}% take about {central} days{open_end}."
     )
     return Trajectory(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import col, select
 
-from models import LearningEvent, Learner
+from models import Learner, LearningEvent
 from sitecoach.audit import append_event, event_hash, verify_chain
 from sitecoach.cli import main
 
@@ -43,7 +43,8 @@ def test_events_are_numbered_and_chained(services):
             )
     events = _events(services, learner_id)
     assert [e.seq for e in events] == [1, 2, 3, 4]
-    assert events[0].prev_hash == "" and all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert events[0].prev_hash == ""
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
     first = events[0]
     assert first.hash == event_hash(learner_id, 1, "quiz_answered", T0, {"item": "Q0", "ok": True}, "")
     with services.db.session() as session:
