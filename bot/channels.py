@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -31,6 +33,15 @@ class ChannelError(Exception):
 
 
 @dataclass(frozen=True)
+class Template:
+    """An approved WhatsApp template (Twilio Content) with its variables, for outside the 24 h window."""
+
+    kind: str
+    content_sid: str | None
+    variables: dict[str, str]
+
+
+@dataclass(frozen=True)
 class SendResult:
     """What the channel said about one sent message."""
 
@@ -43,8 +54,19 @@ class Channel(Protocol):
 
     name: str
 
-    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
-        """Send one WhatsApp message to an E.164 number."""
+    def send(
+        self,
+        to: str,
+        body: str,
+        media_urls: list[str],
+        status_callback: str | None,
+        template: Template | None = None,
+    ) -> SendResult:
+        """Send one WhatsApp message to an E.164 number (as an approved template when `template` is given)."""
+        ...
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """A message already accepted for this number and body since a time (recovers interrupted sends)."""
         ...
 
     def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
@@ -86,13 +108,28 @@ class TwilioChannel:
         sender = settings.twilio_whatsapp_from
         self.sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
 
-    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
-        """messages.create with body, media and a status callback."""
+    def send(
+        self,
+        to: str,
+        body: str,
+        media_urls: list[str],
+        status_callback: str | None,
+        template: Template | None = None,
+    ) -> SendResult:
+        """messages.create with body and media, or a Content template; always with a status callback."""
         kwargs: dict[str, object] = {"to": f"whatsapp:{to}", "from_": self.sender}
-        if body:
-            kwargs["body"] = body
-        if media_urls:
-            kwargs["media_url"] = media_urls
+        if template is not None:
+            if not template.content_sid:
+                raise ChannelError(
+                    f"no WhatsApp template configured for {template.kind!r}", "no-template", False
+                )
+            kwargs["content_sid"] = template.content_sid
+            kwargs["content_variables"] = json.dumps(template.variables)
+        else:
+            if body:
+                kwargs["body"] = body
+            if media_urls:
+                kwargs["media_url"] = media_urls
         if status_callback:
             kwargs["status_callback"] = status_callback
         try:
@@ -102,9 +139,22 @@ class TwilioChannel:
             raise ChannelError(
                 f"twilio {exc.status}: {exc.msg}", str(exc.code or exc.status), retryable
             ) from exc
+        except TwilioException as exc:
+            raise ChannelError(f"twilio: {exc}", None, True) from exc
         except OSError as exc:  # connection refused, timeouts
             raise ChannelError(f"twilio unreachable: {exc}", None, True) from exc
         return SendResult(sid=str(message.sid), status=str(message.status or "queued"))
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """Look in Twilio's message log for this number and body since a time."""
+        try:
+            recent = self.client.messages.list(to=f"whatsapp:{to}", date_sent_after=since, limit=50)
+        except (TwilioException, OSError) as exc:
+            raise ChannelError(f"twilio message log unavailable: {exc}", None, True) from exc
+        for message in recent:
+            if (message.body or "") == body and str(message.from_ or "") == self.sender:
+                return SendResult(sid=str(message.sid), status=str(message.status or "sent"))
+        return None
 
     def _allowed_media_host(self, url: str) -> bool:
         host = urlparse(url).netloc
@@ -157,9 +207,20 @@ class SimulatorChannel:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def send(self, to: str, body: str, media_urls: list[str], status_callback: str | None) -> SendResult:
-        """Nothing leaves the machine; the simulator page reads the stored message."""
+    def send(
+        self,
+        to: str,
+        body: str,
+        media_urls: list[str],
+        status_callback: str | None,
+        template: Template | None = None,
+    ) -> SendResult:
+        """Nothing leaves the machine; the simulator page reads the stored message (and its template)."""
         return SendResult(sid=f"SM{uuid.uuid4().hex}", status="delivered")
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
+        """The simulator accepts instantly, so an interrupted send never reached it."""
+        return None
 
     def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
         """Copy a photo the simulator uploaded (only from the simulator's own media folder)."""

@@ -22,6 +22,7 @@ from bot.router import Route
 from bot.skill_api import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
 from bot.twilio_form import InboundForm
 from models import ConversationState, Direction, Learner, Mentor, Message, utcnow
+from sitecoach import experiments
 from sitecoach.privacy import mask_phone
 from sitecoach.services import Services
 
@@ -78,6 +79,7 @@ class Outcome:
     group: str
     replies: list[str]
     already_processed: bool = False
+    learner_id: int | None = None
 
 
 def _learner_for(session: Session, services: Services, phone: str, now: datetime) -> Learner:
@@ -172,11 +174,11 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
     with db.session() as session:
         pending = pending_for(session, message_id)
     if pending:
-        deliver(db, services.channel, pending, _status_callback(services))
+        deliver(db, services.channel, pending, status_callback_url(services))
     return outcome
 
 
-def _status_callback(services: Services) -> str | None:
+def status_callback_url(services: Services) -> str | None:
     if services.settings.coach_channel != "twilio":
         return None
     return f"{services.settings.public_base_url}/whatsapp/status"
@@ -285,7 +287,10 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             route.group,
             len(bodies),
         )
-        return Outcome(message_id, route.intent.intent, route.skill, route.group, bodies)
+        experiments.reward_activity(session, int(learner.id or 0), message.created_at)
+        return Outcome(
+            message_id, route.intent.intent, route.skill, route.group, bodies, learner_id=learner.id
+        )
 
 
 def _mentor_message(

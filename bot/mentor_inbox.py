@@ -57,6 +57,7 @@ def handle_mentor_message(
     rest = match.group("rest").strip()
     if rest.lower().strip(".! ") in CLOSE_WORDS:
         escalation.status, escalation.closed_at = "closed", now
+        escalation.mentor_replied_at = escalation.mentor_replied_at or now
         session.add(escalation)
         to_learner = None
         if learner.consent != Consent.OPTED_OUT:
@@ -79,6 +80,7 @@ def handle_mentor_message(
     context = dict(escalation.context)
     context["mentor_replies"] = int(context.get("mentor_replies", 0)) + 1
     escalation.context = context
+    escalation.mentor_replied_at = escalation.mentor_replied_at or now
     session.add(escalation)
     return MentorReply(
         prompts.render("mentor_inbox/relayed", learner_name=learner_name, reference=reference),

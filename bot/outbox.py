@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel, ChannelError
+from bot.channels import Channel, ChannelError, Template
 from models import Database, Direction, Message, OutboundStatus, utcnow
 from sitecoach.privacy import mask_phone
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
@@ -100,7 +100,7 @@ def _claim(db: Database, message_id: int) -> Message | None:
         result = session.execute(
             update(Message)
             .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.PENDING)
-            .values(status=OutboundStatus.SENDING, attempts=Message.attempts + 1)
+            .values(status=OutboundStatus.SENDING, attempts=Message.attempts + 1, sent_at=utcnow())
         )
         if result.rowcount != 1:
             return None
@@ -115,9 +115,17 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
         if row is None:
             continue  # already sent, or another worker has it
         media = [m["url"] for m in row.media if m.get("url")]
+        template = template_of(row)
         try:
-            result = channel.send(row.phone, row.body, media, status_callback)
+            result = channel.send(row.phone, row.body, media, status_callback, template=template)
         except ChannelError as exc:
+            if exc.code == OUTSIDE_WINDOW and template is None and use_template_instead(db, message_id):
+                return sent + deliver(
+                    db,
+                    channel,
+                    [message_id, *message_ids[message_ids.index(message_id) + 1 :]],
+                    status_callback,
+                )
             final = not exc.retryable or row.attempts >= MAX_SEND_ATTEMPTS
             with db.session() as session:
                 session.execute(
@@ -149,6 +157,34 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
     return sent
 
 
+OUTSIDE_WINDOW = "63016"  # Twilio: free-form message outside the 24 h window
+
+
+def template_of(row: Message) -> Template | None:
+    """The template to send this row as, if it must go as one."""
+    info = (row.raw or {}).get("template")
+    if not info or not (row.raw or {}).get("use_template"):
+        return None
+    return Template(
+        kind=info["kind"], content_sid=info.get("content_sid"), variables=dict(info.get("variables") or {})
+    )
+
+
+def use_template_instead(db: Database, message_id: int) -> bool:
+    """Switch a row that has a template to sending as one (after 63016); False if it has none."""
+    with db.session() as session:
+        row = session.get(Message, message_id)
+        if row is None or not (row.raw or {}).get("template") or (row.raw or {}).get("use_template"):
+            return False
+        row.raw = {**row.raw, "use_template": True}
+        row.template = row.raw["template"]["kind"]
+        row.status = OutboundStatus.PENDING
+        row.twilio_sid = None
+        session.add(row)
+    log.info("message %s falls back to its WhatsApp template (outside the 24 h window)", message_id)
+    return True
+
+
 def pending_for(session: Session, inbound_id: int) -> list[int]:
     """Ids of the unsent replies to one inbound message, in order."""
     rows = session.exec(
@@ -165,15 +201,15 @@ def pending_for(session: Session, inbound_id: int) -> list[int]:
 
 def apply_status(
     session: Session, sid: str, status: str, error_code: str | None, error_message: str | None
-) -> bool:
-    """Apply a delivery callback; never move a message backwards. Returns whether a row matched."""
+) -> Message | None:
+    """Apply a delivery callback; never move a message backwards. Returns the row, if one matched."""
     row = session.exec(select(Message).where(Message.twilio_sid == sid)).first()
     if row is None:
-        return False
+        return None
     if STATUS_RANK.get(status, 0) >= STATUS_RANK.get(row.status, 0):
         row.status = status
         if error_code:
             row.error_code = error_code
             row.error_message = (error_message or "")[:500] or None
         session.add(row)
-    return True
+    return row

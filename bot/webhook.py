@@ -15,10 +15,10 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.inbound import AlreadyStored, store_inbound
-from bot.outbox import apply_status
+from bot.outbox import OUTSIDE_WINDOW, apply_status, use_template_instead
 from bot.twilio_form import FormError, parse_inbound
 from models import utcnow
-from scheduler.enqueue import enqueue_inbound
+from scheduler.enqueue import enqueue_delivery, enqueue_inbound
 from sitecoach.privacy import mask_phone
 from sitecoach.services import Services
 
@@ -108,17 +108,24 @@ def status() -> Response:
         return Response(
             "MessageSid and a known MessageStatus are required", status=400, mimetype="text/plain"
         )
+    error_code = request.form.get("ErrorCode") or None
     try:
         with services.db.session() as session:
-            found = apply_status(
+            row = apply_status(
                 session,
                 sid,
                 state,
-                request.form.get("ErrorCode") or None,
+                error_code,
                 request.form.get("ErrorMessage") or request.form.get("ChannelStatusMessage"),
             )
+            row_id = row.id if row is not None else None
     except (OperationalError, DBAPIError):
         return Response("database unavailable", status=503, mimetype="text/plain")
-    if not found:
+    if row_id is None:
         log.info("status callback for unknown message sid %s", sid[:8])
+    elif error_code == OUTSIDE_WINDOW and use_template_instead(services.db, int(row_id)):
+        try:  # Twilio refused a free-form message outside the 24 h window: resend as the template
+            enqueue_delivery(services.queue, int(row_id))
+        except (RedisError, OSError):
+            log.exception("template resend of %s not queued; the sweeper will retry", row_id)
     return Response("", status=204)

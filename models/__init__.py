@@ -10,12 +10,15 @@ from models.curriculum import (
     Standard,
 )
 from models.db import Database, UTCDateTime, metadata, utcnow
+from models.experiments import BanditRecord, VariantAssignment
 from models.learning import EventKind, LearningEvent, ReviewState
 from models.messaging import ConversationState, Direction, Message, OutboundStatus
 from models.people import Cohort, Consent, Learner, Mentor
 from models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
 
 __all__ = [
+    "BanditRecord",
+    "VariantAssignment",
     "Cohort",
     "Competency",
     "CompetencyKind",

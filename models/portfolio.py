@@ -61,6 +61,9 @@ class Escalation(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    mentor_replied_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    reminded_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    backup_notified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
     @property
     def reference(self) -> str:

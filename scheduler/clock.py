@@ -14,7 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from rq import Queue
 
 from scheduler.enqueue import enqueue_unique
-from scheduler.schedule import SCHEDULE, ScheduleEntry
+from scheduler.schedule import SCHEDULE, ScheduleEntry, entry
 
 log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 600
@@ -25,14 +25,19 @@ def occurrence_id(entry: ScheduleEntry, fire_time: datetime) -> str:
     return f"clock-{entry.id}-{fire_time.astimezone(UTC):%Y%m%d%H%M}"
 
 
+def enqueue_entry(queue: Queue, item: ScheduleEntry, at: datetime) -> bool:
+    """Enqueue one entry's job for the slot `at` (refused if that slot's job is already queued)."""
+    args = (at.astimezone(UTC).isoformat(),) if item.takes_time else ()
+    return enqueue_unique(queue, item.job, occurrence_id(item, at), *args)
+
+
 def fire(queue_name: str, redis_url: str, entry_id: str) -> bool:
     """Enqueue one schedule entry's job for the current slot (called by APScheduler)."""
     from redis import Redis
 
-    entry = next(e for e in SCHEDULE if e.id == entry_id)
-    queue = Queue(queue_name, connection=Redis.from_url(redis_url))
-    queued = enqueue_unique(queue, entry.job, occurrence_id(entry, datetime.now(UTC)))
-    log.info("clock: %s %s", entry.id, "queued" if queued else "already queued")
+    item = entry(entry_id)
+    queued = enqueue_entry(Queue(queue_name, connection=Redis.from_url(redis_url)), item, datetime.now(UTC))
+    log.info("clock: %s %s", item.id, "queued" if queued else "already queued")
     return queued
 
 
@@ -42,14 +47,14 @@ def build_scheduler(queue_name: str, redis_url: str, timezone: str) -> BlockingS
         timezone=ZoneInfo(timezone),
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
     )
-    for entry in SCHEDULE:
+    for item in SCHEDULE:
         scheduler.add_job(
             fire,
-            entry.trigger,
-            args=[queue_name, redis_url, entry.id],
-            id=entry.id,
-            name=entry.description,
+            item.trigger,
+            args=[queue_name, redis_url, item.id],
+            id=item.id,
+            name=item.description,
             replace_existing=True,
-            **entry.trigger_args,
+            **item.trigger_args,
         )
     return scheduler

@@ -10,7 +10,9 @@ from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 INBOUND_RETRY = Retry(max=4, interval=[2, 10, 30, 120])
-FINISHED_STATES = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+# A job in one of these states is over: a new one with the same id may replace it. A live job (queued,
+# scheduled, deferred, started) blocks the enqueue, so the same work is never queued twice at once.
+FINISHED_STATES = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def inbound_job_id(message_id: int) -> str:
@@ -21,7 +23,7 @@ def inbound_job_id(message_id: int) -> str:
 def enqueue_unique(
     queue: Queue, func: str, job_id: str, *args: object, retry: Retry | None = None, timeout: int = 120
 ) -> bool:
-    """Enqueue unless a live job with this id exists; a failed or stopped one is replaced. True if queued."""
+    """Enqueue unless a live job with this id exists; a finished, failed or stopped one is replaced."""
     for _attempt in range(2):
         try:
             queue.enqueue(
@@ -45,6 +47,16 @@ def enqueue_unique(
                 continue
             return False
     return False
+
+
+DELIVERY_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])
+
+
+def enqueue_delivery(queue: Queue, message_id: int) -> bool:
+    """Queue `deliver_message(message_id)` for a proactive or re-sent message."""
+    return enqueue_unique(
+        queue, "scheduler.jobs.deliver_message", f"deliver-{message_id}", message_id, retry=DELIVERY_RETRY
+    )
 
 
 def enqueue_inbound(queue: Queue, message_id: int) -> bool:

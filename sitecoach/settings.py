@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from collections.abc import Mapping
@@ -28,6 +29,14 @@ DEFAULT_SWEEP_AFTER_SECONDS = 60
 DEFAULT_EPA_PASS_MARK = 0.65  # fraction of the EPA knowledge paper to pass (set from the EPA plan)
 DEFAULT_MOCK_TEST_QUESTIONS = 20
 DEFAULT_MOCK_TEST_MINUTES = 30
+DEFAULT_QUIET_START = "21:00"  # learner's local time from which nothing proactive is sent
+DEFAULT_QUIET_END = "07:00"  # ... until this local time
+DEFAULT_NUDGE_WINDOW_HOURS = 3  # a daily nudge not sent within this many hours after its time waits a day
+DEFAULT_STALL_COOLDOWN_DAYS = 7
+DEFAULT_ESCALATION_REMIND_MINUTES = 120
+DEFAULT_EMERGENCY_REMIND_MINUTES = 10
+DEFAULT_STUCK_SEND_MINUTES = 2  # a send claimed this long ago with no answer is checked and retried
+DEFAULT_NUDGE_EPSILON = 0.2
 WHATSAPP_BODY_LIMIT = 1600
 
 
@@ -62,6 +71,17 @@ class Settings:
     epa_pass_mark: float = DEFAULT_EPA_PASS_MARK
     mock_test_questions: int = DEFAULT_MOCK_TEST_QUESTIONS
     mock_test_minutes: int = DEFAULT_MOCK_TEST_MINUTES
+    quiet_start: str = DEFAULT_QUIET_START
+    quiet_end: str = DEFAULT_QUIET_END
+    nudge_window_hours: int = DEFAULT_NUDGE_WINDOW_HOURS
+    stall_cooldown_days: int = DEFAULT_STALL_COOLDOWN_DAYS
+    escalation_remind_minutes: int = DEFAULT_ESCALATION_REMIND_MINUTES
+    emergency_remind_minutes: int = DEFAULT_EMERGENCY_REMIND_MINUTES
+    stuck_send_minutes: int = DEFAULT_STUCK_SEND_MINUTES
+    nudge_epsilon: float = DEFAULT_NUDGE_EPSILON
+    # WhatsApp templates for messages outside the 24 h window: kind -> {"content_sid": "HX...",
+    # "variables": ["name", ...]}; from WHATSAPP_TEMPLATES as JSON.
+    whatsapp_templates: Mapping[str, Any] = field(default_factory=dict)
     simulator_enabled: bool = True
     queue_name: str = "coach"
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -106,6 +126,10 @@ class Settings:
         names = {f.name: f for f in fields(cls)}
         for name, f in names.items():
             if name == "extra":
+                continue
+            if name == "whatsapp_templates":
+                if env.get("WHATSAPP_TEMPLATES"):
+                    values[name] = json.loads(env["WHATSAPP_TEMPLATES"])
                 continue
             raw = env.get(name.upper())
             if raw is None or raw == "":
