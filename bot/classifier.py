@@ -34,6 +34,7 @@ INTENTS = (
     "help",
     "smalltalk",
     "hours",
+    "preferences",
 )
 
 RULE_CONFIDENCE = 0.99
@@ -44,7 +45,17 @@ EMPTY_CONFIDENCE = 0.2
 # "cable in the trench has a kink" with "hit a cable in the trench", so it must
 # neither raise nor suppress them.  ``help`` is both: whole-message commands are
 # rules, looser "how am I meant to use this" questions come from the model.
-_MODEL_INTENTS = ("explain", "quiz", "evidence", "progress", "mentor", "help", "smalltalk", "hours")
+_MODEL_INTENTS = (
+    "explain",
+    "quiz",
+    "evidence",
+    "progress",
+    "mentor",
+    "help",
+    "smalltalk",
+    "hours",
+    "preferences",
+)
 
 _WORD_WEIGHT = 0.55  # share of the score from word 1-2-grams (rest: char 3-5-grams)
 _NEAREST_WEIGHT = 0.3  # share of the score from the single most similar example (word block)
@@ -579,6 +590,10 @@ _CUES: dict[str, re.Pattern[str]] = {
         r"did i pass|have i (?:done|got|completed) enough|(?:need to|should i) (?:work on|improve|"
         r"focus on)|weak (?:on|areas|topics|spots)|epa|gateway|end point|endpoint|whats left|"
         r"what is left|left to do|ready for (?:my )?(?:epa|gateway|assessment))\b"
+    ),
+    "preferences": re.compile(
+        r"\b(?:nudge|remind|reminder|reminders|message|text|send)\b(?:\w+ ){0,4}?\b(?:at|to|for) "
+        r"(?:\d|half|quarter)|\b(?:what time|when) do you (?:nudge|remind|message|text)|\breminder time\b"
     ),
     "hours": re.compile(
         r"\b\d+(?:\.\d+)? ?(?:h|hr|hrs|hour|hours|min|mins|minutes)\b|\boff the job\b|\botj\b|"

@@ -35,6 +35,9 @@ NUDGE_VARIANTS: dict[str, tuple[str, ...]] = {
     "next_lesson": ("a", "b"),
 }
 STREAK_WORTH_SAVING = 2  # days
+EXPLICIT_EARLY_GRACE = timedelta(
+    minutes=30
+)  # a nudge time the learner chose inside quiet hours is kept this long
 
 
 def nudge_date(learner: Learner, now: datetime, settings: Settings) -> str | None:
@@ -42,13 +45,14 @@ def nudge_date(learner: Learner, now: datetime, settings: Settings) -> str | Non
     if learner.consent != Consent.OPTED_IN:
         return None
     local = proactive.local_now(now, learner.timezone)
-    if proactive.in_quiet_hours(local, settings):
-        return None
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     at = proactive.parse_hhmm(learner.nudge_time)
-    start = start.replace(hour=at.hour, minute=at.minute)
+    start = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
     if not start <= local < start + timedelta(hours=settings.nudge_window_hours):
         return None
+    if proactive.in_quiet_hours(local, settings):
+        # Quiet hours hold, except for a time the learner chose inside them ("nudge me at 6am"), briefly.
+        if not (proactive.in_quiet_hours(start, settings) and local < start + EXPLICIT_EARLY_GRACE):
+            return None
     today = local.date().isoformat()
     return None if learner.nudged_on == today else today
 
@@ -59,11 +63,13 @@ def plan(session: Session, settings: Settings, now: datetime) -> list[tuple[int,
     due: list[tuple[int, str]] = []
     for zone in zones:
         local = proactive.local_now(now, zone)
-        if proactive.in_quiet_hours(local, settings):
-            continue
         today = local.date().isoformat()
         latest = local.strftime("%H:%M")
-        window_start = local - timedelta(hours=settings.nudge_window_hours)
+        quiet = proactive.in_quiet_hours(local, settings)
+        # In quiet hours only learners who chose a time there are due, and only just after it.
+        window_start = local - (
+            EXPLICIT_EARLY_GRACE if quiet else timedelta(hours=settings.nudge_window_hours)
+        )
         earliest = window_start.strftime("%H:%M") if window_start.date() == local.date() else "00:00"
         rows = session.exec(
             select(Learner.id).where(

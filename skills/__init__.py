@@ -9,6 +9,7 @@ from skills import (
     hours,
     mentor,
     onboarding,
+    preferences,
     progress,
     quiz,
     smalltalk,
@@ -32,6 +33,7 @@ def build_registry() -> SkillRegistry:
             progress.skill,
             mentor.skill,
             hours.skill,
+            preferences.skill,
             smalltalk.skill,
         ]
     )

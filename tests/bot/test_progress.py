@@ -98,10 +98,10 @@ def test_mock_test_is_marked_at_the_end_next_to_the_prediction(coach, services):
     intro, first = coach.send("mock test", PHONE)
     assert intro.startswith("📝 *Mock EPA knowledge test*: 3 questions, 30 minutes, pass mark 65%")
     assert first.startswith("*Q1/3*")
-    [second] = coach.send("a", PHONE)
+    second, *_ = coach.send("a", PHONE)
     assert second.startswith("*Q2/3*") and "Correct" not in second  # no feedback until the end
     coach.send("b", PHONE)
-    [result] = coach.send("c", PHONE)
+    result, *_ = coach.send("c", PHONE)  # a badge earned on the paper may be celebrated after it
     assert result.startswith("📝 *Mock test result:*") and "/3 (" in result
     assert "Before you started I predicted a 0% chance of passing." in result
     [event] = _events(services, EventKind.MOCK_TEST)
@@ -117,7 +117,7 @@ def test_mock_test_ends_when_time_runs_out(coach, services):
         state = session.exec(select(ConversationState)).one()
         state.data = {**state.data, "started": (utcnow() - timedelta(minutes=31)).isoformat()}
         session.add(state)
-    [result] = coach.send("a", PHONE)
+    result, *_ = coach.send("a", PHONE)
     assert "Time ran out" in result and "0/5" in result
 
 

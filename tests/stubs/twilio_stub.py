@@ -155,8 +155,10 @@ class TwilioStub:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._failures: deque[_Failure] = deque()
+        self._slow: deque[float] = deque()
         self._media: dict[str, _Media] = {}
         self._resources: dict[str, dict[str, object]] = {}
+        self._sent_at: dict[str, datetime] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -215,6 +217,11 @@ class TwilioStub:
         account = f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}"
         return f"{account}/Messages/{message_sid}/Media/{media_sid}"
 
+    def slow_next(self, delay: float, times: int = 1) -> None:
+        """Accept (and record) the next ``times`` messages, but answer only after ``delay`` seconds."""
+        with self._lock:
+            self._slow.extend([delay] * times)
+
     def fail_next(self, status: int, code: int | None = None, times: int = 1, delay: float = 0.0) -> None:
         """Make the next ``times`` authenticated Messages POSTs fail with this error after ``delay`` s."""
         failure = _Failure(status, code if code is not None else _DEFAULT_CODES.get(status), delay)
@@ -244,7 +251,9 @@ class TwilioStub:
         with self._lock:
             self.requests.append(record)
 
-        if method == "POST" and (match := _MESSAGES.match(url.path)):
+        if method == "GET" and (match := _MESSAGES.match(url.path)):
+            self._list_messages(handler, match.group("account"), record.query, auth_ok)
+        elif method == "POST" and (match := _MESSAGES.match(url.path)):
             self._create_message(handler, match.group("account"), form, auth_ok)
         elif method == "GET" and (match := _MESSAGE.match(url.path)):
             self._fetch_message(handler, match.group("account"), match.group("sid"), auth_ok)
@@ -334,7 +343,7 @@ class TwilioStub:
             "api_version": API_VERSION,
             "body": body or "",
             "date_created": now,
-            "date_sent": None,
+            "date_sent": now,
             "date_updated": now,
             "direction": "outbound-api",
             "error_code": None,
@@ -355,8 +364,45 @@ class TwilioStub:
         recorded["_sid"] = sid
         with self._lock:
             self._resources[sid] = resource
+            self._sent_at[sid] = datetime.now(UTC)
             self.messages.append(recorded)
+            slow = self._slow.popleft() if self._slow else 0.0
+        if slow:
+            self._stopping.wait(slow)  # accepted and recorded; the caller may give up (or die) meanwhile
         handler.send_json(201, resource)
+
+    def _list_messages(
+        self, handler: _Handler, account: str, query: dict[str, list[str]], auth_ok: bool
+    ) -> None:
+        """Answer a Messages list, filtered by To and DateSent> as the SDK sends them."""
+        if not self._check_access(handler, account, auth_ok):
+            return
+        to = (query.get("To") or [None])[0]
+        after_raw = (query.get("DateSent>") or [None])[0]
+        after = datetime.fromisoformat(after_raw.replace("Z", "+00:00")) if after_raw else None
+        if after is not None and after.tzinfo is None:
+            after = after.replace(tzinfo=UTC)
+        with self._lock:
+            rows = [
+                r
+                for sid, r in self._resources.items()
+                if (to is None or r["to"] == to) and (after is None or self._sent_at[sid] >= after)
+            ]
+        uri = f"/{API_VERSION}/Accounts/{account}/Messages.json"
+        handler.send_json(
+            200,
+            {
+                "messages": rows,
+                "end": max(0, len(rows) - 1),
+                "first_page_uri": f"{uri}?PageSize=50&Page=0",
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": 50,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": uri,
+            },
+        )
 
     def _fetch_message(self, handler: _Handler, account: str, sid: str, auth_ok: bool) -> None:
         """Answer a message fetch with the stored resource."""
