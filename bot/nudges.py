@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import distinct, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from bot import proactive
@@ -59,7 +59,7 @@ def nudge_date(learner: Learner, now: datetime, settings: Settings) -> str | Non
 
 def plan(session: Session, settings: Settings, now: datetime) -> list[tuple[int, str]]:
     """(learner id, local date) of every learner whose nudge is due now: one query per time zone."""
-    zones = session.exec(select(distinct(Learner.timezone)).where(Learner.consent == Consent.OPTED_IN)).all()
+    zones = session.exec(select(Learner.timezone).where(Learner.consent == Consent.OPTED_IN).distinct()).all()
     due: list[tuple[int, str]] = []
     for zone in zones:
         local = proactive.local_now(now, zone)

@@ -120,7 +120,7 @@ class Database:
             try:
                 yield session
             finally:
-                session.rollback()
+                session.close()  # releases the connection; rows read stay usable (detached, not expired)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

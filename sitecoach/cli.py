@@ -162,6 +162,61 @@ def portfolio_export(learner: str, out: Path) -> None:
 
 
 @main.group()
+def variants() -> None:
+    """Self-improving nudges: see each kind's variants, and pin or unpin one."""
+
+
+@variants.command("list")
+def variants_list() -> None:
+    """Every kind's champion, challengers, scores and recent decisions."""
+    from sqlmodel import select
+
+    from models import BanditRecord, Database
+    from sitecoach.learning.bandit import BanditState
+
+    db = Database(_settings().database_uri)
+    try:
+        with db.read_session() as session:
+            rows = session.exec(select(BanditRecord).order_by(BanditRecord.kind)).all()
+    finally:
+        db.dispose()
+    if not rows:
+        click.echo("no variants have been tried yet")
+    for row in rows:
+        state = BanditState.from_dict(row.state)
+        pinned = f" (pinned: {state.pinned})" if state.pinned else ""
+        click.echo(f"{state.kind}: champion {state.champion}{pinned}")
+        for v in state.variants:
+            click.echo(
+                f"  {v.name}: {v.rewards}/{v.samples} now ({v.score:.0%}), "
+                f"{v.lifetime_rewards}/{v.lifetime_samples} lifetime"
+            )
+        for line in state.history[-3:]:
+            click.echo(f"  · {line}")
+
+
+@variants.command("pin")
+@click.argument("kind")
+@click.argument("variant", required=False)
+def variants_pin(kind: str, variant: str | None) -> None:
+    """Always use VARIANT for KIND (omit VARIANT to unpin)."""
+    from models import Database, utcnow
+    from sitecoach.experiments import pin_variant
+
+    db = Database(_settings().database_uri)
+    try:
+        with db.session() as session:
+            state = pin_variant(session, kind, variant, utcnow())
+    except KeyError as exc:
+        raise click.ClickException(f"no variants tried yet for {kind!r}") from exc
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    click.echo(f"{kind}: pinned {state.pinned}" if state.pinned else f"{kind}: unpinned")
+
+
+@main.group()
 def audit() -> None:
     """The audit trail of learning events."""
 

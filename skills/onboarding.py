@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import timedelta
 
 from bot.skill_api import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
 from models import Consent, EventKind
+from sitecoach import experiments
 
+ONBOARDING_SEQUENCES = ("quiz_first", "lesson_first")
+FIRST_LESSON = "L03"  # safe isolation and proving dead
 ASK_CONSENT = "ask_consent"
 ASK_NAME = "ask_name"
 YES = {
@@ -79,8 +83,27 @@ def handle(ctx: Ctx) -> Reply:
     name = _name_from(ctx.message.text, profile) or profile or "mate"
     ctx.learner.name = name
     ctx.repo.session.add(ctx.learner)
-    ctx.repo.add_event(ctx.learner, EventKind.ONBOARDED, ctx.now)
-    return Reply.text(ctx.say("onboarding/done", name=name), state=CLEAR_STATE)
+    # Which start works best is learned: the bandit picks a sequence, rewarded by a good first week.
+    rng = random.Random(f"onboarding:{ctx.learner.id}")
+    trial = experiments.assign(
+        ctx.repo.session,
+        experiments.ONBOARDING_KIND,
+        ONBOARDING_SEQUENCES,
+        int(ctx.learner.id or 0),
+        ctx.now,
+        rng,
+        ctx.settings.nudge_epsilon,
+    )
+    ctx.repo.add_event(ctx.learner, EventKind.ONBOARDED, ctx.now, sequence=trial.variant)
+    first = next(iter(ctx.catalogue.lessons.values()), None)
+    link = (
+        ctx.links.lesson_url(
+            int(ctx.learner.id or 0), FIRST_LESSON if FIRST_LESSON in ctx.catalogue.lessons else first.code
+        )
+        if first
+        else ""
+    )
+    return Reply.text(ctx.say(f"onboarding/done_{trial.variant}", name=name, link=link), state=CLEAR_STATE)
 
 
 def accepts(ctx: Ctx) -> bool:
@@ -108,6 +131,7 @@ skill = SimpleSkill(
         "onboarding/ask_name",
         "onboarding/declined",
         "onboarding/consent_unclear",
-        "onboarding/done",
+        "onboarding/done_quiz_first",
+        "onboarding/done_lesson_first",
     ),
 )

@@ -18,6 +18,7 @@ from sqlmodel import col, delete, select
 from twilio.request_validator import RequestValidator
 
 from models import (
+    BanditRecord,
     Cohort,
     ConversationState,
     Escalation,
@@ -27,6 +28,7 @@ from models import (
     Mentor,
     Message,
     ReviewState,
+    VariantAssignment,
 )
 from scheduler import runtime
 from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
@@ -129,6 +131,8 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    VariantAssignment,
+    BanditRecord,
     Message,
     ConversationState,
     EvidenceItem,

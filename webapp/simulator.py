@@ -143,6 +143,14 @@ def conversation():  # type: ignore[no-untyped-def]
                     "media": [x.get("url") for x in m.media],
                     "at": m.created_at.isoformat(),
                     "status": m.status,
+                    "template": (
+                        {
+                            "kind": m.template,
+                            "variables": ((m.raw or {}).get("template") or {}).get("variables", {}),
+                        }
+                        if m.template
+                        else None
+                    ),
                 }
                 for m in rows
             ]

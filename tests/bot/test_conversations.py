@@ -265,3 +265,18 @@ def test_mentor_message_without_reference_lists_open_requests(coach, services):
     assert "Start your reply with the reference" in which and "Jamie" in which
     [unknown] = coach.send("#E99999 hello", MENTOR_PHONE)
     assert "can't find an open request #E99999" in unknown
+
+
+def test_onboarding_sequence_is_chosen_by_the_bandit_and_recorded(coach, services):
+    from models import VariantAssignment
+
+    coach.send("hi", PHONE)
+    coach.send("yes", PHONE)
+    [done] = coach.send("Jamie", PHONE)
+    with services.db.session() as session:
+        [trial] = session.exec(select(VariantAssignment)).all()
+        event = session.exec(select(LearningEvent).where(LearningEvent.kind == "onboarded")).one()
+    assert trial.kind == "onboarding" and trial.variant in ("quiz_first", "lesson_first")
+    assert event.data["sequence"] == trial.variant
+    assert ("/lesson/" in done) == (trial.variant == "lesson_first")
+    assert (trial.settle_after - trial.assigned_at).days == 7
