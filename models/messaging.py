@@ -56,7 +56,7 @@ class Message(SQLModel, table=True):
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     in_reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     kind: str = Field(default="reply", max_length=30)
-    template: str | None = Field(default=None, max_length=60)  # WhatsApp template kind, outside the 24 h window
+    template: str | None = Field(default=None, max_length=60)  # template kind, outside the 24 h window
     variant: str | None = Field(default=None, max_length=40)  # which nudge variant the bandit chose
     intent: str | None = Field(default=None, max_length=30)
     skill: str | None = Field(default=None, max_length=30)

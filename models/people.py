@@ -59,6 +59,6 @@ class Learner(SQLModel, table=True):
     consent: str = Field(default=Consent.PENDING, max_length=20)
     consent_changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     nudge_time: str = Field(default="07:30", max_length=5)
-    nudged_on: str | None = Field(default=None, max_length=10, index=True)  # local date of the last daily nudge
+    nudged_on: str | None = Field(default=None, max_length=10, index=True)  # local date of last nudge
     last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -65,11 +65,15 @@ def test_a_week_of_nudges_across_the_clock_change_with_two_clocks(services):
         enqueue_entry(services.queue, dispatch, now)  # clock B, overlapping during a deploy
         jobs.dispatch_nudges(now.isoformat())  # and a job that runs twice
         run_worker(services)
+        failed = services.queue.failed_job_registry.get_job_ids()
+        assert not failed, [services.queue.fetch_job(j).exc_info for j in failed][:1]
         now += STEP
 
     with services.db.session() as session:
         rows = session.exec(
-            select(Message).where(Message.direction == "out", col(Message.kind).startswith("nudge_"))
+            select(Message)
+            .where(Message.direction == "out", col(Message.kind).startswith("nudge_"))
+            .order_by(col(Message.created_at), col(Message.id))
         ).all()
     sent = defaultdict(list)
     for row in rows:
