@@ -25,6 +25,7 @@ from models import (
 from sitecoach.audit import append_event
 from sitecoach.insights import InsightsService, LearnerInsights
 from sitecoach.services import Services
+from sitecoach.snapshots import write_snapshot
 
 BIG_BADGE_LEVELS = ("Master",)  # mentors are copied on these (and on Polymath and gateway)
 STREAK_RECORD_MIN = 3  # days: shorter "records" are not worth a message
@@ -64,6 +65,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
         if recent is not None:
             return []
         ins = _insights(services, session, learner, now, award=False)
+        write_snapshot(session, learner, ins, now)
         if ins.archetype.name != "stalled":
             return []
         reasons = "; ".join(ins.churn.reasons) or ins.archetype.rule
@@ -147,6 +149,7 @@ def check_milestones(services: Services, learner_id: int, now: datetime) -> list
         if learner is None:
             return []
         ins = _insights(services, session, learner, now, award=True)
+        write_snapshot(session, learner, ins, now)  # the mentor summary reads this
         name = learner.name or "there"
         mentor = _mentor(session, learner)
         claimed: list[int] = []

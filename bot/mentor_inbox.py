@@ -51,10 +51,18 @@ def handle_mentor_message(
         or not (mentor.is_admin or escalation.mentor_id == mentor.id)
     ):
         return MentorReply(prompts.render("mentor_inbox/unknown_ref", reference=reference))
+    return reply_to_escalation(session, prompts, mentor, escalation, match.group("rest").strip(), now)
+
+
+def reply_to_escalation(
+    session: Session, prompts: PromptLibrary, mentor: Mentor, escalation: Escalation, text: str, now: datetime
+) -> MentorReply:
+    """A mentor's answer to an open escalation (from WhatsApp or the web): relay it, or close on "done"."""
+    reference = escalation.reference
     learner = session.get(Learner, escalation.learner_id)
     assert learner is not None
     learner_name = learner.name or "your learner"
-    rest = match.group("rest").strip()
+    rest = text.strip()
     if rest.lower().strip(".! ") in CLOSE_WORDS:
         escalation.status, escalation.closed_at = "closed", now
         escalation.mentor_replied_at = escalation.mentor_replied_at or now

@@ -104,9 +104,12 @@ def to_learner(
     variables: dict[str, Any],
     now: datetime,
     variant: str | None = None,
+    answer_to_learner: bool = False,
 ) -> Message | None:
-    """Claim a proactive message to an opted-in learner, as a template when the 24 h window is closed."""
-    if learner.consent != Consent.OPTED_IN:
+    """Claim a proactive message to an opted-in learner, as a template when the 24 h window is closed.
+    `answer_to_learner`: it answers their own request (a sign-off), so "answers only" learners get it too."""
+    allowed = (Consent.OPTED_IN, Consent.DECLINED) if answer_to_learner else (Consent.OPTED_IN,)
+    if learner.consent not in allowed:
         return None
     template = template_for(settings, kind, variables)
     return claim(

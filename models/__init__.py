@@ -15,9 +15,11 @@ from models.learning import EventKind, LearningEvent, ReviewState
 from models.messaging import ConversationState, Direction, Message, OutboundStatus
 from models.people import Cohort, Consent, Learner, Mentor
 from models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
+from models.snapshots import LearnerSnapshot
 
 __all__ = [
     "BanditRecord",
+    "LearnerSnapshot",
     "VariantAssignment",
     "Cohort",
     "Competency",

@@ -238,3 +238,17 @@ def reconcile_stuck_sends(at: str | None = None) -> dict[str, int]:
                 retry=DELIVERY_RETRY,
             )
     return {"stuck": len(stuck), "already_sent": found, "resent": released}
+
+
+def refresh_snapshots(at: str | None = None) -> int:
+    """Queue a milestone check (which refreshes the snapshot) for every learner: mastery decays with time."""
+    services = runtime.services()
+    now = _now(at)
+    with services.db.read_session() as session:
+        ids = session.exec(select(Learner.id)).all()
+    return sum(
+        enqueue_unique(
+            services.queue, "scheduler.jobs.check_milestones", f"milestones-{i}", int(i), now.isoformat()
+        )
+        for i in ids
+    )

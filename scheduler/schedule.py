@@ -66,6 +66,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         "Recover sends a dead worker left half-done: record them if delivered, else resend.",
     ),
     ScheduleEntry(
+        "refresh-snapshots",
+        "scheduler.jobs.refresh_snapshots",
+        "cron",
+        {"minute": 40},
+        "Hourly: refresh every learner's snapshot (mastery fades) and celebrate milestones.",
+    ),
+    ScheduleEntry(
         "sweep-unprocessed",
         "scheduler.jobs.sweep_unprocessed",
         "interval",

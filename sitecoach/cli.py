@@ -73,6 +73,18 @@ def _seed(settings: Settings, demo: bool) -> str:
         if demo:
             with db.session() as session:
                 learners = seed_demo(session, pack, utcnow(), Memory(settings.desired_retention))
+            if learners:
+                from sitecoach.catalogue import Catalogue
+                from sitecoach.snapshots import refresh_all
+
+                with db.session() as session:
+                    refresh_all(
+                        session,
+                        Catalogue.load(session),
+                        Memory(settings.desired_retention),
+                        utcnow(),
+                        settings.epa_pass_mark,
+                    )
     finally:
         db.dispose()
     return (

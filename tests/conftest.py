@@ -24,6 +24,7 @@ from models import (
     Escalation,
     EvidenceItem,
     Learner,
+    LearnerSnapshot,
     LearningEvent,
     Mentor,
     Message,
@@ -131,6 +132,7 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    LearnerSnapshot,
     VariantAssignment,
     BanditRecord,
     Message,

@@ -28,14 +28,28 @@ def create_app(overrides: dict[str, Any] | None = None, services: Services | Non
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from bot.webhook import bp as whatsapp_bp
+    from webapp.auth import csrf, init_auth
     from webapp.health import bp as health_bp
     from webapp.lessons import bp as lessons_bp
+    from webapp.mentor import bp as mentor_bp
 
+    init_auth(app)
+    csrf.exempt(whatsapp_bp)  # Twilio's requests are authenticated by their signature instead
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(lessons_bp)
+    app.register_blueprint(mentor_bp)
     if settings.simulator_enabled:
         from webapp.simulator import bp as simulator_bp
 
+        csrf.exempt(simulator_bp)  # a local development tool with no login; off when the coach speaks Twilio
         app.register_blueprint(simulator_bp)
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        """The mentor summary (or the login page)."""
+        from flask import redirect, url_for
+
+        return redirect(url_for("mentor.summary"))
+
     return app
