@@ -244,6 +244,7 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             links=services.links,
             intent=services.router.classify(""),
             state=state,
+            llm=services.llm,
         )
         route = services.router.route(ctx)
         try:

@@ -17,6 +17,7 @@ from models import (
     EvidenceStatus,
     Learner,
     LearningEvent,
+    LLMUsage,
     Mentor,
     Message,
     ReviewState,
@@ -26,6 +27,7 @@ from sitecoach.catalogue import Catalogue
 from sitecoach.insights import InsightsService, LearnerInsights
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report, streak_days
 from sitecoach.learning.memory import Memory
+from sitecoach.llm import LLMCall
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,49 @@ class CoachRepository:
         """Everything about the learner's learning (records newly earned badges)."""
         return InsightsService(self.session, self.catalogue, self.memory, epa_pass_mark).insights(
             learner, now
+        )
+
+    def recent_turns(self, learner: Learner, before_id: int | None, limit: int = 6) -> list[tuple[str, str]]:
+        """The last few turns of the conversation, oldest first: ("learner" | "coach", text)."""
+        query = select(Message).where(Message.learner_id == learner.id, Message.phone == learner.phone)
+        if before_id is not None:
+            query = query.where(col(Message.id) < before_id)
+        rows = self.session.exec(query.order_by(col(Message.id).desc()).limit(limit)).all()
+        return [
+            ("learner" if m.direction == "in" else "coach", m.body[:600]) for m in reversed(rows) if m.body
+        ]
+
+    def llm_allowed(self, learner: Learner, now: datetime, daily_tokens: int, hourly_calls: int) -> bool:
+        """Whether the learner is within their model budget (tokens today, calls this hour)."""
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        used = self.session.exec(
+            select(func.coalesce(func.sum(LLMUsage.input_tokens + LLMUsage.output_tokens), 0)).where(
+                LLMUsage.learner_id == learner.id, LLMUsage.at >= today
+            )
+        ).one()
+        calls = self.session.exec(
+            select(func.count())
+            .select_from(LLMUsage)
+            .where(LLMUsage.learner_id == learner.id, LLMUsage.at >= now - timedelta(hours=1))
+        ).one()
+        return int(used) < daily_tokens and int(calls) < hourly_calls
+
+    def record_llm(
+        self, learner: Learner, purpose: str, call: LLMCall, model: str, cost_usd: float, now: datetime
+    ) -> None:
+        """Store what one model call used and how it ended."""
+        self.session.add(
+            LLMUsage(
+                learner_id=learner.id,
+                at=now,
+                purpose=purpose,
+                model=model,
+                input_tokens=call.input_tokens,
+                output_tokens=call.output_tokens,
+                cost_usd=cost_usd,
+                latency_ms=call.latency_ms,
+                outcome=call.outcome,
+            )
         )
 
     def otj_hours(self, learner: Learner) -> float:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bot.classifier import Classification, IntentClassifier
 from bot.skill_api import Ctx, SkillRegistry
 from models import Consent
+from sitecoach.redact import redact
 
 GLOBAL_INTENTS = ("emergency", "stop", "start", "help")
 GLOBAL_MIN_CONFIDENCE = 0.9
@@ -26,13 +27,26 @@ INTENT_MIN_CONFIDENCE = 0.3
 FALLBACK_SKILL = "help"
 QUESTION_FALLBACK_SKILL = "explain"
 _QUESTION = re.compile(
-    r"(\?\s*$)|^(what|whats|what's|wot|wots|why|how|hows|when|where|which|who|can|could|should|is|are|do|does|"
-    r"explain|tell me)\b",
+    r"(\?\s*$)|^(?:(?:and|but|so|ok|okay)\s+)?(what|whats|what's|wot|wots|why|how|hows|when|where|which|who|"
+    r"can|could|should|is|are|do|does|explain|tell me)\b",
     re.IGNORECASE,
 )
 ONBOARDING_SKILL = "onboarding"
 ANSWER_BEFORE_ONBOARDING = ("explain", "quiz", "progress", "evidence", "mentor")
 ALLOWED_WHEN_OPTED_OUT = ("start", "emergency")
+# What the model may route to: never the consent or emergency intents, which stay deterministic.
+MODEL_ROUTABLE = (
+    "explain",
+    "quiz",
+    "evidence",
+    "progress",
+    "mentor",
+    "hours",
+    "preferences",
+    "help",
+    "smalltalk",
+)
+MODEL_ROUTED_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -68,12 +82,38 @@ class Router:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
                 intent = Classification("evidence", max(intent.confidence, 0.9))
+        if intent.intent not in GLOBAL_INTENTS and intent.confidence < ctx.settings.llm_route_below:
+            intent = self._ask_model(ctx, intent)
         ctx.intent = intent
         ctx.in_conversation = False
         route = self._choose(ctx, intent)
         if ctx.learner.consent == Consent.OPTED_OUT and route.skill not in ALLOWED_WHEN_OPTED_OUT:
             return Route((), "suppressed", intent)
         return route
+
+    def _ask_model(self, ctx: Ctx, offline: Classification) -> Classification:
+        """Let Claude route a message the classifier was unsure of (never STOP, START or emergency)."""
+        llm = ctx.llm
+        s = ctx.settings
+        if llm is None or not llm.enabled or not ctx.message.text:
+            return offline
+        if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
+            return offline
+        names = [n for n in (ctx.learner.name, ctx.message.profile_name) if n]
+        system = ctx.prompts.render("llm/route_system", intents=", ".join(MODEL_ROUTABLE))
+        routed, call = llm.route(system, redact(ctx.message.text, names).text)
+        ctx.repo.record_llm(
+            ctx.learner,
+            "route",
+            call,
+            llm.model,
+            llm.cost_usd(call.input_tokens, call.output_tokens),
+            ctx.now,
+        )
+        if routed is None or routed.intent not in MODEL_ROUTABLE or routed.intent not in self.registry:
+            return offline
+        ctx.slots = {k: v for k, v in routed.model_dump().items() if k != "intent" and v is not None}
+        return Classification(routed.intent, MODEL_ROUTED_CONFIDENCE)
 
     def _choose(self, ctx: Ctx, intent: Classification) -> Route:
         # 1. global commands

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from prompts import PromptLibrary
     from sitecoach.catalogue import Catalogue
     from sitecoach.links import LinkSigner
+    from sitecoach.llm import LLMService
     from sitecoach.settings import Settings
 
 
@@ -108,6 +109,8 @@ class Ctx:
     intent: Classification
     state: ConversationState | None = None
     in_conversation: bool = False
+    llm: LLMService | None = None
+    slots: dict[str, Any] = field(default_factory=dict)  # what the model extracted when it routed
 
     def say(self, prompt: str, /, **variables: Any) -> str:
         """Render a prompt (the only way skills produce wording)."""

@@ -1,5 +1,6 @@
 """Every table of Site Coach; importing this package registers them all on the metadata."""
 
+from models.admin import AdminAuditLog, PromptVersion
 from models.curriculum import (
     Competency,
     CompetencyKind,
@@ -16,10 +17,13 @@ from models.messaging import ConversationState, Direction, Message, OutboundStat
 from models.people import Cohort, Consent, Learner, Mentor
 from models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
 from models.snapshots import LearnerSnapshot
+from models.usage import LLMUsage
 
 __all__ = [
+    "AdminAuditLog",
     "BanditRecord",
     "LearnerSnapshot",
+    "LLMUsage",
     "VariantAssignment",
     "Cohort",
     "Competency",
@@ -40,6 +44,7 @@ __all__ = [
     "Mentor",
     "Message",
     "OutboundStatus",
+    "PromptVersion",
     "QuizItem",
     "QuizItemCompetency",
     "ReviewState",

@@ -451,7 +451,12 @@ def demo(no_seed: bool) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     local = f"http://localhost:{settings.port}"
-    if _wait_healthy(f"{local}/health", 60):
+    healthy = _wait_healthy(f"{local}/health", 60)
+    from sitecoach.videos import tools_available
+
+    if all(tools_available()):  # narrated lesson videos, rendered once in the background
+        procs["videos"] = subprocess.Popen(exe + ["render-videos"], env=env, cwd=REPO_ROOT)
+    if healthy:
         click.echo("\n" + "=" * 64)
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
         click.echo(f"  WhatsApp simulator : {local}/simulator")
@@ -463,11 +468,21 @@ def demo(no_seed: bool) -> None:
         click.echo("Web did not become healthy within 60 s; see the log above.", err=True)
     while True:
         for name, proc in procs.items():
+            if name == "videos":
+                continue  # finishing is what it is for
             if proc.poll() is not None:
                 click.echo(f"{name} exited with code {proc.returncode}; stopping.", err=True)
                 stop()
         time.sleep(1)
 
+
+def _register_commands() -> None:
+    from sitecoach.videos import render_videos_command
+
+    main.add_command(render_videos_command)
+
+
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,8 @@ from sitecoach.catalogue import Catalogue
 from sitecoach.embedded_redis import embedded_redis_url, ensure_embedded_redis
 from sitecoach.learning.memory import Memory
 from sitecoach.links import LinkSigner
+from sitecoach.llm import LLMService
+from sitecoach.prompt_store import PromptStore
 from sitecoach.settings import Settings
 from skills import build_registry
 
@@ -36,6 +38,7 @@ class Services:
     router: Router
     memory: Memory
     links: LinkSigner
+    llm: LLMService
     _catalogue: Catalogue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,9 +81,11 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
     if problems:
         raise RuntimeError("prompt check failed:\n  " + "\n  ".join(problems))
     redis = connect_redis(settings, start_embedded_redis)
+    db = Database(settings.database_uri)
+    prompts.store = PromptStore(db)  # wordings edited in the admin pages win over the files
     return Services(
         settings=settings,
-        db=Database(settings.database_uri),
+        db=db,
         redis=redis,
         queue=Queue(settings.queue_name, connection=redis),
         channel=make_channel(settings),
@@ -89,4 +94,5 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         router=Router(registry, IntentClassifier(registry.examples())),
         memory=Memory(settings.desired_retention),
         links=LinkSigner(settings.secret_key, settings.public_base_url, settings.link_max_age_days),
+        llm=LLMService(settings),
     )

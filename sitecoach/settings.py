@@ -37,6 +37,14 @@ DEFAULT_ESCALATION_REMIND_MINUTES = 120
 DEFAULT_EMERGENCY_REMIND_MINUTES = 10
 DEFAULT_STUCK_SEND_MINUTES = 2  # a send claimed this long ago with no answer is checked and retried
 DEFAULT_NUDGE_EPSILON = 0.2
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5"  # current, and supports the forced tool call routing uses
+DEFAULT_LLM_TIMEOUT_SECONDS = 8.0  # the whole call, after which the offline answer goes out instead
+DEFAULT_LLM_MAX_TOKENS = 400  # a WhatsApp-length answer
+DEFAULT_LLM_DAILY_TOKENS = 20_000  # per learner per day, input and output together
+DEFAULT_LLM_HOURLY_CALLS = 30  # per learner
+DEFAULT_LLM_ROUTE_BELOW = 0.55  # the classifier's confidence below which the model is asked to route
+DEFAULT_LLM_USD_PER_MTOK_IN = 3.0  # price per million input tokens, for the cost report
+DEFAULT_LLM_USD_PER_MTOK_OUT = 15.0
 WHATSAPP_BODY_LIMIT = 1600
 
 
@@ -52,6 +60,15 @@ class Settings:
     twilio_api_base_url: str = DEFAULT_TWILIO_API_BASE
     twilio_timeout_seconds: float = DEFAULT_TWILIO_TIMEOUT_SECONDS
     anthropic_api_key: str | None = None
+    anthropic_base_url: str | None = None  # ANTHROPIC_BASE_URL: a proxy, or the local stub in tests
+    anthropic_model: str = DEFAULT_ANTHROPIC_MODEL
+    llm_timeout_seconds: float = DEFAULT_LLM_TIMEOUT_SECONDS
+    llm_max_tokens: int = DEFAULT_LLM_MAX_TOKENS
+    llm_daily_tokens: int = DEFAULT_LLM_DAILY_TOKENS
+    llm_hourly_calls: int = DEFAULT_LLM_HOURLY_CALLS
+    llm_route_below: float = DEFAULT_LLM_ROUTE_BELOW
+    llm_usd_per_mtok_in: float = DEFAULT_LLM_USD_PER_MTOK_IN
+    llm_usd_per_mtok_out: float = DEFAULT_LLM_USD_PER_MTOK_OUT
     public_base_url: str = f"http://localhost:{DEFAULT_PORT}"
     secret_key: str = ""
     coach_channel: str = "simulator"

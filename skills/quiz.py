@@ -75,7 +75,7 @@ def _state(ctx: Ctx, data: dict) -> SetState:
 
 def start_round(ctx: Ctx) -> Reply:
     """Begin a round, on a topic if the learner named one."""
-    topic = _topic_of(ctx.message.text)
+    topic = str(ctx.slots.get("topic") or "") or _topic_of(ctx.message.text)
     lessons: list[str] | None = None
     if topic:
         matches = [m for m in ctx.catalogue.find_lessons(topic, k=3) if ctx.catalogue.index.covers(m)]

@@ -18,6 +18,7 @@ from sqlmodel import col, delete, select
 from twilio.request_validator import RequestValidator
 
 from models import (
+    AdminAuditLog,
     BanditRecord,
     Cohort,
     ConversationState,
@@ -26,8 +27,10 @@ from models import (
     Learner,
     LearnerSnapshot,
     LearningEvent,
+    LLMUsage,
     Mentor,
     Message,
+    PromptVersion,
     ReviewState,
     VariantAssignment,
 )
@@ -132,6 +135,9 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    LLMUsage,
+    PromptVersion,
+    AdminAuditLog,
     LearnerSnapshot,
     VariantAssignment,
     BanditRecord,

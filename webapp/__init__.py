@@ -28,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Services | Non
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from bot.webhook import bp as whatsapp_bp
+    from webapp.admin import bp as admin_bp
     from webapp.auth import csrf, init_auth
     from webapp.health import bp as health_bp
     from webapp.lessons import bp as lessons_bp
@@ -39,6 +40,7 @@ def create_app(overrides: dict[str, Any] | None = None, services: Services | Non
     app.register_blueprint(health_bp)
     app.register_blueprint(lessons_bp)
     app.register_blueprint(mentor_bp)
+    app.register_blueprint(admin_bp)
     if settings.simulator_enabled:
         from webapp.simulator import bp as simulator_bp
 
