@@ -173,8 +173,12 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
     outcome = _decide(services, message_id, now)
     with db.session() as session:
         pending = pending_for(session, message_id)
+        message = session.get(Message, message_id)
+        received = message.created_at if message else None
     if pending:
         deliver(db, services.channel, pending, status_callback_url(services))
+        if received is not None and not outcome.already_processed:
+            services.metrics.observe("sitecoach_reply_latency_seconds", (utcnow() - received).total_seconds())
     return outcome
 
 

@@ -70,20 +70,28 @@ def inbound() -> Response:
     services = _services()
     if not signature_ok(services):
         log.warning("inbound refused: bad or missing X-Twilio-Signature")
+        services.metrics.incr("sitecoach_inbound_total", {"result": "bad_signature"})
         return Response("invalid signature", status=403, mimetype="text/plain")
     try:
         form = parse_inbound(request.form)
     except FormError as exc:
         log.warning("inbound refused: %s", exc)
+        services.metrics.incr("sitecoach_inbound_total", {"result": "bad_request"})
         return Response(f"bad request: {exc}", status=400, mimetype="text/plain")
     try:
         with services.db.session() as session:
             message_id = store_inbound(session, form, utcnow()).id
     except AlreadyStored as repeat:
-        log.info("inbound %s repeated (Twilio retry): acknowledged, not processed again", repeat.message_id)
+        log.info(
+            "inbound %s repeated (Twilio retry): acknowledged, not processed again",
+            repeat.message_id,
+            extra={"message_id": repeat.message_id},
+        )
+        services.metrics.incr("sitecoach_inbound_total", {"result": "duplicate"})
         return _twiml()
     except (OperationalError, DBAPIError):
         log.exception("inbound not stored: database unavailable; Twilio will retry")
+        services.metrics.incr("sitecoach_inbound_total", {"result": "database_unavailable"})
         return Response(
             "database unavailable", status=503, mimetype="text/plain", headers={"Retry-After": "5"}
         )
@@ -92,7 +100,13 @@ def inbound() -> Response:
     except (RedisError, OSError):
         # Stored, so nothing is lost: the sweeper queues it when Redis is back.
         log.exception("inbound %s stored but not queued (Redis unavailable)", message_id)
-    log.info("inbound %s from %s stored and queued", message_id, mask_phone(form.phone))
+    log.info(
+        "inbound %s from %s stored and queued",
+        message_id,
+        mask_phone(form.phone),
+        extra={"message_id": message_id},
+    )
+    services.metrics.incr("sitecoach_inbound_total", {"result": "stored"})
     return _twiml()
 
 

@@ -286,8 +286,10 @@ def worker(burst: bool) -> None:
     from rq import Worker
 
     from scheduler import runtime
+    from sitecoach.observability import configure_logging
     from sitecoach.services import build_services
 
+    configure_logging()
     services = build_services(_settings())
     runtime.install(services)
     services.catalogue()  # load once in the parent; forked work-horses inherit it
@@ -303,8 +305,9 @@ def clock() -> None:
 
     from scheduler.clock import build_scheduler
     from sitecoach.embedded_redis import ensure_embedded_redis
+    from sitecoach.observability import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s clock %(levelname)s %(message)s")
+    configure_logging(logging.INFO)
     settings = _settings()
     redis_url = settings.redis_url or ensure_embedded_redis(settings.instance_path)
     build_scheduler(settings.queue_name, redis_url, settings.default_timezone).start()

@@ -84,8 +84,9 @@ def _text(message: Any) -> str:
 class LLMService:
     """Claude for explanations and routing, when an API key is configured; otherwise disabled."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Any = None) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.model = settings.anthropic_model
         self.enabled = bool(settings.anthropic_api_key)
         self._chat = None
@@ -103,6 +104,12 @@ class LLMService:
             if settings.anthropic_base_url:
                 kwargs["base_url"] = settings.anthropic_base_url
             self._chat = ChatAnthropic(**kwargs)
+
+    def _measure(self, purpose: str, call: LLMCall) -> LLMCall:
+        if self.metrics is not None:
+            self.metrics.incr("sitecoach_llm_calls_total", {"purpose": purpose, "outcome": call.outcome})
+            self.metrics.observe("sitecoach_llm_latency_seconds", call.latency_ms / 1000)
+        return call
 
     def cost_usd(self, input_tokens: int, output_tokens: int) -> float:
         """What a call cost at the configured prices."""
@@ -128,14 +135,14 @@ class LLMService:
         except Exception as exc:  # noqa: BLE001 - every failure means "use the offline answer"
             latency = int((time.perf_counter() - started) * 1000)
             log.warning("LLM explain failed after %d ms: %s", latency, type(exc).__name__)
-            return LLMCall(None, 0, 0, latency, _outcome(exc))
+            return self._measure("explain", LLMCall(None, 0, 0, latency, _outcome(exc)))
         latency = int((time.perf_counter() - started) * 1000)
         tokens_in, tokens_out = _usage(reply)
         if not text:
-            return LLMCall(None, tokens_in, tokens_out, latency, "malformed")
+            return self._measure("explain", LLMCall(None, tokens_in, tokens_out, latency, "malformed"))
         if NOT_COVERED in text.upper().replace(" ", "_"):
-            return LLMCall(None, tokens_in, tokens_out, latency, "not_covered")
-        return LLMCall(text, tokens_in, tokens_out, latency, "ok")
+            return self._measure("explain", LLMCall(None, tokens_in, tokens_out, latency, "not_covered"))
+        return self._measure("explain", LLMCall(text, tokens_in, tokens_out, latency, "ok"))
 
     def route(self, system: str, text: str) -> tuple[RoutedIntent | None, LLMCall]:
         """The intent of a message the offline classifier was unsure of (structured output, forced tool)."""
@@ -150,13 +157,13 @@ class LLMService:
         except Exception as exc:  # noqa: BLE001
             latency = int((time.perf_counter() - started) * 1000)
             log.warning("LLM routing failed after %d ms: %s", latency, type(exc).__name__)
-            return None, LLMCall(None, 0, 0, latency, _outcome(exc))
+            return None, self._measure("route", LLMCall(None, 0, 0, latency, _outcome(exc)))
         latency = int((time.perf_counter() - started) * 1000)
         tokens_in, tokens_out = _usage(result.get("raw"))
         parsed = result.get("parsed")
         if result.get("parsing_error") is not None or not isinstance(parsed, RoutedIntent):
-            return None, LLMCall(None, tokens_in, tokens_out, latency, "malformed")
-        return parsed, LLMCall(parsed.intent, tokens_in, tokens_out, latency, "ok")
+            return None, self._measure("route", LLMCall(None, tokens_in, tokens_out, latency, "malformed"))
+        return parsed, self._measure("route", LLMCall(parsed.intent, tokens_in, tokens_out, latency, "ok"))
 
 
 def cap_answer(text: str, limit: int = ANSWER_CHAR_LIMIT) -> str:

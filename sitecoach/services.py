@@ -19,6 +19,7 @@ from sitecoach.embedded_redis import embedded_redis_url, ensure_embedded_redis
 from sitecoach.learning.memory import Memory
 from sitecoach.links import LinkSigner
 from sitecoach.llm import LLMService
+from sitecoach.observability import Metrics
 from sitecoach.prompt_store import PromptStore
 from sitecoach.settings import Settings
 from skills import build_registry
@@ -39,6 +40,7 @@ class Services:
     memory: Memory
     links: LinkSigner
     llm: LLMService
+    metrics: Metrics
     _catalogue: Catalogue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -94,5 +96,6 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         router=Router(registry, IntentClassifier(registry.examples())),
         memory=Memory(settings.desired_retention),
         links=LinkSigner(settings.secret_key, settings.public_base_url, settings.link_max_age_days),
-        llm=LLMService(settings),
+        llm=LLMService(settings, Metrics(redis)),
+        metrics=Metrics(redis),
     )

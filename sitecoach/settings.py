@@ -101,6 +101,9 @@ class Settings:
     whatsapp_templates: Mapping[str, Any] = field(default_factory=dict)
     simulator_enabled: bool = True
     queue_name: str = "coach"
+    metrics_token: str | None = (
+        None  # METRICS_TOKEN: when set, /metrics needs "Authorization: Bearer <token>"
+    )
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

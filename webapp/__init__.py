@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from sitecoach.observability import configure_logging
 from sitecoach.services import Services, build_services
 from sitecoach.settings import Settings
 
@@ -25,7 +26,8 @@ def create_app(overrides: dict[str, Any] | None = None, services: Services | Non
         MAX_FORM_PARTS=300,
     )
     app.extensions["sitecoach"] = services
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not app.testing:
+        configure_logging(logging.INFO)
 
     from bot.webhook import bp as whatsapp_bp
     from webapp.admin import bp as admin_bp

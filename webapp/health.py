@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
 
 bp = Blueprint("health", __name__)
@@ -29,3 +29,22 @@ def health():  # type: ignore[no-untyped-def]
     return jsonify(status="ok" if ok else "degraded", channel=services.settings.coach_channel, **checks), (
         200 if ok else 503
     )
+
+
+@bp.get("/metrics")
+def metrics():  # type: ignore[no-untyped-def]
+    """Prometheus text: inbound, reply latency, queue depth, failed jobs, LLM latency and fallbacks."""
+    services = current_app.extensions["sitecoach"]
+    token = services.settings.metrics_token
+    if token and request.headers.get("Authorization", "") != f"Bearer {token}":
+        return Response("unauthorised", status=401, mimetype="text/plain")
+    gauges: dict[str, float] = {}
+    try:
+        gauges["sitecoach_queue_depth"] = len(services.queue)
+        gauges["sitecoach_failed_jobs"] = len(services.queue.failed_job_registry)
+        gauges["sitecoach_scheduled_jobs"] = len(services.queue.scheduled_job_registry)
+        gauges["sitecoach_redis_up"] = 1
+    except Exception:  # noqa: BLE001 - Redis down shows as redis_up 0
+        gauges["sitecoach_redis_up"] = 0
+    text = services.metrics.render(gauges)
+    return Response(text, mimetype="text/plain; version=0.0.4")
