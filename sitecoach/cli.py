@@ -421,7 +421,7 @@ def _wait_healthy(url: str, seconds: float) -> bool:
 def demo(no_seed: bool) -> None:
     """Migrate, seed the pack and a demo cohort, and run web + worker + clock until Ctrl-C."""
     from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
-    from sitecoach.seeding import DEMO_MENTOR_PHONE
+    from sitecoach.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD, DEMO_MENTOR_PHONE
 
     settings = _settings()
     if not no_seed:
@@ -463,8 +463,10 @@ def demo(no_seed: bool) -> None:
         click.echo("\n" + "=" * 64)
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
         click.echo(f"  WhatsApp simulator : {local}/simulator")
-        click.echo(f"  Health             : {local}/health")
-        click.echo(f"  Lesson pack        : {settings.content_pack_path}")
+        login = f"{DEMO_MENTOR_EMAIL} / {DEMO_MENTOR_PASSWORD}"
+        click.echo(f"  Mentor summary     : {local}/mentor  (login {login})")
+        click.echo(f"  Admin              : {local}/admin    (same login: the demo mentor is an admin)")
+        click.echo(f"  Health, metrics    : {local}/health , {local}/metrics")
         click.echo(f"  Demo learners      : Jamie, Priya, Callum, Ellie, Dev; mentor Sam {DEMO_MENTOR_PHONE}")
         click.echo("=" * 64 + "\n")
     else:
