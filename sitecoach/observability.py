@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from redis import Redis
 from redis.exceptions import RedisError
 
-_PHONE = re.compile(r"\+?\d[\d \-]{8,16}\d")
+_PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d \-]{8,16}\d(?![0-9A-Za-z])")
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds
 PREFIX = "metrics:"
 _LOG_FIELDS = ("message_id", "learner_id", "job", "intent", "skill", "group")
