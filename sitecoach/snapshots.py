@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -23,7 +23,7 @@ def write_snapshot(
     snap.predicted = ins.trajectory.predicted.isoformat() if ins.trajectory.predicted else None
     snap.streak = ins.streak
     days = ins.signals.days_since_active
-    snap.last_active_at = None if days is None else (learner.last_inbound_at or now)
+    snap.last_active_at = None if days is None else now - timedelta(days=days)
     snap.archetype = ins.archetype.name
     snap.risk_score = round(ins.churn.score, 1)
     snap.risk_level = ins.churn.level

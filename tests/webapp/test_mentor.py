@@ -201,3 +201,24 @@ def test_learner_page_shows_mastery_evidence_and_requests(client, services):
         assert text in page
     portfolio = client.get(f"/mentor/learners/{ids['jamie']}/portfolio.zip")
     assert portfolio.status_code == 200 and portfolio.mimetype == "application/zip"
+
+
+def test_last_active_shows_when_the_learner_was_last_active_not_today(client, services):
+    from datetime import timedelta
+
+    from sitecoach.audit import append_event
+
+    ids = _people(services)
+    with services.db.session() as session:
+        append_event(
+            session,
+            ids["jamie"],
+            "quiz_answered",
+            utcnow() - timedelta(days=8),
+            {"item": "Q-L03-01", "correct": True},
+        )
+        refresh_all(session, services.catalogue(), services.memory, utcnow(), 0.65)
+    _login(client)
+    page = client.get("/mentor").data.decode()
+    eight_days_ago = (utcnow() - timedelta(days=8)).strftime("%d %b")
+    assert eight_days_ago in page
