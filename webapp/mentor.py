@@ -42,6 +42,7 @@ from models import (
 from scheduler.enqueue import enqueue_delivery
 from sitecoach.evidence import EvidenceError, decide_evidence
 from sitecoach.insights import InsightsService
+from sitecoach.learning.cohort import percentile
 from sitecoach.portfolio import build_portfolio
 from sitecoach.portfolio_export import write_portfolio_zip
 from sitecoach.services import Services
@@ -226,6 +227,22 @@ def learner_page(learner_id: int):  # type: ignore[no-untyped-def]
         ).all()
         cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
+        peers = (
+            session.exec(
+                select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)
+                .join(Learner, col(Learner.id) == col(LearnerSnapshot.learner_id))
+                .where(Learner.cohort_id == learner.cohort_id)
+            ).all()
+            if learner.cohort_id
+            else []
+        )
+    standing = {
+        "overall": percentile(ins.report.overall, [p[0] for p in peers] or [ins.report.overall]),
+        "velocity": percentile(
+            ins.trajectory.velocity_7, [p[1] for p in peers] or [ins.trajectory.velocity_7]
+        ),
+        "peers": len(peers),
+    }
     comps = {c.code: c for c in services.catalogue().competencies.values()}
     return render_template(
         "mentor/learner.html",
@@ -238,6 +255,7 @@ def learner_page(learner_id: int):  # type: ignore[no-untyped-def]
         cohort=cohort,
         mentor=mentor,
         comps=comps,
+        standing=standing,
     )
 
 

@@ -222,3 +222,19 @@ def test_last_active_shows_when_the_learner_was_last_active_not_today(client, se
     page = client.get("/mentor").data.decode()
     eight_days_ago = (utcnow() - timedelta(days=8)).strftime("%d %b")
     assert eight_days_ago in page
+
+
+def test_learner_page_places_the_learner_in_their_cohort(client, services):
+    from sitecoach.pack import load_pack
+    from sitecoach.seeding import seed_demo
+
+    with services.db.session() as session:
+        seed_demo(session, load_pack(services.settings.content_pack_path), utcnow(), services.memory)
+        refresh_all(session, services.catalogue(), services.memory, utcnow(), 0.65)
+        ellie = session.exec(select(Learner).where(Learner.name == "Ellie")).one()
+    client.post(
+        "/login",
+        data={"email": "mentor@sitecoach.demo", "password": "site-coach-demo", "csrf_token": _token(client)},
+    )
+    page = client.get(f"/mentor/learners/{ellie.id}").data.decode()
+    assert "In the cohort (5 learners): mastery at the 90th percentile" in page
