@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.channels import Channel, ChannelError, Template
+from bot import pacing
+from bot.channels import Channel, ChannelError, SendResult, Template
 from models import Database, Direction, Message, OutboundStatus, utcnow
 from sitecoach.privacy import mask_phone
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
@@ -107,18 +108,74 @@ def _claim(db: Database, message_id: int) -> Message | None:
         return session.get(Message, message_id)
 
 
+def _unclaim(db: Database, message_id: int) -> None:
+    """Pacing: return a claimed row to pending without counting the attempt."""
+    with db.session() as session:
+        session.execute(
+            update(Message)
+            .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.SENDING)
+            .values(status=OutboundStatus.PENDING, attempts=Message.attempts - 1, sent_at=None)
+        )
+
+
+class SendOutcomeUnknown(ChannelError):
+    """The channel never answered a send, and its message log could not say whether it took it."""
+
+
+def _send(
+    channel: Channel, row: Message, media: list[str], status_callback: str | None, template: Template | None
+) -> SendResult:
+    """channel.send; when no answer came back (a timeout, a dropped connection) the channel may still have
+    taken the message, so ask its log (as reconcile_stuck_sends does) before calling the send failed."""
+    try:
+        return channel.send(row.phone, row.body, media, status_callback, template=template)
+    except ChannelError as exc:
+        if not exc.retryable or exc.code is not None:
+            raise  # the channel answered: it refused the message
+        since = (row.sent_at or utcnow()) - timedelta(minutes=1)
+        try:
+            found = channel.find_sent(row.phone, row.body, since)
+        except ChannelError as lookup:
+            raise SendOutcomeUnknown(f"{exc}; message log unavailable: {lookup}", None, True) from exc
+        if found is None:
+            raise
+        log.warning("message %s: no answer from the channel, but it took the message", row.id)
+        return found
+
+
 def deliver(db: Database, channel: Channel, message_ids: list[int], status_callback: str | None) -> int:
     """Send the given pending rows in order; return how many were sent. Raises ChannelError to retry."""
     sent = 0
+    pacer = pacing.pacer_for(channel)  # pacing: None unless the channel is Twilio
     for message_id in message_ids:
         row = _claim(db, message_id)
         if row is None:
             continue  # already sent, or another worker has it
         media = [m["url"] for m in row.media if m.get("url")]
         template = template_of(row)
+        # --- pacing (bot/pacing.py): the sender's rate and the learner's spacing; a long wait queues ---
         try:
-            result = channel.send(row.phone, row.body, media, status_callback, template=template)
+            pacing.pace(pacer, channel, row.phone)
+        except pacing.PacingDelay:
+            _unclaim(db, message_id)  # back to pending, the attempt not counted; RQ retries the job
+            raise
+        # --- end pacing ---
+        try:
+            result = _send(channel, row, media, status_callback, template)
+        except SendOutcomeUnknown as exc:
+            # Maybe sent: never guess. The row stays claimed (sending) and reconcile_stuck_sends records it
+            # if the channel has it, or releases it to be sent again.
+            with db.session() as session:
+                session.execute(
+                    update(Message)
+                    .where(col(Message.id) == message_id)
+                    .values(error_code=exc.code, error_message=str(exc)[:500])
+                )
+            log.warning("send to %s of message %s unconfirmed: %s", mask_phone(row.phone), message_id, exc)
+            raise
         except ChannelError as exc:
+            if exc.code is not None:  # pacing: Twilio refused it, so nothing reached the learner
+                pacing.unpace(pacer, channel, row.phone)
             if exc.code == OUTSIDE_WINDOW and template is None and use_template_instead(db, message_id):
                 return sent + deliver(
                     db,
@@ -141,6 +198,7 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
             if final:
                 continue
             raise
+        pacing.paced(pacer, channel, row.phone)  # pacing: the learner's spacing runs from acceptance
         with db.session() as session:
             session.execute(
                 update(Message)

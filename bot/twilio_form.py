@@ -10,6 +10,10 @@ from sitecoach.privacy import normalise_phone
 
 MAX_MEDIA = 10  # WhatsApp delivers at most 10 media per message; more is not a real Twilio request
 MAX_BODY = 4096
+# The column sizes of `message` (PostgreSQL refuses longer values, and NUL in any text, with a DataError).
+MAX_ADDRESS = 500
+MAX_BUTTON_PAYLOAD = 256
+MAX_PROFILE_NAME = 200
 
 
 class FormError(ValueError):
@@ -44,6 +48,11 @@ def _float(value: str | None) -> float | None:
     return number if -180.0 <= number <= 180.0 else None
 
 
+def _text(value: str | None, limit: int) -> str:
+    """A form value fit for a text column: no NUL characters (PostgreSQL cannot store them), capped."""
+    return (value or "").replace("\x00", "")[:limit]
+
+
 def parse_inbound(form: Mapping[str, str]) -> InboundForm:
     """Parse and check the fields; raise FormError with a reason Twilio's debugger will show."""
     sid = (form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid") or "").strip()
@@ -72,13 +81,13 @@ def parse_inbound(form: Mapping[str, str]) -> InboundForm:
         message_sid=sid,
         phone=phone,
         to=(form.get("To") or "")[:40],
-        body=(form.get("Body") or "")[:MAX_BODY],
+        body=_text(form.get("Body"), MAX_BODY),
         media=media,
         latitude=lat,
         longitude=lon if lat is not None else None,
-        address=(form.get("Address") or form.get("Label") or None),
-        button_payload=(form.get("ButtonPayload") or None),
+        address=_text(form.get("Address") or form.get("Label"), MAX_ADDRESS) or None,
+        button_payload=_text(form.get("ButtonPayload"), MAX_BUTTON_PAYLOAD) or None,
         button_text=(form.get("ButtonText") or None),
-        profile_name=((form.get("ProfileName") or "").strip()[:200] or None),
+        profile_name=(form.get("ProfileName") or "").replace("\x00", "").strip()[:MAX_PROFILE_NAME] or None,
         raw=raw,
     )

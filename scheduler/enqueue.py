@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import islice
 
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -42,11 +45,82 @@ def enqueue_unique(
                 job = Job.fetch(job_id, connection=queue.connection)
             except NoSuchJobError:
                 continue
-            if job.get_status(refresh=True) in FINISHED_STATES:
+            if job.get_status(refresh=True) in FINISHED_STATES or orphaned(queue, job):
+                queue.connection.lrem(queue.intermediate_queue.key, 0, job.id)
                 job.delete()
                 continue
             return False
     return False
+
+
+ORPHAN_HEARTBEAT_SECONDS = 120  # a started job whose worker has not beaten for this long has a dead worker
+
+
+def orphaned(queue: Queue, job: Job) -> bool:
+    """A job that looks live but no worker will ever finish: "queued" yet no longer in the queue (a worker
+    took it and died before starting it), or "started" with a stale heartbeat (the worker died mid-job)."""
+    status = job.get_status(refresh=False)
+    if status == JobStatus.QUEUED:
+        return queue.connection.lpos(queue.key, job.id) is None
+    if status == JobStatus.STARTED and job.last_heartbeat is not None:
+        age = (
+            datetime.now(UTC) - job.last_heartbeat.replace(tzinfo=job.last_heartbeat.tzinfo or UTC)
+        ).total_seconds()
+        return age > ORPHAN_HEARTBEAT_SECONDS
+    return False
+
+
+ENQUEUE_BATCH = 2000  # jobs per Redis round trip when enqueueing many (a nudge fan-out)
+
+
+def enqueue_unique_many(
+    queue: Queue,
+    func: str,
+    calls: Iterable[tuple[str, tuple[object, ...]]],
+    retry: Retry | None = None,
+    timeout: int = 120,
+) -> int:
+    """`enqueue_unique` for many (job id, args) at once, pipelined; returns how many were queued.
+
+    Only for job ids that no other code path enqueues: one lock per function stands in for
+    `enqueue_unique`'s per-job atomic check, so a second dispatcher (two clocks) waits, then finds
+    every job already live and queues nothing.
+    """
+    redis = queue.connection
+    queued = 0
+    with redis.lock(f"sitecoach:enqueue-many:{queue.name}:{func}", timeout=600, blocking_timeout=600):
+        it = iter(calls)
+        while chunk := list(islice(it, ENQUEUE_BATCH)):
+            pipe = redis.pipeline(transaction=False)
+            for job_id, _args in chunk:
+                pipe.hget(Job.key_for(job_id), "status")
+            statuses = pipe.execute()
+            fresh, finished = [], []
+            for (job_id, args), status in zip(chunk, statuses, strict=True):
+                if status is None:
+                    fresh.append((job_id, args))
+                elif status.decode() in FINISHED_STATES:
+                    finished.append((job_id, args))
+            if fresh:
+                datas = [
+                    Queue.prepare_data(
+                        func,
+                        args=args,
+                        job_id=job_id,
+                        retry=retry,
+                        timeout=timeout,
+                        result_ttl=3600,
+                        failure_ttl=7 * 86400,
+                    )
+                    for job_id, args in fresh
+                ]
+                with redis.pipeline() as pipe:
+                    queue.enqueue_many(datas, pipeline=pipe)
+                    pipe.execute()
+                queued += len(fresh)
+            for job_id, args in finished:  # yesterday's job with today's id: rare, one at a time
+                queued += enqueue_unique(queue, func, job_id, *args, retry=retry, timeout=timeout)
+    return queued
 
 
 DELIVERY_RETRY = Retry(max=5, interval=[10, 30, 120, 600, 1800])

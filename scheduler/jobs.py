@@ -13,7 +13,13 @@ from bot.channels import ChannelError
 from bot.outbox import deliver
 from models import ConversationState, Direction, Learner, Mentor, Message, OutboundStatus, utcnow
 from scheduler import runtime
-from scheduler.enqueue import DELIVERY_RETRY, enqueue_inbound, enqueue_unique
+from scheduler.enqueue import (
+    DELIVERY_RETRY,
+    enqueue_delivery,
+    enqueue_inbound,
+    enqueue_unique,
+    enqueue_unique_many,
+)
 from sitecoach import experiments
 
 log = logging.getLogger(__name__)
@@ -99,10 +105,19 @@ def send_pending(message_ids: list[int]) -> int:
 
 
 def _send(message_ids: list[int]) -> int:
-    """Send claimed rows now (a failure raises, so RQ retries the job)."""
+    """Send claimed rows now; on a retryable failure they are queued to be sent by id, and the job fails."""
     services = runtime.services()
     ids = [m for m in message_ids if m]
-    return deliver(services.db, services.channel, ids, inbound.status_callback_url(services)) if ids else 0
+    if not ids:
+        return 0
+    try:
+        return deliver(services.db, services.channel, ids, inbound.status_callback_url(services))
+    except ChannelError:
+        # A retry of a proactive job finds its key claimed and sends nothing, so the rows still pending
+        # (Twilio refused, or pacing would wait too long) are retried by id; sent rows are skipped there.
+        for message_id in ids:
+            enqueue_delivery(services.queue, message_id)
+        raise
 
 
 def deliver_message(message_id: int) -> int:
@@ -116,18 +131,16 @@ def dispatch_nudges(at: str | None = None) -> int:
     now = _now(at)
     with services.db.read_session() as session:
         due = nudges.plan(session, services.settings, now)
-    queued = 0
-    for learner_id, local_date in due:
-        queued += enqueue_unique(
-            services.queue,
-            "scheduler.jobs.send_nudge",
-            f"nudge-{learner_id}-{local_date}",
-            learner_id,
-            local_date,
-            now.isoformat(),
-            retry=DELIVERY_RETRY,
-        )
-    return queued
+    # Batched: 97,000 due learners take ~10 s on 2 cores, ~32 s one job at a time (bench/fanout.py).
+    return enqueue_unique_many(
+        services.queue,
+        "scheduler.jobs.send_nudge",
+        (
+            (f"nudge-{learner_id}-{local_date}", (learner_id, local_date, now.isoformat()))
+            for learner_id, local_date in due
+        ),
+        retry=DELIVERY_RETRY,
+    )
 
 
 def send_nudge(learner_id: int, local_date: str, at: str | None = None) -> int:

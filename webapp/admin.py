@@ -165,13 +165,16 @@ def prompt_rollback(skill: str, name: str):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         with services.db.session() as session:
-            row = prompt_store.rollback_to(session, services.prompts, full, version, current_user.mentor_id)
-            flash(f"Rolled back {full} to the text of v{version}, saved as v{row.version}.", "ok")
+            saved_as = prompt_store.rollback_to(
+                session, services.prompts, full, version, current_user.mentor_id
+            ).version
     except PromptError as exc:
         flash(str(exc), "error")
     except IntegrityError:
         flash("Someone saved this prompt at the same moment: try again.", "error")
-    _invalidate_prompts()
+    else:
+        _invalidate_prompts()
+        flash(f"Rolled back {full} to the text of v{version}, saved as v{saved_as}.", "ok")
     return redirect(url_for("admin.prompt_history", skill=skill, name=name))
 
 

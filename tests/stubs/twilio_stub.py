@@ -23,6 +23,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -161,6 +162,11 @@ class TwilioStub:
         self._sent_at: dict[str, datetime] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        # (time.time() on arrival, To) of each accepted message, in order, for pacing checks.
+        self.arrivals: list[tuple[float, str]] = []
+        self.rate_limited = 0  # Messages POSTs answered 429 by the rate limit (see ``rate_limit``)
+        self._limit: tuple[float, float] | None = None  # (messages per second, burst)
+        self._bucket: tuple[float, float] = (0.0, 0.0)  # (tokens, time.monotonic() of the last refill)
 
     @property
     def base_url(self) -> str:
@@ -227,6 +233,32 @@ class TwilioStub:
         failure = _Failure(status, code if code is not None else _DEFAULT_CODES.get(status), delay)
         with self._lock:
             self._failures.extend([failure] * times)
+
+    def rate_limit(self, mps: float | None, burst: float | None = None) -> None:
+        """Answer Messages POSTs beyond ``mps`` (token bucket of ``burst``, default one second) with 429."""
+        with self._lock:
+            if mps is None:
+                self._limit = None
+                return
+            capacity = burst if burst is not None else max(1.0, mps)
+            self._limit = (mps, capacity)
+            self._bucket = (capacity, time.monotonic())
+
+    def _over_limit(self) -> bool:
+        """Take a token from the rate limit's bucket; True when none is left (the caller must 429)."""
+        with self._lock:
+            if self._limit is None:
+                return False
+            mps, capacity = self._limit
+            tokens, last = self._bucket
+            now = time.monotonic()
+            tokens = min(capacity, tokens + (now - last) * mps)
+            if tokens < 1:
+                self._bucket = (tokens, now)
+                self.rate_limited += 1
+                return True
+            self._bucket = (tokens - 1, now)
+            return False
 
     # -- request handling -------------------------------------------------
 
@@ -310,6 +342,9 @@ class TwilioStub:
             message = f"Injected failure: {_reason(failure.status)}"
             self._error(handler, failure.status, failure.code, message, failure.delay)
             return
+        if self._over_limit():
+            self._error(handler, 429, 20429, "Too Many Requests")
+            return
 
         def one(name: str) -> str | None:
             values = form.get(name)
@@ -366,6 +401,7 @@ class TwilioStub:
             self._resources[sid] = resource
             self._sent_at[sid] = datetime.now(UTC)
             self.messages.append(recorded)
+            self.arrivals.append((time.time(), to))
             slow = self._slow.popleft() if self._slow else 0.0
         if slow:
             self._stopping.wait(slow)  # accepted and recorded; the caller may give up (or die) meanwhile
