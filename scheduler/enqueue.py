@@ -88,6 +88,7 @@ def enqueue_unique_many(
     """
     redis = queue.connection
     queued = 0
+    waiting: set[bytes] | None = None  # the queue's job ids, read once: LPOS per job would be quadratic
     with redis.lock(f"sitecoach:enqueue-many:{queue.name}:{func}", timeout=600, blocking_timeout=600):
         it = iter(calls)
         while chunk := list(islice(it, ENQUEUE_BATCH)):
@@ -95,12 +96,18 @@ def enqueue_unique_many(
             for job_id, _args in chunk:
                 pipe.hget(Job.key_for(job_id), "status")
             statuses = pipe.execute()
-            fresh, finished = [], []
+            fresh, recheck = [], []
             for (job_id, args), status in zip(chunk, statuses, strict=True):
-                if status is None:
+                state = status.decode() if status is not None else None
+                if state is None:
                     fresh.append((job_id, args))
-                elif status.decode() in FINISHED_STATES:
-                    finished.append((job_id, args))
+                elif state == JobStatus.QUEUED:
+                    if waiting is None:
+                        waiting = set(redis.lrange(queue.key, 0, -1))
+                    if job_id.encode() not in waiting:  # "queued" but not in the queue: maybe orphaned
+                        recheck.append((job_id, args))
+                elif state in FINISHED_STATES or state == JobStatus.STARTED:
+                    recheck.append((job_id, args))
             if fresh:
                 datas = [
                     Queue.prepare_data(
@@ -118,7 +125,7 @@ def enqueue_unique_many(
                     queue.enqueue_many(datas, pipeline=pipe)
                     pipe.execute()
                 queued += len(fresh)
-            for job_id, args in finished:  # yesterday's job with today's id: rare, one at a time
+            for job_id, args in recheck:  # finished, or perhaps orphaned: rare, one at a time
                 queued += enqueue_unique(queue, func, job_id, *args, retry=retry, timeout=timeout)
     return queued
 

@@ -323,3 +323,22 @@ def test_a_nudge_paced_out_stays_pending_and_is_queued_by_id(services, stub):
     finally:
         runtime.install(services)
         svc.close()
+
+
+# --- the fan-out that feeds the pacer: batched, unique enqueueing ----------------------------------------
+
+
+def test_enqueue_many_queues_each_id_once_and_replaces_finished_or_orphaned_jobs(services):
+    from rq.job import Job, JobStatus
+
+    from scheduler.enqueue import enqueue_unique_many
+
+    queue = services.queue
+    calls = [(f"fan-{i}", (i,)) for i in range(5)]
+    assert enqueue_unique_many(queue, "os.getpid", calls) == 5
+    assert enqueue_unique_many(queue, "os.getpid", calls) == 0  # a second clock: all live, nothing queued
+    assert sorted(queue.job_ids) == sorted(job_id for job_id, _ in calls)
+    Job.fetch("fan-0", connection=services.redis).set_status(JobStatus.FINISHED)
+    services.redis.lrem(queue.key, 0, "fan-1")  # "queued", but a worker took it and died
+    assert enqueue_unique_many(queue, "os.getpid", calls) == 2
+    assert sorted(queue.job_ids) == sorted(job_id for job_id, _ in calls)
