@@ -248,7 +248,7 @@ def _forget_redis_keys(redis_url: str, queue_name: str, job_ids: list[str]) -> N
     keys += [f"rq:job:{j}" for j in job_ids] + [f"rq:results:{j}" for j in job_ids]
     for i in range(0, len(keys), 5000):
         redis.delete(*keys[i : i + 5000])
-    redis.srem("rq:queues", f"rq:queue:{queue_name}")
+    redis.srem("rq:queues", f"rq:queue:{queue_name}", f"rq:queue:{queue_name}-background")
     redis.close()
 
 

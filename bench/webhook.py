@@ -292,7 +292,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="seconds per offered load")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
-    workers = os.cpu_count() or 2
+    workers = int(os.environ.get("BENCH_WEB_WORKERS", 0)) or os.cpu_count() or 2
     load = os.getloadavg()[0]
     rng = random.Random(11)
     tmp = Path(tempfile.mkdtemp(prefix="sitecoach-bench-"))

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -21,7 +22,7 @@ from bot.repository import CoachRepository
 from bot.router import Route
 from bot.skill_api import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
 from bot.twilio_form import InboundForm
-from models import ConversationState, Direction, Learner, Mentor, Message, utcnow
+from models import ConversationState, Database, Direction, Learner, Mentor, Message, utcnow
 from sitecoach import experiments
 from sitecoach.privacy import mask_phone
 from sitecoach.services import Services
@@ -37,36 +38,51 @@ class AlreadyStored(Exception):
         self.message_id = message_id
 
 
-def store_inbound(session: Session, form: InboundForm, now: datetime) -> Message:
-    """Insert the inbound row (unique MessageSid); raise AlreadyStored for a repeat."""
-    existing = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
-    if existing is not None:
-        raise AlreadyStored(int(existing))
-    row = Message(
-        direction=Direction.IN,
-        phone=form.phone,
-        twilio_sid=form.message_sid,
-        status="received",
-        body=form.body,
-        media=form.media,
-        latitude=form.latitude,
-        longitude=form.longitude,
-        address=form.address,
-        button_payload=form.button_payload,
-        profile_name=form.profile_name,
-        raw=form.raw,
-        created_at=now,
-    )
-    session.add(row)
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        again = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
-        if again is None:
-            raise
-        raise AlreadyStored(int(again)) from None
-    return row
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_INSERT_INBOUND = {
+    name: insert(_MESSAGE)
+    .on_conflict_do_nothing(index_elements=[_MESSAGE.c.twilio_sid])
+    .returning(_MESSAGE.c.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
+    """Insert the inbound row, committed, and return its id; raise AlreadyStored for a repeated MessageSid.
+
+    One statement, `INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`, so a Twilio retry racing
+    the original neither fails nor stores twice. On PostgreSQL it runs in autocommit: one round trip, and
+    the row is durable before the webhook acknowledges it.
+    """
+    values = {
+        "direction": Direction.IN.value,
+        "phone": form.phone,
+        "twilio_sid": form.message_sid,
+        "status": "received",
+        "body": form.body,
+        "media": form.media,
+        "latitude": form.latitude,
+        "longitude": form.longitude,
+        "address": form.address,
+        "button_payload": form.button_payload,
+        "profile_name": form.profile_name,
+        "raw": form.raw,
+        "created_at": now,
+    }
+    statement = _INSERT_INBOUND[db.dialect]
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            new_id = conn.execute(statement, values).scalar()
+    else:
+        with db.session() as session:
+            new_id = session.execute(statement, values).scalar()
+    if new_id is not None:
+        return int(new_id)
+    with db.read_session() as session:
+        existing = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
+    if existing is None:  # the conflicting row's transaction rolled back: let Twilio retry
+        raise IntegrityError("inbound insert conflicted with a row that is gone", None, Exception())
+    raise AlreadyStored(int(existing))
 
 
 @dataclass(frozen=True)

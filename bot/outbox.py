@@ -243,6 +243,25 @@ def use_template_instead(db: Database, message_id: int) -> bool:
     return True
 
 
+def resend_failed(db: Database, message_id: int) -> bool:
+    """Give a send that failed for good a fresh set of tries (the admin's Resend): back to pending with its
+    attempts and error cleared. False if the row is not a failed outbound message (already resent, say)."""
+    with db.session() as session:
+        result = session.execute(
+            update(Message)
+            .where(
+                col(Message.id) == message_id,
+                col(Message.direction) == Direction.OUT,
+                col(Message.status) == OutboundStatus.FAILED,
+            )
+            .values(status=OutboundStatus.PENDING, attempts=0, error_code=None, error_message=None)
+        )
+        changed = result.rowcount == 1
+    if changed:
+        log.info("failed message %s will be sent again", message_id)
+    return changed
+
+
 def pending_for(session: Session, inbound_id: int) -> list[int]:
     """Ids of the unsent replies to one inbound message, in order."""
     rows = session.exec(

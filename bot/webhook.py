@@ -79,8 +79,7 @@ def inbound() -> Response:
         services.metrics.incr("sitecoach_inbound_total", {"result": "bad_request"})
         return Response(f"bad request: {exc}", status=400, mimetype="text/plain")
     try:
-        with services.db.session() as session:
-            message_id = store_inbound(session, form, utcnow()).id
+        message_id = store_inbound(services.db, form, utcnow())
     except AlreadyStored as repeat:
         log.info(
             "inbound %s repeated (Twilio retry): acknowledged, not processed again",
@@ -95,8 +94,11 @@ def inbound() -> Response:
         return Response(
             "database unavailable", status=503, mimetype="text/plain", headers={"Retry-After": "5"}
         )
-    try:
-        enqueue_inbound(services.queue, int(message_id))
+    try:  # one Redis round trip: the job and the counter
+        with services.redis.pipeline() as pipe:
+            enqueue_inbound(services.queue, message_id, fresh=True, pipeline=pipe)
+            services.metrics.incr("sitecoach_inbound_total", {"result": "stored"}, pipeline=pipe)
+            pipe.execute()
     except (RedisError, OSError):
         # Stored, so nothing is lost: the sweeper queues it when Redis is back.
         log.exception("inbound %s stored but not queued (Redis unavailable)", message_id)
@@ -106,7 +108,6 @@ def inbound() -> Response:
         mask_phone(form.phone),
         extra={"message_id": message_id},
     )
-    services.metrics.incr("sitecoach_inbound_total", {"result": "stored"})
     return _twiml()
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import islice
 
+from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -140,8 +141,36 @@ def enqueue_delivery(queue: Queue, message_id: int) -> bool:
     )
 
 
-def enqueue_inbound(queue: Queue, message_id: int) -> bool:
-    """Queue `process_inbound(message_id)`."""
-    return enqueue_unique(
-        queue, "scheduler.jobs.process_inbound", inbound_job_id(message_id), message_id, retry=INBOUND_RETRY
+def enqueue_inbound(
+    queue: Queue, message_id: int, fresh: bool = False, pipeline: Pipeline | None = None
+) -> bool:
+    """Queue `process_inbound(message_id)`.
+
+    `fresh`: the message row was inserted just now, so no live job can hold its id; the job goes on the
+    queue in one pipelined round trip (on `pipeline` when given, executed by the caller) instead of RQ's
+    checked enqueue. Processing is idempotent, so even a stale job left under the id would do no harm.
+    """
+    if not fresh:
+        return enqueue_unique(
+            queue,
+            "scheduler.jobs.process_inbound",
+            inbound_job_id(message_id),
+            message_id,
+            retry=INBOUND_RETRY,
+        )
+    data = Queue.prepare_data(
+        "scheduler.jobs.process_inbound",
+        args=(message_id,),
+        job_id=inbound_job_id(message_id),
+        retry=INBOUND_RETRY,
+        timeout=120,
+        result_ttl=3600,
+        failure_ttl=7 * 86400,
     )
+    if pipeline is not None:
+        queue.enqueue_many([data], pipeline=pipeline)
+        return True
+    with queue.connection.pipeline() as pipe:
+        queue.enqueue_many([data], pipeline=pipe)
+        pipe.execute()
+    return True

@@ -38,7 +38,7 @@ def process_inbound(message_id: int) -> dict[str, object]:
     outcome = inbound.process_inbound(services, message_id)
     if outcome.learner_id and not outcome.already_processed:
         enqueue_unique(
-            services.queue,
+            services.background_queue,
             "scheduler.jobs.check_milestones",
             f"milestones-{outcome.learner_id}",
             outcome.learner_id,
@@ -261,7 +261,11 @@ def refresh_snapshots(at: str | None = None) -> int:
         ids = session.exec(select(Learner.id)).all()
     return sum(
         enqueue_unique(
-            services.queue, "scheduler.jobs.check_milestones", f"milestones-{i}", int(i), now.isoformat()
+            services.background_queue,
+            "scheduler.jobs.check_milestones",
+            f"milestones-{i}",
+            int(i),
+            now.isoformat(),
         )
         for i in ids
     )

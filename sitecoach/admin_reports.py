@@ -30,6 +30,8 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from models import (
+    Consent,
+    Direction,
     Escalation,
     EventKind,
     Learner,
@@ -37,9 +39,11 @@ from models import (
     LearningEvent,
     Mentor,
     Message,
+    OutboundStatus,
     VariantAssignment,
     utcnow,
 )
+from sitecoach.privacy import mask_phone
 
 OUTCOME_DAYS = 30
 BASELINE_WEEKS = (12, 18)  # the employer's quoted time to competence today
@@ -58,6 +62,39 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d \-]{7,}\d")
 
 
 # --- queues ---------------------------------------------------------------------------------------------
+
+FAILED_SENDS_SHOWN = 50
+FAILED_SENDS_DAYS = 7
+
+
+def failed_sends(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Outbound messages that failed for good in the last week, newest first, with the channel's reason;
+    phone numbers masked to their last three digits."""
+    since = (now or utcnow()) - timedelta(days=FAILED_SENDS_DAYS)
+    rows = session.exec(
+        select(Message, Learner.name, Learner.consent)
+        .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)
+        .where(
+            Message.direction == Direction.OUT,
+            Message.status == OutboundStatus.FAILED,
+            col(Message.created_at) >= since,
+        )
+        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+        .limit(FAILED_SENDS_SHOWN)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "to": mask_phone(row.phone),
+            "learner": name or "",
+            "opted_out": consent == Consent.OPTED_OUT,
+            "kind": row.kind,
+            "attempts": row.attempts,
+            "error": _PHONE_LIKE.sub("[number]", f"{row.error_code or ''} {row.error_message or ''}".strip()),
+            "created_at": row.created_at,
+        }
+        for row, name, consent in rows
+    ]
 
 
 def _error_summary(job: Job) -> str:

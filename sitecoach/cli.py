@@ -282,20 +282,34 @@ def web(workers: str) -> None:
 @main.command()
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
-    """Run an RQ worker for the coach's queue (the Procfile's `worker`)."""
-    from rq import Worker
+    """Run an RQ worker for the coach's queue (the Procfile's `worker`).
+
+    Jobs run in the worker's own process (warm imports, pooled connections) unless WORKER_FORK is set;
+    a worker killed mid-job is safe either way: jobs are idempotent and the sweeper re-queues orphans.
+    """
+    from rq import SimpleWorker, Worker
 
     from scheduler import runtime
     from sitecoach.observability import configure_logging
     from sitecoach.services import build_services
 
     configure_logging()
-    services = build_services(_settings())
+    settings = _settings()
+    services = build_services(settings)
     runtime.install(services)
-    services.catalogue()  # load once in the parent; forked work-horses inherit it
-    Worker([services.queue], connection=services.redis).work(
+    services.catalogue()  # load once; forked work-horses inherit it
+    worker_class = Worker if settings.worker_fork else SimpleWorker
+    if not settings.worker_fork:
+        _warm_up()
+    worker_class(services.queues, connection=services.redis).work(
         burst=burst, with_scheduler=True, logging_level="INFO"
     )
+
+
+def _warm_up() -> None:
+    """Import what jobs use before the first job, so it is not the slow one."""
+    import bot.inbound  # noqa: F401
+    import scheduler.jobs  # noqa: F401
 
 
 @main.command()
@@ -367,8 +381,7 @@ def ask(text: str, phone: str, as_json: bool) -> None:
                         timezone=settings.default_timezone,
                     )
                 )
-        with services.db.session() as session:
-            message_id = store_inbound(session, form, utcnow()).id
+        message_id = store_inbound(services.db, form, utcnow())
         outcome = process_inbound(services, int(message_id))
     finally:
         services.close()

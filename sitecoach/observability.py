@@ -15,6 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -79,8 +80,13 @@ class Metrics:
         label = ",".join(f'{k}="{v}"' for k, v in sorted((labels or {}).items()))
         return f"{name}{{{label}}}" if label else name
 
-    def incr(self, name: str, labels: Mapping[str, str] | None = None, amount: int = 1) -> None:
-        """Add to a counter."""
+    def incr(
+        self, name: str, labels: Mapping[str, str] | None = None, amount: int = 1, pipeline: Any = None
+    ) -> None:
+        """Add to a counter (on `pipeline` when given: the caller executes it)."""
+        if pipeline is not None:
+            pipeline.hincrby(f"{PREFIX}counters", self._key(name, labels), amount)
+            return
         try:
             self.redis.hincrby(f"{PREFIX}counters", self._key(name, labels), amount)
         except (RedisError, OSError):

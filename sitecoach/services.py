@@ -44,6 +44,17 @@ class Services:
     _catalogue: Catalogue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    @property
+    def background_queue(self) -> Queue:
+        """Bookkeeping that must not delay a reply (milestone checks, snapshot refreshes): workers take
+        it only when the main queue is empty."""
+        return Queue(f"{self.queue.name}-background", connection=self.queue.connection)
+
+    @property
+    def queues(self) -> list[Queue]:
+        """What a worker listens to, in priority order."""
+        return [self.queue, self.background_queue]
+
     def catalogue(self) -> Catalogue:
         """The curriculum, loaded from the database on first use."""
         with self._lock:

@@ -105,6 +105,9 @@ class Settings:
     whatsapp_templates: Mapping[str, Any] = field(default_factory=dict)
     simulator_enabled: bool = True
     queue_name: str = "coach"
+    # WORKER_FORK: fork a fresh work-horse per job (RQ's default: isolation, ~150 ms per job). Off, a
+    # worker runs jobs in its own process with warm imports and pooled connections (bench/reply.py).
+    worker_fork: bool = False
     metrics_token: str | None = (
         None  # METRICS_TOKEN: when set, /metrics needs "Authorization: Bearer <token>"
     )

@@ -186,8 +186,8 @@ def queue(services: Services):  # type: ignore[no-untyped-def]
 
 
 def run_worker(services: Services) -> int:
-    """Run a real RQ worker over the queue until it is empty; return how many jobs it ran."""
-    worker = SimpleWorker([services.queue], connection=services.redis)
+    """Run a real RQ worker over the queues until they are empty; return how many jobs it ran."""
+    worker = SimpleWorker(services.queues, connection=services.redis)
     worker.work(burst=True, logging_level="WARNING")
     return worker.successful_job_count + worker.failed_job_count
 

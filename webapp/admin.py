@@ -14,10 +14,12 @@ from rq import Queue
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from models import AdminAuditLog, Cohort, Learner, Mentor
+from bot.outbox import resend_failed
+from models import AdminAuditLog, Cohort, Consent, Direction, Learner, Mentor, Message
 from prompts.library import PromptError
+from scheduler.enqueue import enqueue_delivery
 from sitecoach import prompt_store
-from sitecoach.admin_reports import cohort_outcomes, queue_health
+from sitecoach.admin_reports import cohort_outcomes, failed_sends, queue_health
 from sitecoach.pack import PackError
 from sitecoach.roster import check_roster, import_roster
 from sitecoach.seeding import import_standard
@@ -266,7 +268,33 @@ def import_people(kind: str):  # type: ignore[no-untyped-def]
 def queues():  # type: ignore[no-untyped-def]
     """Each queue's length, and its started and failed jobs (failed ones with their error and Retry)."""
     services = _services()
-    return render_template("admin/queues.html", queues=queue_health(services.redis, services.queue))
+    with services.db.read_session() as session:
+        failed = failed_sends(session)
+    return render_template(
+        "admin/queues.html", queues=queue_health(services.redis, services.queue), failed_sends=failed
+    )
+
+
+@bp.post("/messages/<int:message_id>/resend")
+def resend_message(message_id: int):  # type: ignore[no-untyped-def]
+    """Send again a message whose every try failed (after fixing the cause, e.g. Twilio credit)."""
+    services = _services()
+    with services.db.read_session() as session:
+        row = session.get(Message, message_id)
+        learner = session.get(Learner, row.learner_id) if row is not None and row.learner_id else None
+    if row is None or row.direction != Direction.OUT:
+        abort(404)
+    if learner is not None and learner.consent == Consent.OPTED_OUT:
+        flash("Not resent: the learner has opted out (STOP) since.", "error")
+        return redirect(url_for("admin.queues"))
+    if not resend_failed(services.db, message_id):
+        flash(f"Message {message_id} is not failed (already resent or sent); nothing to do.", "error")
+        return redirect(url_for("admin.queues"))
+    enqueue_delivery(services.queue, message_id)
+    with services.db.session() as session:
+        session.add(_audit("message.resend", str(message_id), kind=row.kind))
+    flash(f"Message {message_id} is queued to be sent again.", "ok")
+    return redirect(url_for("admin.queues"))
 
 
 @bp.post("/queues/<queue_name>/retry")

@@ -41,8 +41,9 @@ def metrics():  # type: ignore[no-untyped-def]
     gauges: dict[str, float] = {}
     try:
         gauges["sitecoach_queue_depth"] = len(services.queue)
-        gauges["sitecoach_failed_jobs"] = len(services.queue.failed_job_registry)
-        gauges["sitecoach_scheduled_jobs"] = len(services.queue.scheduled_job_registry)
+        gauges["sitecoach_background_queue_depth"] = len(services.background_queue)
+        gauges["sitecoach_failed_jobs"] = sum(len(q.failed_job_registry) for q in services.queues)
+        gauges["sitecoach_scheduled_jobs"] = sum(len(q.scheduled_job_registry) for q in services.queues)
         gauges["sitecoach_redis_up"] = 1
     except Exception:  # noqa: BLE001 - Redis down shows as redis_up 0
         gauges["sitecoach_redis_up"] = 0

@@ -238,6 +238,47 @@ def test_twilio_failing_every_try_leaves_the_reply_failed_with_its_reason(twilio
     assert stub.messages == []
     assert len([r for r in stub.requests if r.method == "POST"]) == MAX_SEND_ATTEMPTS  # then it stops
 
+    # The admin's queue page lists it with the reason and a Resend button; once Twilio is healthy again,
+    # Resend sends it exactly once, and a second click (or a stale page) sends nothing more.
+    admin = _admin_client(twilio)
+    page = admin.get("/admin/queues").data.decode()
+    assert "Messages that could not be sent" in page and "Injected failure: Internal Server Error" in page
+    assert f"/admin/messages/{reply.id}/resend" in page and _phone(2) not in page
+    stub.recover()
+    for _ in range(2):
+        response = admin.post(f"/admin/messages/{reply.id}/resend", data={"csrf_token": _token(admin)})
+        assert response.status_code == 302
+        _run_due_rq_work(twilio)
+    [reply] = _replies(twilio, inbound_id)
+    assert [m["_sid"] for m in stub.messages] == [reply.twilio_sid] and reply.status == "queued"
+    assert (reply.attempts, reply.error_code) == (1, None)
+    assert f"/admin/messages/{reply.id}/resend" not in admin.get("/admin/queues").data.decode()
+
+
+def _token(client, path: str = "/admin/queues") -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).data.decode()).group(1)
+
+
+def _admin_client(svc: Services):  # type: ignore[no-untyped-def]
+    """A test client logged in as an admin."""
+    from werkzeug.security import generate_password_hash
+
+    with svc.db.session() as session:
+        session.add(
+            Mentor(
+                name="Ada Admin",
+                email="admin@example.test",
+                is_admin=True,
+                password_hash=generate_password_hash("correct horse battery"),
+            )
+        )
+    client = _client(svc)
+    form = {"email": "admin@example.test", "password": "correct horse battery"}
+    assert client.post("/login", data={**form, "csrf_token": _token(client, "/login")}).status_code == 302
+    return client
+
 
 def test_twilio_taking_the_message_but_answering_too_late_is_not_sent_twice(twilio, stub):
     """Fault: Twilio accepts the message but its answer arrives after the channel timeout."""

@@ -127,6 +127,7 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "skill": "core",
         "name": "apology",
         "queue_name": services.queue.name,
+        "message_id": 1,
     }
 
 

@@ -234,6 +234,11 @@ class TwilioStub:
         with self._lock:
             self._failures.extend([failure] * times)
 
+    def recover(self) -> None:
+        """Forget the injected failures still pending: Twilio is healthy again."""
+        with self._lock:
+            self._failures.clear()
+
     def rate_limit(self, mps: float | None, burst: float | None = None) -> None:
         """Answer Messages POSTs beyond ``mps`` (token bucket of ``burst``, default one second) with 429."""
         with self._lock:

@@ -95,6 +95,7 @@ ARGS = {
     "learner_id": 1,
     "kind": "learners",
     "queue_name": "coach-test",
+    "message_id": 1,
 }
 
 
@@ -484,6 +485,38 @@ def test_failed_job_is_listed_with_its_error_and_retry_requeues_it(client, servi
         data={"job_id": "nope", "csrf_token": _token(client, "/admin/queues")},
     )
     assert response.status_code == 404
+
+
+def test_a_failed_send_to_a_learner_who_since_opted_out_is_not_resent(client, services):
+    ids = _people(services)
+    _login(client)
+    with services.db.session() as session:
+        row = Message(
+            direction="out",
+            phone=JAMIE,
+            learner_id=ids["jamie"],
+            status="failed",
+            body="Your daily question is ready",
+            kind="nudge",
+            attempts=5,
+            error_code="20500",
+            error_message="twilio 500: down",
+        )
+        session.add(row)
+        session.get(Learner, ids["jamie"]).consent = Consent.OPTED_OUT
+        session.flush()
+        row_id = row.id
+    page = client.get("/admin/queues").data.decode()
+    assert "twilio 500: down" in page and "opted out" in page and JAMIE not in page
+    assert f"/admin/messages/{row_id}/resend" not in page
+    response = client.post(
+        f"/admin/messages/{row_id}/resend", data={"csrf_token": _token(client, "/admin/queues")}
+    )
+    assert response.status_code == 302
+    assert "opted out" in client.get("/admin/queues").data.decode()
+    with services.db.read_session() as session:
+        assert session.get(Message, row_id).status == "failed"
+    assert services.queue.job_ids == [] and _audit(services, "message.resend") == []
 
 
 # --- the official competency list ---------------------------------------------------------------------
