@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from tests.stubs.anthropic_stub import AnthropicStub
 
-MODEL = "claude-sonnet-4-5"  # the project default; anthropic 2.12 flags it deprecated (EOL 2026-11-30)
+MODEL = "claude-sonnet-4-5"
 USER = [{"role": "user", "content": "What is a cable sheath for?"}]
 
 pytestmark = pytest.mark.filterwarnings(f"ignore:The model '{MODEL}' is deprecated:DeprecationWarning")
@@ -422,12 +422,24 @@ def test_invalid_requests_and_unknown_paths(stub: AnthropicStub) -> None:
     assert status == 404 and payload["error"]["type"] == "not_found_error"
 
 
-def test_deprecated_project_model_warns() -> None:
-    # documents a surprise: the SDK warns on every call with the project's default model
-    with warnings.catch_warnings(record=True) as caught, AnthropicStub() as stub:
-        warnings.simplefilter("always")
-        _create(_sdk(stub))
-    assert any("deprecated" in str(w.message) and issubclass(w.category, DeprecationWarning) for w in caught)
+def test_the_sdk_warns_on_deprecated_models_but_not_on_the_coachs_default() -> None:
+    # the installed SDK's own list of deprecated models: each call with one warns; the coach's default
+    # model (settings) must not be on it, or every answer would log a deprecation warning
+    from anthropic._data import DEPRECATED_MODELS
+
+    from sitecoach.settings import DEFAULT_ANTHROPIC_MODEL
+
+    assert DEFAULT_ANTHROPIC_MODEL not in DEPRECATED_MODELS
+    with AnthropicStub() as stub:
+        for model, expect_warning in (
+            (next(iter(DEPRECATED_MODELS)), True),
+            (DEFAULT_ANTHROPIC_MODEL, False),
+        ):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                _create(_sdk(stub), model=model)
+            deprecated = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+            assert any("deprecated" in str(w.message) for w in deprecated) is expect_warning, model
 
 
 def test_reset_and_base_url_lifecycle() -> None:
