@@ -51,8 +51,7 @@ def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
     """Insert the inbound row, committed, and return its id; raise AlreadyStored for a repeated MessageSid.
 
     One statement, `INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`, so a Twilio retry racing
-    the original neither fails nor stores twice. On PostgreSQL it runs in autocommit: one round trip, and
-    the row is durable before the webhook acknowledges it.
+    the original neither fails nor stores twice, and the row is committed before the webhook acknowledges.
     """
     values = {
         "direction": Direction.IN.value,
@@ -69,13 +68,8 @@ def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
         "raw": form.raw,
         "created_at": now,
     }
-    statement = _INSERT_INBOUND[db.dialect]
-    if db.dialect == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            new_id = conn.execute(statement, values).scalar()
-    else:
-        with db.session() as session:
-            new_id = session.execute(statement, values).scalar()
+    with db.engine.begin() as conn:  # committed before we return: stored before it is acknowledged
+        new_id = conn.execute(_INSERT_INBOUND[db.dialect], values).scalar()
     if new_id is not None:
         return int(new_id)
     with db.read_session() as session:
