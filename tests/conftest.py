@@ -185,6 +185,16 @@ def queue(services: Services):  # type: ignore[no-untyped-def]
     return services.queue
 
 
+def add_admin(services: Services, email: str, password: str, name: str = "Ada Admin") -> None:
+    """An admin mentor who can log in with this password."""
+    from werkzeug.security import generate_password_hash
+
+    with services.db.session() as session:
+        session.add(
+            Mentor(name=name, email=email, is_admin=True, password_hash=generate_password_hash(password))
+        )
+
+
 def run_worker(services: Services) -> int:
     """Run a real RQ worker over the queues until they are empty; return how many jobs it ran."""
     worker = SimpleWorker(services.queues, connection=services.redis)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from werkzeug.security import generate_password_hash
 
-from models import Learner, Mentor
+from models import Learner
 from sitecoach.cli import main
 from sitecoach.videos import render_lesson_video, tools_available, videos_dir
+from tests.conftest import add_admin
 
 PASSWORD = "an admin passphrase"
 
@@ -46,15 +46,7 @@ def test_learner_opens_a_lesson_on_a_phone_and_the_video_seeks(browser, live_ser
 
 
 def test_admin_edits_a_prompt_and_the_next_ask_uses_it(browser, live_server, services, base_settings, shoot):
-    with services.db.session() as session:
-        session.add(
-            Mentor(
-                name="Ada Admin",
-                email="ada@example.test",
-                is_admin=True,
-                password_hash=generate_password_hash(PASSWORD),
-            )
-        )
+    add_admin(services, "ada@example.test", PASSWORD)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server}/login?next=/admin/prompts/smalltalk/thanks")
     page.fill("input[name=email]", "ada@example.test")

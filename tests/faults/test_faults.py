@@ -34,7 +34,7 @@ from scheduler import jobs, runtime
 from scheduler.enqueue import inbound_job_id
 from sitecoach.services import Services, build_services
 from sitecoach.settings import Settings
-from tests.conftest import TEST_AUTH_TOKEN, post_signed, run_worker, twilio_form
+from tests.conftest import TEST_AUTH_TOKEN, add_admin, post_signed, run_worker, twilio_form
 from tests.stubs.twilio_stub import TwilioStub
 from webapp import create_app
 
@@ -263,17 +263,7 @@ def _token(client, path: str = "/admin/queues") -> str:  # type: ignore[no-untyp
 
 def _admin_client(svc: Services):  # type: ignore[no-untyped-def]
     """A test client logged in as an admin."""
-    from werkzeug.security import generate_password_hash
-
-    with svc.db.session() as session:
-        session.add(
-            Mentor(
-                name="Ada Admin",
-                email="admin@example.test",
-                is_admin=True,
-                password_hash=generate_password_hash("correct horse battery"),
-            )
-        )
+    add_admin(svc, "admin@example.test", "correct horse battery")
     client = _client(svc)
     form = {"email": "admin@example.test", "password": "correct horse battery"}
     assert client.post("/login", data={**form, "csrf_token": _token(client, "/login")}).status_code == 302
