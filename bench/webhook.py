@@ -1,6 +1,7 @@
 """The inbound webhook under load: signed Twilio-shaped messages against the production server.
 
 Run from the repository root:  .venv/bin/python bench/webhook.py [--rates 250,500,1000] [--seconds 3]
+(BENCH_WEB_WORKERS=N serves both with N gunicorn workers instead of one per core.)
 
 Serves `webapp:create_app()` with gunicorn (one sync worker per core) on loopback, against PostgreSQL at
 DATABASE_URL and Redis at REDIS_URL when set (a scratch database is created and dropped; the Redis database
