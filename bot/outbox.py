@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -243,23 +244,37 @@ def use_template_instead(db: Database, message_id: int) -> bool:
     return True
 
 
-def resend_failed(db: Database, message_id: int) -> bool:
-    """Give a send that failed for good a fresh set of tries (the admin's Resend): back to pending with its
-    attempts and error cleared. False if the row is not a failed outbound message (already resent, say)."""
+def resend_failed(db: Database, message_id: int, enqueue: Callable[[int], object]) -> bool:
+    """Give a send that failed for good a fresh set of tries (the admin's Resend) and queue it with
+    `enqueue`. False if the row is not a failed outbound message (already resent, say). If it cannot be
+    queued (Redis down) the row goes back to failed, saying so, and the error is raised."""
+    failed = (
+        col(Message.id) == message_id,
+        col(Message.direction) == Direction.OUT,
+        col(Message.status) == OutboundStatus.FAILED,
+    )
     with db.session() as session:
         result = session.execute(
-            update(Message)
-            .where(
-                col(Message.id) == message_id,
-                col(Message.direction) == Direction.OUT,
-                col(Message.status) == OutboundStatus.FAILED,
-            )
-            .values(status=OutboundStatus.PENDING, attempts=0, error_code=None, error_message=None)
+            update(Message).where(*failed).values(status=OutboundStatus.PENDING, attempts=0)
         )
-        changed = result.rowcount == 1
-    if changed:
-        log.info("failed message %s will be sent again", message_id)
-    return changed
+        if result.rowcount != 1:
+            return False
+    try:
+        enqueue(message_id)
+    except Exception as exc:
+        with db.session() as session:
+            session.execute(
+                update(Message)
+                .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.PENDING)
+                .values(
+                    status=OutboundStatus.FAILED,
+                    attempts=MAX_SEND_ATTEMPTS,
+                    error_message=f"resend not queued: {type(exc).__name__}",
+                )
+            )
+        raise
+    log.info("failed message %s will be sent again", message_id)
+    return True
 
 
 def pending_for(session: Session, inbound_id: int) -> list[int]:

@@ -18,7 +18,7 @@ from bot.inbound import AlreadyStored, store_inbound
 from bot.outbox import OUTSIDE_WINDOW, apply_status, use_template_instead
 from bot.twilio_form import FormError, parse_inbound
 from models import utcnow
-from scheduler.enqueue import enqueue_delivery, enqueue_inbound
+from scheduler.enqueue import enqueue_delivery, enqueue_new_inbound
 from sitecoach.privacy import mask_phone
 from sitecoach.services import Services
 
@@ -95,8 +95,8 @@ def inbound() -> Response:
             "database unavailable", status=503, mimetype="text/plain", headers={"Retry-After": "5"}
         )
     try:  # one Redis round trip: the job and the counter
-        with services.redis.pipeline() as pipe:
-            enqueue_inbound(services.queue, message_id, fresh=True, pipeline=pipe)
+        with services.queue.connection.pipeline() as pipe:
+            enqueue_new_inbound(services.queue, message_id, pipe)
             services.metrics.incr("sitecoach_inbound_total", {"result": "stored"}, pipeline=pipe)
             pipe.execute()
     except (RedisError, OSError):

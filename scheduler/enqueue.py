@@ -19,6 +19,10 @@ INBOUND_RETRY = Retry(max=4, interval=[2, 10, 30, 120])
 FINISHED_STATES = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
+# How long RQ keeps a job's result and a failed job (the admin's Queues page shows the failed ones).
+KEEP = {"result_ttl": 3600, "failure_ttl": 7 * 86400}
+
+
 def inbound_job_id(message_id: int) -> str:
     """The one job id for processing an inbound message."""
     return f"inbound-{message_id}"
@@ -37,8 +41,7 @@ def enqueue_unique(
                 unique=True,
                 retry=retry,
                 job_timeout=timeout,
-                result_ttl=3600,
-                failure_ttl=7 * 86400,
+                **KEEP,
             )
             return True
         except DuplicateJobError:
@@ -69,6 +72,22 @@ def orphaned(queue: Queue, job: Job) -> bool:
         ).total_seconds()
         return age > ORPHAN_HEARTBEAT_SECONDS
     return False
+
+
+def enqueue_fresh(
+    queue: Queue,
+    func: str,
+    calls: list[tuple[str, tuple[object, ...]]],
+    pipeline: Pipeline,
+    retry: Retry | None = None,
+    timeout: int = 120,
+) -> None:
+    """Put jobs whose ids no live job holds on `pipeline` (the caller executes it): no uniqueness check."""
+    datas = [
+        Queue.prepare_data(func, args=args, job_id=job_id, retry=retry, timeout=timeout, **KEEP)
+        for job_id, args in calls
+    ]
+    queue.enqueue_many(datas, pipeline=pipeline)
 
 
 ENQUEUE_BATCH = 2000  # jobs per Redis round trip when enqueueing many (a nudge fan-out)
@@ -110,20 +129,8 @@ def enqueue_unique_many(
                 elif state in FINISHED_STATES or state == JobStatus.STARTED:
                     recheck.append((job_id, args))
             if fresh:
-                datas = [
-                    Queue.prepare_data(
-                        func,
-                        args=args,
-                        job_id=job_id,
-                        retry=retry,
-                        timeout=timeout,
-                        result_ttl=3600,
-                        failure_ttl=7 * 86400,
-                    )
-                    for job_id, args in fresh
-                ]
                 with redis.pipeline() as pipe:
-                    queue.enqueue_many(datas, pipeline=pipe)
+                    enqueue_fresh(queue, func, fresh, pipe, retry=retry, timeout=timeout)
                     pipe.execute()
                 queued += len(fresh)
             for job_id, args in recheck:  # finished, or perhaps orphaned: rare, one at a time
@@ -141,36 +148,15 @@ def enqueue_delivery(queue: Queue, message_id: int) -> bool:
     )
 
 
-def enqueue_inbound(
-    queue: Queue, message_id: int, fresh: bool = False, pipeline: Pipeline | None = None
-) -> bool:
-    """Queue `process_inbound(message_id)`.
-
-    `fresh`: the message row was inserted just now, so no live job can hold its id; the job goes on the
-    queue in one pipelined round trip (on `pipeline` when given, executed by the caller) instead of RQ's
-    checked enqueue. Processing is idempotent, so even a stale job left under the id would do no harm.
-    """
-    if not fresh:
-        return enqueue_unique(
-            queue,
-            "scheduler.jobs.process_inbound",
-            inbound_job_id(message_id),
-            message_id,
-            retry=INBOUND_RETRY,
-        )
-    data = Queue.prepare_data(
-        "scheduler.jobs.process_inbound",
-        args=(message_id,),
-        job_id=inbound_job_id(message_id),
-        retry=INBOUND_RETRY,
-        timeout=120,
-        result_ttl=3600,
-        failure_ttl=7 * 86400,
+def enqueue_inbound(queue: Queue, message_id: int) -> bool:
+    """Queue `process_inbound(message_id)` unless it is queued already (the sweeper, a retry)."""
+    return enqueue_unique(
+        queue, "scheduler.jobs.process_inbound", inbound_job_id(message_id), message_id, retry=INBOUND_RETRY
     )
-    if pipeline is not None:
-        queue.enqueue_many([data], pipeline=pipeline)
-        return True
-    with queue.connection.pipeline() as pipe:
-        queue.enqueue_many([data], pipeline=pipe)
-        pipe.execute()
-    return True
+
+
+def enqueue_new_inbound(queue: Queue, message_id: int, pipeline: Pipeline) -> None:
+    """Queue `process_inbound` for a message row inserted just now, on the caller's pipeline: no job can
+    hold the id of a row that did not exist, so RQ's checked enqueue (several round trips) is not needed."""
+    job = (inbound_job_id(message_id), (message_id,))
+    enqueue_fresh(queue, "scheduler.jobs.process_inbound", [job], pipeline, retry=INBOUND_RETRY)

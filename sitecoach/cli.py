@@ -289,6 +289,7 @@ def worker(burst: bool) -> None:
     """
     from rq import SimpleWorker, Worker
 
+    import scheduler.jobs  # noqa: F401 - before the first job, so it is not the slow one (or each fork's)
     from scheduler import runtime
     from sitecoach.observability import configure_logging
     from sitecoach.services import build_services
@@ -299,17 +300,9 @@ def worker(burst: bool) -> None:
     runtime.install(services)
     services.catalogue()  # load once; forked work-horses inherit it
     worker_class = Worker if settings.worker_fork else SimpleWorker
-    if not settings.worker_fork:
-        _warm_up()
     worker_class(services.queues, connection=services.redis).work(
         burst=burst, with_scheduler=True, logging_level="INFO"
     )
-
-
-def _warm_up() -> None:
-    """Import what jobs use before the first job, so it is not the slow one."""
-    import bot.inbound  # noqa: F401
-    import scheduler.jobs  # noqa: F401
 
 
 @main.command()

@@ -15,9 +15,9 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
 from redis.exceptions import RedisError
 
 _PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d \-]{8,16}\d(?![0-9A-Za-z])")
@@ -81,7 +81,11 @@ class Metrics:
         return f"{name}{{{label}}}" if label else name
 
     def incr(
-        self, name: str, labels: Mapping[str, str] | None = None, amount: int = 1, pipeline: Any = None
+        self,
+        name: str,
+        labels: Mapping[str, str] | None = None,
+        amount: int = 1,
+        pipeline: Pipeline | None = None,
     ) -> None:
         """Add to a counter (on `pipeline` when given: the caller executes it)."""
         if pipeline is not None:

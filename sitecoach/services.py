@@ -33,6 +33,9 @@ class Services:
     db: Database
     redis: Redis
     queue: Queue
+    # Bookkeeping that must not delay a reply (milestone checks, snapshot refreshes): workers take it
+    # only when `queue` is empty.
+    background_queue: Queue
     channel: Channel
     prompts: PromptLibrary
     registry: SkillRegistry
@@ -43,12 +46,6 @@ class Services:
     metrics: Metrics
     _catalogue: Catalogue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def background_queue(self) -> Queue:
-        """Bookkeeping that must not delay a reply (milestone checks, snapshot refreshes): workers take
-        it only when the main queue is empty."""
-        return Queue(f"{self.queue.name}-background", connection=self.queue.connection)
 
     @property
     def queues(self) -> list[Queue]:
@@ -101,6 +98,7 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         db=db,
         redis=redis,
         queue=Queue(settings.queue_name, connection=redis),
+        background_queue=Queue(f"{settings.queue_name}-background", connection=redis),
         channel=make_channel(settings),
         prompts=prompts,
         registry=registry,

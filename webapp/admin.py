@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from jinja2.exceptions import SecurityError
+from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -287,10 +288,14 @@ def resend_message(message_id: int):  # type: ignore[no-untyped-def]
     if learner is not None and learner.consent == Consent.OPTED_OUT:
         flash("Not resent: the learner has opted out (STOP) since.", "error")
         return redirect(url_for("admin.queues"))
-    if not resend_failed(services.db, message_id):
+    try:
+        resent = resend_failed(services.db, message_id, lambda i: enqueue_delivery(services.queue, i))
+    except (RedisError, OSError):
+        flash("Not resent: the job queue (Redis) is unavailable. Try again when it is back.", "error")
+        return redirect(url_for("admin.queues"))
+    if not resent:
         flash(f"Message {message_id} is not failed (already resent or sent); nothing to do.", "error")
         return redirect(url_for("admin.queues"))
-    enqueue_delivery(services.queue, message_id)
     with services.db.session() as session:
         session.add(_audit("message.resend", str(message_id), kind=row.kind))
     flash(f"Message {message_id} is queued to be sent again.", "ok")

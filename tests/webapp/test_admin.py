@@ -487,25 +487,31 @@ def test_failed_job_is_listed_with_its_error_and_retry_requeues_it(client, servi
     assert response.status_code == 404
 
 
-def test_a_failed_send_to_a_learner_who_since_opted_out_is_not_resent(client, services):
-    ids = _people(services)
-    _login(client)
+def _failed_nudge(services, learner_id: int, code: str, error: str) -> int:
+    """A nudge to Jamie whose every send failed; its row id."""
     with services.db.session() as session:
         row = Message(
             direction="out",
             phone=JAMIE,
-            learner_id=ids["jamie"],
+            learner_id=learner_id,
             status="failed",
             body="Your daily question is ready",
             kind="nudge",
             attempts=5,
-            error_code="20500",
-            error_message="twilio 500: down",
+            error_code=code,
+            error_message=error,
         )
         session.add(row)
-        session.get(Learner, ids["jamie"]).consent = Consent.OPTED_OUT
         session.flush()
-        row_id = row.id
+        return int(row.id)
+
+
+def test_a_failed_send_to_a_learner_who_since_opted_out_is_not_resent(client, services):
+    ids = _people(services)
+    _login(client)
+    row_id = _failed_nudge(services, ids["jamie"], "20500", "twilio 500: down")
+    with services.db.session() as session:
+        session.get(Learner, ids["jamie"]).consent = Consent.OPTED_OUT
     page = client.get("/admin/queues").data.decode()
     assert "twilio 500: down" in page and "opted out" in page and JAMIE not in page
     assert f"/admin/messages/{row_id}/resend" not in page
@@ -517,6 +523,36 @@ def test_a_failed_send_to_a_learner_who_since_opted_out_is_not_resent(client, se
     with services.db.read_session() as session:
         assert session.get(Message, row_id).status == "failed"
     assert services.queue.job_ids == [] and _audit(services, "message.resend") == []
+
+
+def test_resend_with_the_job_queue_down_leaves_the_message_failed_and_says_why(client, services):
+    from redis import Redis
+    from rq import Queue
+
+    ids = _people(services)
+    _login(client)
+    row_id = _failed_nudge(services, ids["jamie"], "20003", "twilio 401: authenticate")
+    token = _token(client, "/admin/queues")
+    real_queue = services.queue
+    services.queue = Queue(
+        real_queue.name, connection=Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    )
+    try:
+        response = client.post(f"/admin/messages/{row_id}/resend", data={"csrf_token": token})
+    finally:
+        services.queue = real_queue
+    assert response.status_code == 302
+    page = client.get("/admin/queues").data.decode()
+    assert "job queue (Redis) is unavailable" in page and "resend not queued" in page
+    assert f"/admin/messages/{row_id}/resend" in page  # still listed, so it can be resent later
+    with services.db.read_session() as session:
+        assert session.get(Message, row_id).status == "failed"
+    assert _audit(services, "message.resend") == []
+    response = client.post(f"/admin/messages/{row_id}/resend", data={"csrf_token": token})
+    assert response.status_code == 302 and real_queue.job_ids == [f"deliver-{row_id}"]
+    with services.db.read_session() as session:
+        assert session.get(Message, row_id).status == "pending"
+    assert [a.target for a in _audit(services, "message.resend")] == [str(row_id)]
 
 
 # --- the official competency list ---------------------------------------------------------------------
