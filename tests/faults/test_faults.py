@@ -528,18 +528,21 @@ LIVE_WORKERS = 2
 
 
 class _Workers:
-    """Real `sitecoach worker` processes (each with its work-horse) that can be killed with SIGKILL."""
+    """Real `sitecoach worker` processes that can be killed with SIGKILL. Every other one forks a work-horse
+    per job (WORKER_FORK=1), the rest run jobs in their own process (the default): both modes die mid-job."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
         self.log = log.open("ab")
         self.alive: list[subprocess.Popen[bytes]] = []
+        self.started = 0
 
     def start(self) -> None:
+        self.started += 1
         self.alive.append(
             subprocess.Popen(
                 [sys.executable, "-m", "sitecoach.cli", "worker"],
-                env=self.env,
+                env={**self.env, "WORKER_FORK": "1" if self.started % 2 else "0"},
                 stdout=self.log,
                 stderr=self.log,
                 start_new_session=True,  # its own process group: the work-horse dies with it
@@ -566,7 +569,7 @@ class _Workers:
 
 
 def test_workers_killed_mid_job_again_and_again_answer_every_message_exactly_once(twilio, stub, tmp_path):
-    """Fault: `kill -9` of real RQ worker processes (with their work-horses) while signed messages stream in:
+    """Fault: `kill -9` of real RQ worker processes (and any work-horse) while signed messages stream in:
     50 kills, most of them while a job runs, within about 80 s; each killed worker is replaced at once.
     Afterwards the periodic recovery jobs run (sweep_unprocessed, reconcile_stuck_sends) with RQ's clock
     advanced past the dead workers' job leases, and a final worker drains the queue."""
