@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo test install system-deps lint typecheck imports check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Site Coach needs Python 3.11 or newer")'
@@ -19,16 +19,29 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/sitecoach demo
 
+## make system-deps: the Debian packages the suite uses (PDF pages, lesson videos, browser tests)
+system-deps:
+	@sh scripts/system-deps.sh
+
 ## make test: the whole suite (embedded SQLite + Redis, or DATABASE_URL / REDIS_URL when set)
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
+## make lint: ruff, the import contract (layers point one way, no cycles) and the type check
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
 
 ## make bench: every benchmark script in bench/
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/*.py; do case $$script in */harness.py) continue;; esac; echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis .mypy_cache

@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python bench/classify.py [seconds]
 
 Builds the classifier from skills/examples, then classifies the held-out set
-(tests/bot/data/jointer_messages.tsv) over and over for about 3 seconds on one
+(tests/nlu/data/jointer_messages.tsv) over and over for about 3 seconds on one
 core, next to a bare ``str.lower().split()`` baseline over the same messages.
 """
 
@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.classifier import IntentClassifier, load_example_files  # noqa: E402
+from sitecoach.skills import build_classifier  # noqa: E402
 
-HELD_OUT = ROOT / "tests" / "bot" / "data" / "jointer_messages.tsv"
+HELD_OUT = ROOT / "tests" / "nlu" / "data" / "jointer_messages.tsv"
 TARGET = 5000
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 3.0
     where = pin_to_one_core()
     t0 = time.perf_counter()
-    classifier = IntentClassifier(load_example_files(ROOT / "skills" / "examples"))
+    classifier = build_classifier()
     build = time.perf_counter() - t0
     messages = load_messages()
 

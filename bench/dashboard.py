@@ -69,10 +69,10 @@ def seed(url: str, learners: int) -> float:
     """Pack, cohorts, mentors, learners with snapshots and a year of events; returns seconds taken."""
     from werkzeug.security import generate_password_hash
 
-    from models import Cohort, Database, LearnerSnapshot, Mentor
-    from sitecoach.migrate import upgrade
-    from sitecoach.pack import load_pack
-    from sitecoach.seeding import sync_pack
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.infra.migrate import upgrade
+    from sitecoach.models import Cohort, Database, LearnerSnapshot, Mentor
+    from sitecoach.records.seeding import sync_pack
 
     started = time.perf_counter()
     upgrade(url)
@@ -232,7 +232,7 @@ def main() -> None:
             COACH_CHANNEL="simulator",
         )
         if not os.environ.get("REDIS_URL"):
-            from sitecoach.embedded_redis import ensure_embedded_redis
+            from sitecoach.infra.embedded_redis import ensure_embedded_redis
 
             env["REDIS_URL"] = ensure_embedded_redis(tmp)
         workers = str(os.cpu_count() or 2)
@@ -248,7 +248,7 @@ def main() -> None:
                     f"127.0.0.1:{port}",
                     "--access-logfile",
                     "/dev/null",
-                    "webapp:create_app()",
+                    "sitecoach.wiring:create_app()",
                 ],
                 env=env,
                 cwd=ROOT,
@@ -292,7 +292,7 @@ def main() -> None:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
-        from sitecoach.embedded_redis import stop_embedded_redis
+        from sitecoach.infra.embedded_redis import stop_embedded_redis
 
         stop_embedded_redis(tmp)
         drop()

@@ -6,7 +6,7 @@ Seeds its own database (PostgreSQL at DATABASE_URL when set, else SQLite in a te
 COPY or executemany) with nudge times spread so that about all of them are due at one instant across
 five zones, and uses REDIS_URL (as scratch: the bench deletes the keys it made) or an embedded Redis.
 Then:
-  1. times `bot.nudges.plan()` and the full `dispatch_nudges` (plan + enqueue every `send_nudge` job),
+  1. times `sitecoach.outreach.nudges.plan()` and the full `dispatch_nudges` (plan + enqueue every `send_nudge` job),
      next to enqueueing one job at a time (`enqueue_unique`) measured on a slice in the same run;
   2. races two dispatchers in two processes on a fresh queue and counts the queued job ids;
   3. keeps a random sample of the queued jobs and runs it with real workers (`sitecoach worker`) through
@@ -104,10 +104,10 @@ def learner_rows(count: int, rng: random.Random) -> tuple[list[tuple], int]:
 
 def seed(url: str, count: int) -> tuple[float, int]:
     """Migrate, load the pack, and insert the learners (COPY on PostgreSQL); return seconds and due count."""
-    from models import Database
-    from sitecoach.migrate import upgrade
-    from sitecoach.pack import load_pack
-    from sitecoach.seeding import sync_pack
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.infra.migrate import upgrade
+    from sitecoach.models import Database
+    from sitecoach.records.seeding import sync_pack
 
     upgrade(url)
     db = Database(url)
@@ -150,8 +150,8 @@ def _env(url: str, redis_url: str, queue: str, tmp: Path, **extra: str) -> dict[
 
 
 def _services(url: str, redis_url: str, queue: str, tmp: Path):  # type: ignore[no-untyped-def]
-    from sitecoach.services import build_services
     from sitecoach.settings import Settings
+    from sitecoach.wiring import build_services
 
     settings = Settings.from_env(env=_env(url, redis_url, queue, tmp, COACH_CHANNEL="simulator"))
     return build_services(settings)
@@ -182,7 +182,8 @@ def _forget_queue(redis, queue: str) -> None:  # type: ignore[no-untyped-def]
 
 RACER = """
 import sys
-from scheduler import jobs, runtime
+from sitecoach.jobs import tasks as jobs
+from sitecoach.jobs import runtime
 runtime.services()  # built before the start signal, as in a running clock's worker
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.readline()
@@ -274,7 +275,7 @@ class Sends:
 
 def _outbound_rows(services, phones: list[str], per_phone: int, tag: str) -> list[int]:  # type: ignore[no-untyped-def]
     """Pending outbound rows, `per_phone` to each phone, interleaved (a, b, c, a, b, c, ...)."""
-    from bot.outbox import queue_outbound
+    from sitecoach.delivery.outbox import queue_outbound
 
     with services.db.session() as session:
         rows = [
@@ -291,9 +292,9 @@ def _outbound_rows(services, phones: list[str], per_phone: int, tag: str) -> lis
 PACED = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from bot.channels import ChannelError, TwilioChannel
-from bot.outbox import deliver
-from models import Database
+from sitecoach.delivery.channels import ChannelError, TwilioChannel
+from sitecoach.delivery.outbox import deliver
+from sitecoach.models import Database
 from sitecoach.settings import Settings
 settings = Settings.from_env()
 channel, db = TwilioChannel(settings), Database(settings.database_uri)
@@ -349,10 +350,11 @@ def main() -> None:
     args = parser.parse_args()
     from redis import Redis
 
-    from bot import nudges
-    from scheduler import jobs, runtime
-    from scheduler.enqueue import DELIVERY_RETRY, enqueue_delivery, enqueue_unique
-    from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+    from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+    from sitecoach.infra.enqueue import DELIVERY_RETRY, enqueue_delivery, enqueue_unique
+    from sitecoach.jobs import runtime
+    from sitecoach.jobs import tasks as jobs
+    from sitecoach.outreach import nudges
     from sitecoach.settings import Settings
     from tests.stubs.twilio_stub import TwilioStub
 
@@ -383,7 +385,7 @@ def main() -> None:
         for learner_id, local_date in slice_:
             enqueue_unique(
                 services.queue,
-                "scheduler.jobs.send_nudge",
+                "sitecoach.jobs.tasks.send_nudge",
                 f"nudge-{learner_id}-{local_date}",
                 learner_id,
                 local_date,

@@ -67,9 +67,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sitecoach.curriculum.pack import load_pack  # noqa: E402
 from sitecoach.learning.mastery import CompetencyEvidence, competency_mastery  # noqa: E402
 from sitecoach.learning.memory import Candidate, Memory, pick_next_item  # noqa: E402
-from sitecoach.pack import load_pack  # noqa: E402
 from sitecoach.settings import DEFAULT_QUIZ_ROUND_LENGTH  # noqa: E402
 
 PACK = ROOT / "content" / "st1332"

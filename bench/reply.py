@@ -5,7 +5,7 @@ Run from the repository root:  .venv/bin/python bench/reply.py [--rate 50] [--se
 Seeds its own database (PostgreSQL at DATABASE_URL when set, else SQLite in a temp folder) with the lesson
 pack and onboarded learners, uses REDIS_URL (as scratch: jobs other runs left under the ids this run will use
 are deleted first, and the keys it made at the end) or an embedded Redis, and runs the production processes
-on loopback: gunicorn `webapp:create_app()` (one worker per core) and `sitecoach worker` processes, on the
+on loopback: gunicorn `sitecoach.wiring:create_app()` (one worker per core) and `sitecoach worker` processes, on the
 offline path (simulator channel, no LLM). Offers signed Twilio-shaped messages open-loop, each from its own
 learner: a quarter are a trivial "hi" (the baseline, in the same run and under the same load), the rest
 questions for the quiz, explain and progress skills. The end-to-end time runs from each POST's scheduled
@@ -86,10 +86,10 @@ def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
 
 def seed(url: str, learners: int) -> list[str]:
     """Migrate, load the pack, and add onboarded learners (opted in, named, talked to us an hour ago)."""
-    from models import Database
-    from sitecoach.migrate import upgrade
-    from sitecoach.pack import load_pack
-    from sitecoach.seeding import sync_pack
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.infra.migrate import upgrade
+    from sitecoach.models import Database
+    from sitecoach.records.seeding import sync_pack
 
     upgrade(url)
     db = Database(url)
@@ -275,7 +275,7 @@ def main() -> None:  # noqa: C901 - one linear script
         if os.environ.get("REDIS_URL"):
             redis_url = os.environ["REDIS_URL"]
         else:
-            from sitecoach.embedded_redis import ensure_embedded_redis
+            from sitecoach.infra.embedded_redis import ensure_embedded_redis
 
             redis_url = ensure_embedded_redis(tmp)
         _drop_stale_jobs(redis_url, ("inbound-*", "milestones-*"))
@@ -304,7 +304,7 @@ def main() -> None:  # noqa: C901 - one linear script
                     "--bind",
                     f"127.0.0.1:{port}",
                 ]
-                + ["webapp:create_app()"],
+                + ["sitecoach.wiring:create_app()"],
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -437,7 +437,7 @@ def main() -> None:  # noqa: C901 - one linear script
         if redis_url:
             job_ids = [f"inbound-{m}" for m in message_ids] + [f"milestones-{i}" for i in learner_ids]
             _forget_redis_keys(redis_url, queue_name, job_ids)
-        from sitecoach.embedded_redis import stop_embedded_redis
+        from sitecoach.infra.embedded_redis import stop_embedded_redis
 
         stop_embedded_redis(tmp)
         drop()

@@ -3,7 +3,7 @@
 Run from the repository root:  .venv/bin/python bench/webhook.py [--rates 250,500,1000] [--seconds 3]
 (BENCH_WEB_WORKERS=N serves both with N gunicorn workers instead of one per core.)
 
-Serves `webapp:create_app()` with gunicorn (one sync worker per core) on loopback, against PostgreSQL at
+Serves `sitecoach.wiring:create_app()` with gunicorn (one sync worker per core) on loopback, against PostgreSQL at
 DATABASE_URL and Redis at REDIS_URL when set (a scratch database is created and dropped; the Redis database
 is used as scratch: jobs other runs left under the ids this run will use are deleted first, and the keys it
 made at the end), else SQLite and an embedded Redis in a temp folder. Offers each load open-loop (each
@@ -107,7 +107,7 @@ def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
 def _redis_url(tmp: Path) -> str:
     if os.environ.get("REDIS_URL"):
         return os.environ["REDIS_URL"]
-    from sitecoach.embedded_redis import ensure_embedded_redis
+    from sitecoach.infra.embedded_redis import ensure_embedded_redis
 
     return ensure_embedded_redis(tmp)
 
@@ -303,7 +303,7 @@ def main() -> None:
     redis_url = ""
     job_ids: list[str] = []
     try:
-        from sitecoach.migrate import upgrade
+        from sitecoach.infra.migrate import upgrade
 
         upgrade(db_url)
         redis_url = _redis_url(tmp)
@@ -323,7 +323,7 @@ def main() -> None:
             COACH_CHANNEL="simulator",
         )
         procs.append(_gunicorn("bare_app:app", bare_port, env, tmp, workers))
-        procs.append(_gunicorn("webapp:create_app()", app_port, env, ROOT, workers))
+        procs.append(_gunicorn("sitecoach.wiring:create_app()", app_port, env, ROOT, workers))
         _wait_up(f"http://127.0.0.1:{bare_port}/")
         _wait_up(f"{public_base}/health")
 
@@ -412,7 +412,7 @@ def main() -> None:
                 proc.kill()
         if redis_url:
             _forget_redis_keys(redis_url, queue_name, job_ids)
-        from sitecoach.embedded_redis import stop_embedded_redis
+        from sitecoach.infra.embedded_redis import stop_embedded_redis
 
         stop_embedded_redis(tmp)
         drop()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import models  # noqa: F401  (registers every table before reading the metadata)
-from models.db import make_engine, metadata
+import sitecoach.models  # noqa: F401  (registers every table before reading the metadata)
+from sitecoach.models.db import make_engine, metadata
 
 config = context.config
 target_metadata = metadata

@@ -31,7 +31,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date (Alembic)."""
-    from sitecoach.migrate import upgrade
+    from sitecoach.infra.migrate import upgrade
 
     settings = _settings()
     settings.instance_path.mkdir(parents=True, exist_ok=True)
@@ -43,7 +43,7 @@ def migrate() -> None:
 @click.argument("path", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
 def validate_pack(path: Path | None) -> None:
     """Check a lesson pack; every problem names its file, item and field."""
-    from sitecoach.pack import PackError, load_pack
+    from sitecoach.curriculum.pack import PackError, load_pack
 
     try:
         pack = load_pack(path or _settings().content_pack_path)
@@ -56,11 +56,11 @@ def validate_pack(path: Path | None) -> None:
 
 
 def _seed(settings: Settings, demo: bool) -> str:
-    from models import Database, utcnow
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.infra.migrate import upgrade
     from sitecoach.learning.memory import Memory
-    from sitecoach.migrate import upgrade
-    from sitecoach.pack import load_pack
-    from sitecoach.seeding import seed_demo, sync_pack
+    from sitecoach.models import Database, utcnow
+    from sitecoach.records.seeding import seed_demo, sync_pack
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_uri)
@@ -74,8 +74,8 @@ def _seed(settings: Settings, demo: bool) -> str:
             with db.session() as session:
                 learners = seed_demo(session, pack, utcnow(), Memory(settings.desired_retention))
             if learners:
-                from sitecoach.catalogue import Catalogue
-                from sitecoach.snapshots import refresh_all
+                from sitecoach.curriculum.catalogue import Catalogue
+                from sitecoach.records.snapshots import refresh_all
 
                 with db.session() as session:
                     refresh_all(
@@ -99,7 +99,7 @@ def _seed(settings: Settings, demo: bool) -> str:
 )
 def seed(demo: bool) -> None:
     """Load the lesson pack (and optionally the demo cohort) into the database."""
-    from sitecoach.pack import PackError
+    from sitecoach.curriculum.pack import PackError
 
     try:
         click.echo(_seed(_settings(), demo))
@@ -116,9 +116,9 @@ def seed(demo: bool) -> None:
 )
 def import_standard_cmd(file: Path, mapping: Path | None) -> None:
     """Import an official competency (KSB) list from YAML or CSV, and map lessons and items to it."""
-    from models import Database
-    from sitecoach.pack import PackError
-    from sitecoach.seeding import import_standard
+    from sitecoach.curriculum.pack import PackError
+    from sitecoach.models import Database
+    from sitecoach.records.seeding import import_standard
 
     settings = _settings()
     db = Database(settings.database_uri)
@@ -151,10 +151,10 @@ def portfolio() -> None:
 )
 def portfolio_export(learner: str, out: Path) -> None:
     """Write LEARNER's portfolio (phone or id) as a ZIP: index.html, index.pdf, media and CSVs."""
-    from models import utcnow
-    from sitecoach.portfolio import LearnerNotFound, build_portfolio, find_learner
-    from sitecoach.portfolio_export import write_portfolio_zip
-    from sitecoach.services import build_services
+    from sitecoach.export.portfolio import write_portfolio_zip
+    from sitecoach.models import utcnow
+    from sitecoach.records.portfolio import LearnerNotFound, build_portfolio, find_learner
+    from sitecoach.wiring import build_services
 
     settings = _settings()
     services = build_services(settings, start_embedded_redis=False)
@@ -183,8 +183,8 @@ def variants_list() -> None:
     """Every kind's champion, challengers, scores and recent decisions."""
     from sqlmodel import select
 
-    from models import BanditRecord, Database
     from sitecoach.learning.bandit import BanditState
+    from sitecoach.models import BanditRecord, Database
 
     db = Database(_settings().database_uri)
     try:
@@ -212,8 +212,8 @@ def variants_list() -> None:
 @click.argument("variant", required=False)
 def variants_pin(kind: str, variant: str | None) -> None:
     """Always use VARIANT for KIND (omit VARIANT to unpin)."""
-    from models import Database, utcnow
-    from sitecoach.experiments import pin_variant
+    from sitecoach.models import Database, utcnow
+    from sitecoach.records.experiments import pin_variant
 
     db = Database(_settings().database_uri)
     try:
@@ -236,8 +236,8 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Re-walk every learner's hash chain; exit 1 naming the first broken entry of each broken chain."""
-    from models import Database
-    from sitecoach.audit import verify_chain
+    from sitecoach.models import Database
+    from sitecoach.records.audit import verify_chain
 
     settings = _settings()
     db = Database(settings.database_uri)
@@ -274,7 +274,7 @@ def web(workers: str) -> None:
             "-",
             "--access-logformat",
             ACCESS_LOG_FORMAT,
-            "webapp:create_app()",
+            "sitecoach.wiring:create_app()",
         ],
     )
 
@@ -289,18 +289,20 @@ def worker(burst: bool) -> None:
     """
     from rq import SimpleWorker, Worker
 
-    import scheduler.jobs  # noqa: F401 - before the first job, so it is not the slow one (or each fork's)
-    from scheduler import runtime
-    from sitecoach.observability import configure_logging
-    from sitecoach.services import build_services
+    import sitecoach.jobs.tasks  # noqa: F401 - before the first job, so it is not the slow one (or each fork's)
+    from sitecoach.infra.observability import configure_logging
+    from sitecoach.jobs import runtime
+    from sitecoach.jobs.legacy import MovedPathJob
+    from sitecoach.wiring import build_services, install_job_services
 
     configure_logging()
     settings = _settings()
+    install_job_services()
     services = build_services(settings)
     runtime.install(services)
     services.catalogue()  # load once; forked work-horses inherit it
     worker_class = Worker if settings.worker_fork else SimpleWorker
-    worker_class(services.queues, connection=services.redis).work(
+    worker_class(services.queues, connection=services.redis, job_class=MovedPathJob).work(
         burst=burst, with_scheduler=True, logging_level="INFO"
     )
 
@@ -310,9 +312,9 @@ def clock() -> None:
     """Run the clock (the Procfile's `clock`): fires the schedule table, only enqueues. Run exactly one."""
     import logging
 
-    from scheduler.clock import build_scheduler
-    from sitecoach.embedded_redis import ensure_embedded_redis
-    from sitecoach.observability import configure_logging
+    from sitecoach.infra.embedded_redis import ensure_embedded_redis
+    from sitecoach.infra.observability import configure_logging
+    from sitecoach.jobs.clock import build_scheduler
 
     configure_logging(logging.INFO)
     settings = _settings()
@@ -323,10 +325,9 @@ def clock() -> None:
 @main.command()
 def classify() -> None:
     """Read one message a line on stdin; print {"text", "intent", "confidence"} a line."""
-    from bot.classifier import IntentClassifier
-    from skills import build_registry
+    from sitecoach.skills import build_classifier
 
-    classifier = IntentClassifier(build_registry().examples())
+    classifier = build_classifier()
     for line in sys.stdin:
         text = line.rstrip("\n")
         result = classifier.classify(text)
@@ -347,10 +348,10 @@ ASK_PHONE = "+447000000001"
 @click.option("--json", "as_json", is_flag=True, help='Print {"intent", "skill", "replies": [...]}.')
 def ask(text: str, phone: str, as_json: bool) -> None:
     """Run one message through the real router and skills for a learner and print the reply."""
-    from bot.inbound import process_inbound, store_inbound
-    from bot.twilio_form import FormError, parse_inbound
-    from models import Consent, Learner, utcnow
-    from sitecoach.services import build_services
+    from sitecoach.conversation.inbound import process_inbound, store_inbound
+    from sitecoach.delivery.twilio_form import FormError, parse_inbound
+    from sitecoach.models import Consent, Learner, utcnow
+    from sitecoach.wiring import build_services
 
     settings = _settings().with_overrides(coach_channel="simulator")
     try:
@@ -393,7 +394,7 @@ def _ensure_seeded(settings: Settings) -> None:
     """Migrate and load the pack if this database has no lessons yet."""
     from sqlalchemy import inspect, text
 
-    from models import Database
+    from sitecoach.models import Database
 
     db = Database(settings.database_uri)
     try:
@@ -426,8 +427,8 @@ def _wait_healthy(url: str, seconds: float) -> bool:
 @click.option("--no-seed", is_flag=True, help="Skip migrating and seeding.")
 def demo(no_seed: bool) -> None:
     """Migrate, seed the pack and a demo cohort, and run web + worker + clock until Ctrl-C."""
-    from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
-    from sitecoach.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD, DEMO_MENTOR_PHONE
+    from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+    from sitecoach.records.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD, DEMO_MENTOR_PHONE
 
     settings = _settings()
     if not no_seed:
@@ -461,7 +462,7 @@ def demo(no_seed: bool) -> None:
     signal.signal(signal.SIGTERM, stop)
     local = f"http://localhost:{settings.port}"
     healthy = _wait_healthy(f"{local}/health", 60)
-    from sitecoach.videos import tools_available
+    from sitecoach.curriculum.videos import tools_available
 
     if all(tools_available()):  # narrated lesson videos, rendered once in the background
         procs["videos"] = subprocess.Popen(exe + ["render-videos"], env=env, cwd=REPO_ROOT)
@@ -488,7 +489,7 @@ def demo(no_seed: bool) -> None:
 
 
 def _register_commands() -> None:
-    from sitecoach.videos import render_videos_command
+    from sitecoach.curriculum.videos import render_videos_command
 
     main.add_command(render_videos_command)
 

@@ -1,28 +1,32 @@
-"""The services of one process (database, Redis, queue, channel, prompts, skills), built from settings."""
+"""The services of one process (database, Redis, queue, channel, prompts, skills): a typed container.
+
+`sitecoach.wiring` is the only module that builds one; everything else receives it. The field types
+of the higher floors are named for the type checker only, so this module sits at the bottom.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from rq import Queue
 
-from bot.channels import Channel, make_channel
-from bot.classifier import IntentClassifier
-from bot.router import Router
-from bot.skill_api import SkillRegistry
-from models import Database
-from prompts import PromptLibrary
-from sitecoach.catalogue import Catalogue
-from sitecoach.embedded_redis import embedded_redis_url, ensure_embedded_redis
-from sitecoach.learning.memory import Memory
-from sitecoach.links import LinkSigner
-from sitecoach.llm import LLMService
-from sitecoach.observability import Metrics
-from sitecoach.prompt_store import PromptStore
 from sitecoach.settings import Settings
-from skills import build_registry
+
+if TYPE_CHECKING:
+    from sitecoach.conversation.router import Router
+    from sitecoach.curriculum.catalogue import Catalogue
+    from sitecoach.delivery.channels import Channel
+    from sitecoach.infra.links import LinkSigner
+    from sitecoach.infra.llm import LLMService
+    from sitecoach.infra.observability import Metrics
+    from sitecoach.learning.memory import Memory
+    from sitecoach.models import Database
+    from sitecoach.prompts import PromptLibrary
+    from sitecoach.skills.contract import SkillRegistry
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Services:
     links: LinkSigner
     llm: LLMService
     metrics: Metrics
+    load_catalogue: Callable[[], Catalogue]
     _catalogue: Catalogue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,8 +61,7 @@ class Services:
         """The curriculum, loaded from the database on first use."""
         with self._lock:
             if self._catalogue is None:
-                with self.db.read_session() as session:
-                    self._catalogue = Catalogue.load(session)
+                self._catalogue = self.load_catalogue()
             return self._catalogue
 
     def reload_catalogue(self) -> None:
@@ -69,42 +73,3 @@ class Services:
         """Release connections."""
         self.db.dispose()
         self.redis.close()
-
-
-def connect_redis(settings: Settings, start_embedded: bool = True) -> Redis:
-    """REDIS_URL, or the embedded Redis in the instance folder (started unless told not to)."""
-    if settings.redis_url:
-        url = settings.redis_url
-    elif start_embedded:
-        url = ensure_embedded_redis(settings.instance_path)
-    else:
-        url = embedded_redis_url(settings.instance_path)
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=30)
-
-
-def build_services(settings: Settings, start_embedded_redis: bool = True) -> Services:
-    """Build every service from settings; checks that each skill's prompts exist and parse."""
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    registry = build_registry()
-    prompts = PromptLibrary(settings.prompts_path)
-    problems = prompts.check(registry.required_prompts() + ["core/apology", "core/skill_error"])
-    if problems:
-        raise RuntimeError("prompt check failed:\n  " + "\n  ".join(problems))
-    redis = connect_redis(settings, start_embedded_redis)
-    db = Database(settings.database_uri)
-    prompts.store = PromptStore(db)  # wordings edited in the admin pages win over the files
-    return Services(
-        settings=settings,
-        db=db,
-        redis=redis,
-        queue=Queue(settings.queue_name, connection=redis),
-        background_queue=Queue(f"{settings.queue_name}-background", connection=redis),
-        channel=make_channel(settings),
-        prompts=prompts,
-        registry=registry,
-        router=Router(registry, IntentClassifier(registry.examples())),
-        memory=Memory(settings.desired_retention),
-        links=LinkSigner(settings.secret_key, settings.public_base_url, settings.link_max_age_days),
-        llm=LLMService(settings, Metrics(redis)),
-        metrics=Metrics(redis),
-    )

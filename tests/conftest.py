@@ -17,7 +17,11 @@ from rq import SimpleWorker
 from sqlmodel import col, delete, select
 from twilio.request_validator import RequestValidator
 
-from models import (
+from sitecoach.curriculum.pack import load_pack
+from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
+from sitecoach.infra.migrate import upgrade
+from sitecoach.jobs import runtime
+from sitecoach.models import (
     AdminAuditLog,
     BanditRecord,
     Cohort,
@@ -34,14 +38,10 @@ from models import (
     ReviewState,
     VariantAssignment,
 )
-from scheduler import runtime
-from sitecoach.embedded_redis import ensure_embedded_redis, stop_embedded_redis
-from sitecoach.migrate import upgrade
-from sitecoach.pack import load_pack
-from sitecoach.seeding import sync_pack
-from sitecoach.services import Services, build_services
+from sitecoach.records.seeding import sync_pack
+from sitecoach.services import Services
 from sitecoach.settings import Settings
-from webapp import create_app
+from sitecoach.wiring import build_services, create_app
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://coach.example.test"

@@ -7,8 +7,8 @@ import uuid
 
 import sqlalchemy as sa
 
-import models
-from sitecoach.migrate import downgrade, upgrade
+from sitecoach import models
+from sitecoach.infra.migrate import downgrade, upgrade
 from sitecoach.settings import Settings
 
 

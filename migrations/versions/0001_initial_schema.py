@@ -7,7 +7,7 @@ Create Date: 2026-11-23 17:31:43.409262
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.db
+import sitecoach.models.db
 
 
 revision = '0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('standard_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort')),
     sa.UniqueConstraint('name', name=op.f('uq_cohort_name'))
     )
@@ -51,7 +51,7 @@ def upgrade() -> None:
     sa.Column('is_admin', sa.Boolean(), nullable=False),
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('backup_phone', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentor')),
     sa.UniqueConstraint('email', name=op.f('uq_mentor_email')),
     sa.UniqueConstraint('phone', name=op.f('uq_mentor_phone'))
@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('level', sa.Integer(), nullable=True),
     sa.Column('working_map', sa.Boolean(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-    sa.Column('imported_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('imported_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_standard')),
     sa.UniqueConstraint('code', name=op.f('uq_standard_code'))
     )
@@ -91,10 +91,10 @@ def upgrade() -> None:
     sa.Column('mentor_id', sa.Integer(), nullable=True),
     sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('consent', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('consent_changed_at', models.db.UTCDateTime(), nullable=True),
+    sa.Column('consent_changed_at', sitecoach.models.db.UTCDateTime(), nullable=True),
     sa.Column('nudge_time', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
-    sa.Column('last_inbound_at', models.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('last_inbound_at', sitecoach.models.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohort.id'], name=op.f('fk_learner_cohort_id_cohort')),
     sa.ForeignKeyConstraint(['mentor_id'], ['mentor.id'], name=op.f('fk_learner_mentor_id_mentor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learner'))
@@ -126,8 +126,8 @@ def upgrade() -> None:
     sa.Column('skill', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
-    sa.Column('expires_at', models.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', sitecoach.models.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_conversationstate_learner_id_learner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_conversationstate')),
     sa.UniqueConstraint('learner_id', name=op.f('uq_conversationstate_learner_id'))
@@ -141,8 +141,8 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('context', sa.JSON(), nullable=False),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
-    sa.Column('closed_at', models.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', sitecoach.models.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_escalation_learner_id_learner')),
     sa.ForeignKeyConstraint(['mentor_id'], ['mentor.id'], name=op.f('fk_escalation_mentor_id_mentor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_escalation'))
@@ -164,9 +164,9 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('mentor_comment', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('signed_by_id', sa.Integer(), nullable=True),
-    sa.Column('signed_at', models.db.UTCDateTime(), nullable=True),
-    sa.Column('captured_at', models.db.UTCDateTime(), nullable=False),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('signed_at', sitecoach.models.db.UTCDateTime(), nullable=True),
+    sa.Column('captured_at', sitecoach.models.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_evidenceitem_learner_id_learner')),
     sa.ForeignKeyConstraint(['signed_by_id'], ['mentor.id'], name=op.f('fk_evidenceitem_signed_by_id_mentor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_evidenceitem'))
@@ -179,7 +179,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('learner_id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_learningevent_learner_id_learner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learningevent'))
@@ -219,9 +219,9 @@ def upgrade() -> None:
     sa.Column('intent', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('skill', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('processed_at', models.db.UTCDateTime(), nullable=True),
-    sa.Column('sent_at', models.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('processed_at', sitecoach.models.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_at', sitecoach.models.db.UTCDateTime(), nullable=True),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['in_reply_to_id'], ['message.id'], name=op.f('fk_message_in_reply_to_id_message')),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_message_learner_id_learner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_message')),
@@ -248,11 +248,11 @@ def upgrade() -> None:
     sa.Column('learner_id', sa.Integer(), nullable=False),
     sa.Column('quiz_item_id', sa.Integer(), nullable=False),
     sa.Column('card', sa.JSON(), nullable=False),
-    sa.Column('due', models.db.UTCDateTime(), nullable=False),
+    sa.Column('due', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.Column('reps', sa.Integer(), nullable=False),
     sa.Column('lapses', sa.Integer(), nullable=False),
     sa.Column('last_correct', sa.Boolean(), nullable=True),
-    sa.Column('last_reviewed_at', models.db.UTCDateTime(), nullable=True),
+    sa.Column('last_reviewed_at', sitecoach.models.db.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_reviewstate_learner_id_learner')),
     sa.ForeignKeyConstraint(['quiz_item_id'], ['quizitem.id'], name=op.f('fk_reviewstate_quiz_item_id_quizitem')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reviewstate')),

@@ -10,7 +10,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from alembic import op
 
-from sitecoach.audit import event_hash
+from sitecoach.records.audit import event_hash
 
 revision = '0002'
 down_revision = '0001'

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:04:22.154121
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.db
+import sitecoach.models.db
 
 
 revision = '0003'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('state', sa.JSON(), nullable=False),
-    sa.Column('updated_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_banditrecord')),
     sa.UniqueConstraint('kind', name=op.f('uq_banditrecord_kind'))
     )
@@ -32,9 +32,9 @@ def upgrade() -> None:
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('variant', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=True),
-    sa.Column('assigned_at', models.db.UTCDateTime(), nullable=False),
-    sa.Column('settle_after', models.db.UTCDateTime(), nullable=False),
-    sa.Column('rewarded_at', models.db.UTCDateTime(), nullable=True),
+    sa.Column('assigned_at', sitecoach.models.db.UTCDateTime(), nullable=False),
+    sa.Column('settle_after', sitecoach.models.db.UTCDateTime(), nullable=False),
+    sa.Column('rewarded_at', sitecoach.models.db.UTCDateTime(), nullable=True),
     sa.Column('settled', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_variantassignment_learner_id_learner')),
     sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_variantassignment_message_id_message')),
@@ -47,9 +47,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_variantassignment_settled'), ['settled'], unique=False)
 
     with op.batch_alter_table('escalation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('mentor_replied_at', models.db.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('reminded_at', models.db.UTCDateTime(), nullable=True))
-        batch_op.add_column(sa.Column('backup_notified_at', models.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('mentor_replied_at', sitecoach.models.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('reminded_at', sitecoach.models.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('backup_notified_at', sitecoach.models.db.UTCDateTime(), nullable=True))
 
     with op.batch_alter_table('learner', schema=None) as batch_op:
         batch_op.add_column(sa.Column('nudged_on', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True))

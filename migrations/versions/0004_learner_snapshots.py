@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:19:01.945632
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.db
+import sitecoach.models.db
 
 
 revision = '0004'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('velocity_7', sa.Float(), nullable=False),
     sa.Column('predicted', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
     sa.Column('streak', sa.Integer(), nullable=False),
-    sa.Column('last_active_at', models.db.UTCDateTime(), nullable=True),
+    sa.Column('last_active_at', sitecoach.models.db.UTCDateTime(), nullable=True),
     sa.Column('archetype', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('risk_score', sa.Float(), nullable=False),
     sa.Column('risk_level', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
@@ -34,7 +34,7 @@ def upgrade() -> None:
     sa.Column('gateway_total', sa.Integer(), nullable=False),
     sa.Column('evidence_pending', sa.Integer(), nullable=False),
     sa.Column('otj_hours', sa.Float(), nullable=False),
-    sa.Column('updated_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['learner_id'], ['learner.id'], name=op.f('fk_learnersnapshot_learner_id_learner')),
     sa.PrimaryKeyConstraint('learner_id', name=op.f('pk_learnersnapshot'))
     )

@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:27:32.671959
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.db
+import sitecoach.models.db
 
 
 revision = '0005'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('target', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['mentor.id'], name=op.f('fk_adminauditlog_actor_id_mentor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_adminauditlog'))
     )
@@ -41,7 +41,7 @@ def upgrade() -> None:
     sa.Column('diff', sa.Text(), nullable=False),
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['mentor.id'], name=op.f('fk_promptversion_author_id_mentor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_promptversion')),
     sa.UniqueConstraint('name', 'version', name=op.f('uq_promptversion_name'))

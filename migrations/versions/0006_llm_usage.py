@@ -7,7 +7,7 @@ Create Date: 2026-11-23 18:28:30.211621
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.db
+import sitecoach.models.db
 
 
 revision = '0006'
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('llmusage',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('learner_id', sa.Integer(), nullable=True),
-    sa.Column('at', models.db.UTCDateTime(), nullable=False),
+    sa.Column('at', sitecoach.models.db.UTCDateTime(), nullable=False),
     sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('model', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('input_tokens', sa.Integer(), nullable=False),

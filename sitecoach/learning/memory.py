@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
 
@@ -35,16 +35,16 @@ class Memory:
 
     def new_card(self, now: datetime) -> dict[str, Any]:
         """A fresh card, due now."""
-        return Card(due=require_aware(now)).to_dict()
+        return dict(Card(due=require_aware(now)).to_dict())
 
     def review(self, card_data: dict[str, Any] | None, correct: bool, now: datetime) -> ReviewOutcome:
         """Record one answer: right is Good, wrong is Again."""
         now = require_aware(now)
-        card = Card.from_dict(card_data) if card_data else Card(due=now)
+        card = Card.from_dict(cast(Any, card_data)) if card_data else Card(due=now)
         before = self.scheduler.get_card_retrievability(card, now) if card.last_review else 0.0
         rating = Rating.Good if correct else Rating.Again
         card, _log = self.scheduler.review_card(card, rating, review_datetime=now)
-        return ReviewOutcome(card=card.to_dict(), due=card.due, retrievability_before=before)
+        return ReviewOutcome(card=dict(card.to_dict()), due=card.due, retrievability_before=before)
 
     def review_card(self, card: Card | None, correct: bool, now: datetime) -> Card:
         """Like `review`, on fsrs Card objects (for replaying long histories without JSON round trips)."""
@@ -64,7 +64,7 @@ class Memory:
         now = require_aware(now)
         if not card_data:
             return 0.0
-        card = Card.from_dict(card_data)
+        card = Card.from_dict(cast(Any, card_data))
         if card.last_review is None:
             return 0.0
         return float(self.scheduler.get_card_retrievability(card, now))

@@ -7,9 +7,9 @@ import json
 
 from click.testing import CliRunner
 
-from models import Learner
 from sitecoach.cli import main
-from sitecoach.videos import render_lesson_video, tools_available, videos_dir
+from sitecoach.curriculum.videos import render_lesson_video, tools_available, videos_dir
+from sitecoach.models import Learner
 from tests.conftest import add_admin
 
 PASSWORD = "an admin passphrase"

@@ -8,8 +8,8 @@ from PIL import Image
 from sqlmodel import select
 from werkzeug.security import generate_password_hash
 
-from models import Consent, EvidenceItem, Learner, Mentor, utcnow
-from sitecoach.snapshots import refresh_all
+from sitecoach.models import Consent, EvidenceItem, Learner, Mentor, utcnow
+from sitecoach.records.snapshots import refresh_all
 from tests.conftest import run_worker
 
 PASSWORD = "a long mentor passphrase"

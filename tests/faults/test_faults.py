@@ -29,14 +29,15 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlmodel import col, select
 
-from models import Consent, Database, Escalation, Learner, Mentor, Message, utcnow
-from scheduler import jobs, runtime
-from scheduler.enqueue import inbound_job_id
-from sitecoach.services import Services, build_services
+from sitecoach.infra.enqueue import inbound_job_id
+from sitecoach.jobs import runtime
+from sitecoach.jobs import tasks as jobs
+from sitecoach.models import Consent, Database, Escalation, Learner, Mentor, Message, utcnow
+from sitecoach.services import Services
 from sitecoach.settings import Settings
+from sitecoach.wiring import build_services, create_app
 from tests.conftest import TEST_AUTH_TOKEN, add_admin, post_signed, run_worker, twilio_form
 from tests.stubs.twilio_stub import TwilioStub
-from webapp import create_app
 
 pytestmark = pytest.mark.faults
 
@@ -224,7 +225,7 @@ def test_twilio_500_429_and_timeouts_are_retried_and_the_reply_goes_out_once(twi
 
 def test_twilio_failing_every_try_leaves_the_reply_failed_with_its_reason(twilio, stub):
     """Fault: Twilio's Messages API answers 500 to every try."""
-    from bot.outbox import MAX_SEND_ATTEMPTS
+    from sitecoach.delivery.outbox import MAX_SEND_ATTEMPTS
 
     client = _client(twilio)
     stub.fail_next(500, times=100)
@@ -309,7 +310,7 @@ def test_a_failed_job_shows_in_the_failed_registry_and_its_message_goes_out_once
     the reminder it claimed reaches the mentor exactly once, whichever of the two sends it."""
     _, mentor_phone = _open_escalation(twilio)
     queue = twilio.queue
-    job = queue.enqueue("scheduler.jobs.remind_escalations", job_id="remind-escalations-test")
+    job = queue.enqueue("sitecoach.jobs.tasks.remind_escalations", job_id="remind-escalations-test")
     stub.fail_next(500)
     run_worker(twilio)
     assert job.get_status(refresh=True) == JobStatus.FAILED

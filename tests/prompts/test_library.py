@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError
 
-from prompts.library import PromptError, PromptLibrary
+from sitecoach.prompts.library import PromptError, PromptLibrary
 
-REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+REPO_PROMPTS = Path(__file__).resolve().parents[2] / "sitecoach" / "prompts"
 
 
 def _write(root: Path, name: str, text: str) -> Path:

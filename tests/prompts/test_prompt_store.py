@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from models import AdminAuditLog, Database, PromptVersion
-from prompts.library import PromptError, PromptLibrary
-from sitecoach import prompt_store
-from sitecoach.prompt_store import PromptStore, check_prompt_text, render_with_samples
+from sitecoach.models import AdminAuditLog, Database, PromptVersion
+from sitecoach.prompts.library import PromptError, PromptLibrary
+from sitecoach.records import prompt_store
+from sitecoach.records.prompt_store import PromptStore, check_prompt_text, render_with_samples
 
-REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+REPO_PROMPTS = Path(__file__).resolve().parents[2] / "sitecoach" / "prompts"
 
 
 class DictStore:
@@ -72,7 +72,7 @@ def test_a_stored_version_that_does_not_check_falls_back_to_the_file_and_is_logg
     store = DictStore()
     library = PromptLibrary(folder, store=store)
     store.texts["smalltalk/thanks"] = (3, text)
-    with caplog.at_level(logging.ERROR, logger="prompts.library"):
+    with caplog.at_level(logging.ERROR, logger="sitecoach.prompts.library"):
         assert library.render("smalltalk/thanks", name="Jo") == "No bother Jo"
         assert library.render("smalltalk/thanks", name="Jo") == "No bother Jo"
     [record] = [r for r in caplog.records if "v3 refused" in r.getMessage()]  # logged once, not per render
@@ -200,7 +200,7 @@ def test_the_store_keeps_the_last_versions_when_the_database_fails(tmp_path, cap
     clock = [0.0]
     store = PromptStore(database, clock=lambda: clock[0])
     try:
-        with caplog.at_level(logging.ERROR, logger="sitecoach.prompt_store"):
+        with caplog.at_level(logging.ERROR, logger="sitecoach.records.prompt_store"):
             assert store.latest("smalltalk/thanks") is None
             clock[0] += 5
             assert store.latest("smalltalk/thanks") is None

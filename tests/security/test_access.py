@@ -15,10 +15,9 @@ from sqlmodel import func, select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from models import AdminAuditLog, Consent, Escalation, EvidenceItem, Learner, Mentor
-from sitecoach.services import build_services
+from sitecoach.models import AdminAuditLog, Consent, Escalation, EvidenceItem, Learner, Mentor
+from sitecoach.wiring import build_services, create_app
 from tests.conftest import run_worker
-from webapp import create_app
 
 PASSWORD = "correct horse battery"
 STAFF_PREFIXES = ("/mentor", "/admin")
@@ -315,7 +314,7 @@ def test_a_lesson_link_cannot_be_repointed_at_another_learner(client, services):
         assert client.post(f"/lesson/{forged}{suffix}", data=data).status_code == 403, suffix
     assert client.post("/lesson/refresh", data={"token": forged}).status_code == 403
     # Signed with another key (or for another purpose), a token is refused as well.
-    from sitecoach.links import LinkSigner
+    from sitecoach.infra.links import LinkSigner
 
     other = LinkSigner("another-secret", services.settings.public_base_url, 14).token(people.robyn, code)
     assert client.get(f"/lesson/{other}").status_code == 403

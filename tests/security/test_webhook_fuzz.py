@@ -18,18 +18,10 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.security import generate_password_hash
 
-from bot.twilio_form import MAX_ADDRESS, MAX_BODY, MAX_BUTTON_PAYLOAD, MAX_MEDIA
-from models import Learner, Mentor, Message
-from sitecoach.services import build_services
-from tests.conftest import (
-    PUBLIC_BASE_URL,
-    TEST_AUTH_TOKEN,
-    post_signed,
-    run_worker,
-    sign,
-    twilio_form,
-)
-from webapp import create_app
+from sitecoach.delivery.twilio_form import MAX_ADDRESS, MAX_BODY, MAX_BUTTON_PAYLOAD, MAX_MEDIA
+from sitecoach.models import Learner, Mentor, Message
+from sitecoach.wiring import build_services, create_app
+from tests.conftest import PUBLIC_BASE_URL, TEST_AUTH_TOKEN, post_signed, run_worker, sign, twilio_form
 
 PATH = "/whatsapp/inbound"
 FUZZ = settings(

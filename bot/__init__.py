@@ -1,1 +1,0 @@
-"""Site Coach WhatsApp bot package."""

@@ -1,0 +1,375 @@
+"""Storing an inbound message (webhook side) and processing it (worker side).
+
+Processing is idempotent. The skill's effects, the conversation state, the reply rows (with unique
+dedupe keys) and `processed_at` are committed in one transaction; sending happens after, from the rows.
+Run twice for the same message, it finds `processed_at` set and only sends what is still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from sitecoach.conversation.mentor_inbox import handle_mentor_message, mentor_by_phone
+from sitecoach.conversation.router import Route
+from sitecoach.delivery.channels import ChannelError
+from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
+from sitecoach.delivery.twilio_form import InboundForm
+from sitecoach.infra.privacy import mask_phone
+from sitecoach.models import ConversationState, Database, Direction, Learner, Mentor, Message, utcnow
+from sitecoach.records import experiments
+from sitecoach.records.repository import CoachRepository
+from sitecoach.services import Services
+from sitecoach.skills.contract import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
+
+log = logging.getLogger(__name__)
+
+
+class AlreadyStored(Exception):
+    """This MessageSid was stored before (a Twilio retry)."""
+
+    def __init__(self, message_id: int) -> None:
+        super().__init__(f"message {message_id} already stored")
+        self.message_id = message_id
+
+
+_MESSAGE = Message.__table__  # type: ignore[attr-defined]
+_INSERT_INBOUND = {
+    name: insert(_MESSAGE)
+    .on_conflict_do_nothing(index_elements=[_MESSAGE.c.twilio_sid])
+    .returning(_MESSAGE.c.id)
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
+    """Insert the inbound row, committed, and return its id; raise AlreadyStored for a repeated MessageSid.
+
+    One statement, `INSERT ... ON CONFLICT (twilio_sid) DO NOTHING RETURNING id`, so a Twilio retry racing
+    the original neither fails nor stores twice, and the row is committed before the webhook acknowledges.
+    """
+    values = {
+        "direction": Direction.IN.value,
+        "phone": form.phone,
+        "twilio_sid": form.message_sid,
+        "status": "received",
+        "body": form.body,
+        "media": form.media,
+        "latitude": form.latitude,
+        "longitude": form.longitude,
+        "address": form.address,
+        "button_payload": form.button_payload,
+        "profile_name": form.profile_name,
+        "raw": form.raw,
+        "created_at": now,
+    }
+    with db.engine.begin() as conn:  # committed before we return: stored before it is acknowledged
+        new_id = conn.execute(_INSERT_INBOUND[db.dialect], values).scalar()
+    if new_id is not None:
+        return int(new_id)
+    with db.read_session() as session:
+        existing = session.exec(select(Message.id).where(Message.twilio_sid == form.message_sid)).first()
+    if existing is None:  # the conflicting row's transaction rolled back: let Twilio retry
+        raise IntegrityError("inbound insert conflicted with a row that is gone", None, Exception())
+    raise AlreadyStored(int(existing))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What processing did, for logs, tests and `sitecoach ask`."""
+
+    message_id: int
+    intent: str | None
+    skill: str | None
+    group: str
+    replies: list[str]
+    already_processed: bool = False
+    learner_id: int | None = None
+
+
+def _learner_for(session: Session, services: Services, phone: str, now: datetime) -> Learner:
+    learner = session.exec(select(Learner).where(Learner.phone == phone)).first()
+    if learner is not None:
+        return learner
+    learner = Learner(phone=phone, timezone=services.settings.default_timezone, created_at=now)
+    try:
+        with session.begin_nested():
+            session.add(learner)
+    except IntegrityError:
+        learner = session.exec(select(Learner).where(Learner.phone == phone)).one()
+    return learner
+
+
+def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
+    """Download each media item once (kept across retries); failures are kept as unreachable items."""
+    items = []
+    changed = False
+    for i, media in enumerate(message.media):
+        path = media.get("path")
+        if not path and not media.get("error"):
+            try:
+                local, content_type = services.channel.fetch_media(
+                    media["url"], services.settings.media_path, f"msg{message.id}_{i}"
+                )
+                media = {**media, "path": str(local), "content_type": content_type}
+            except ChannelError as exc:
+                if exc.retryable:
+                    raise
+                log.warning("media %s of message %s refused: %s", i, message.id, exc)
+                media = {**media, "error": str(exc)[:200]}
+            changed = True
+        items.append(MediaItem(media["url"], media.get("content_type", ""), media.get("path")))
+        message.media[i] = media
+    if changed:
+        message.media = list(message.media)  # reassign so the JSON column is written
+    return [m for m in items if m.path]
+
+
+def _apply_state(
+    session: Session,
+    learner: Learner,
+    skill: str,
+    reply: Reply,
+    state: ConversationState | None,
+    now: datetime,
+    default_ttl: timedelta,
+) -> None:
+    change = reply.state
+    if change is None:
+        return
+    if change == CLEAR_STATE:
+        if state is not None:
+            session.delete(state)
+        return
+    assert isinstance(change, SetState)
+    expires = now + (change.ttl or default_ttl)
+    if state is None:
+        state = ConversationState(
+            learner_id=learner.id,
+            skill=skill,
+            state=change.state,
+            data=change.data,
+            expires_at=expires,
+            updated_at=now,
+        )
+    else:
+        state.skill, state.state, state.data = skill, change.state, dict(change.data)
+        state.expires_at, state.updated_at = expires, now
+    session.add(state)
+
+
+def _run_skills(services: Services, ctx: Ctx, route: Route) -> tuple[Reply, str | None]:
+    """Run the route's skills; the last one owns the conversation state."""
+    combined = Reply()
+    owner: str | None = None
+    for name in route.skills:
+        reply = services.registry.get(name).handle(ctx)
+        combined.messages.extend(reply.messages)
+        if reply.state is not None:
+            combined.state, owner = reply.state, name
+        ctx.in_conversation = False
+    return combined, owner
+
+
+def process_inbound(services: Services, message_id: int, now: datetime | None = None) -> Outcome:
+    """Route and answer one stored inbound message, exactly once; then send its replies."""
+    now = now or utcnow()
+    db = services.db
+    outcome = _decide(services, message_id, now)
+    with db.session() as session:
+        pending = pending_for(session, message_id)
+        message = session.get(Message, message_id)
+        received = message.created_at if message else None
+    if pending:
+        deliver(db, services.channel, pending, status_callback_url(services))
+        if received is not None and not outcome.already_processed:
+            services.metrics.observe("sitecoach_reply_latency_seconds", (utcnow() - received).total_seconds())
+    return outcome
+
+
+def status_callback_url(services: Services) -> str | None:
+    if services.settings.coach_channel != "twilio":
+        return None
+    return f"{services.settings.public_base_url}/whatsapp/status"
+
+
+def _decide(services: Services, message_id: int, now: datetime) -> Outcome:
+    try:
+        return _decide_once(services, message_id, now)
+    except IntegrityError:
+        # Another worker processed the same message at the same moment: its replies won (dedupe keys).
+        with services.db.session() as session:
+            message = session.get(Message, message_id)
+            return Outcome(
+                message_id,
+                message.intent if message else None,
+                message.skill if message else None,
+                "duplicate",
+                [],
+                already_processed=True,
+            )
+
+
+def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
+    catalogue = services.catalogue()  # before the transaction: SQLite allows one writer at a time
+    with services.db.session() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.direction != Direction.IN:
+            log.error("process_inbound: no inbound message %s", message_id)
+            return Outcome(message_id, None, None, "missing", [], already_processed=True)
+        if message.processed_at is not None:
+            return Outcome(message_id, message.intent, message.skill, "done", [], already_processed=True)
+        mentor = mentor_by_phone(session, message.phone)
+        if mentor is not None:  # mentors are never routed to learner skills
+            return _mentor_message(services, session, message, mentor, now)
+        learner = _learner_for(session, services, message.phone, now)
+        message.learner_id = learner.id
+        media = _fetch_media(services, message)
+        state = session.exec(
+            select(ConversationState).where(ConversationState.learner_id == learner.id)
+        ).first()
+        if state is not None and state.expires_at <= now:
+            session.delete(state)
+            session.flush()
+            state = None
+
+        ctx = Ctx(
+            learner=learner,
+            message=InboundText(
+                body=message.body,
+                media=tuple(media),
+                latitude=message.latitude,
+                longitude=message.longitude,
+                address=message.address,
+                button_payload=message.button_payload,
+                profile_name=message.profile_name,
+                message_id=message.id,
+            ),
+            now=now,
+            settings=services.settings,
+            repo=CoachRepository(session, catalogue, services.memory),
+            prompts=services.prompts,
+            catalogue=catalogue,
+            links=services.links,
+            intent=services.router.classify(""),
+            state=state,
+            llm=services.llm,
+        )
+        route = services.router.route(ctx)
+        try:
+            reply, owner = _run_skills(services, ctx, route)
+            if owner:
+                _apply_state(
+                    session,
+                    learner,
+                    owner,
+                    reply,
+                    state,
+                    now,
+                    timedelta(minutes=services.settings.conversation_ttl_minutes),
+                )
+        except SkillError as exc:
+            session.rollback()
+            return _finish_with(
+                services,
+                message_id,
+                now,
+                route,
+                services.prompts.render("core/skill_error", message=str(exc)),
+            )
+        except Exception:
+            log.exception(
+                "skill %s failed on message %s from %s", route.skill, message_id, mask_phone(message.phone)
+            )
+            session.rollback()
+            return _finish_with(services, message_id, now, route, services.prompts.render("core/apology"))
+        bodies = _write_replies(session, message, learner, reply, now)
+        message.processed_at = now
+        message.intent, message.skill = route.intent.intent, route.skill or route.group
+        learner.last_inbound_at = message.created_at
+        session.add_all([message, learner])
+        log.info(
+            "message %s from %s: intent=%s skill=%s group=%s replies=%d",
+            message_id,
+            mask_phone(message.phone),
+            route.intent.intent,
+            route.skill,
+            route.group,
+            len(bodies),
+        )
+        experiments.reward_activity(session, int(learner.id or 0), message.created_at)
+        return Outcome(
+            message_id, route.intent.intent, route.skill, route.group, bodies, learner_id=learner.id
+        )
+
+
+def _mentor_message(
+    services: Services, session: Session, message: Message, mentor: Mentor, now: datetime
+) -> Outcome:
+    result = handle_mentor_message(
+        session, services.prompts, mentor, message.button_payload or message.body, now
+    )
+    queue_outbound(
+        session,
+        phone=message.phone,
+        body=result.to_mentor,
+        dedupe_key=f"reply:{message.id}:0",
+        learner_id=None,
+        in_reply_to_id=message.id,
+        kind="mentor",
+        now=now,
+    )
+    if result.to_learner and result.learner is not None:
+        queue_outbound(
+            session,
+            phone=result.learner.phone,
+            body=result.to_learner,
+            dedupe_key=f"reply:{message.id}:1",
+            learner_id=result.learner.id,
+            in_reply_to_id=message.id,
+            kind="relay",
+            now=now,
+        )
+    message.processed_at = now
+    message.intent, message.skill = "mentor_reply", "mentor_inbox"
+    session.add(message)
+    return Outcome(message.id or 0, "mentor_reply", "mentor_inbox", "mentor", [result.to_mentor])
+
+
+def _write_replies(
+    session: Session, message: Message, learner: Learner, reply: Reply, now: datetime
+) -> list[str]:
+    bodies = []
+    for i, out in enumerate(reply.messages):
+        queue_outbound(
+            session,
+            phone=out.to or learner.phone,
+            body=out.body,
+            dedupe_key=f"reply:{message.id}:{i}",
+            learner_id=learner.id,
+            in_reply_to_id=message.id,
+            kind=out.kind,
+            media_urls=list(out.media_urls),
+            now=now,
+        )
+        if out.to is None:
+            bodies.append(out.body)
+    return bodies
+
+
+def _finish_with(services: Services, message_id: int, now: datetime, route: Route, body: str) -> Outcome:
+    """Mark the message processed with a single apology or error reply (after a failed skill)."""
+    with services.db.session() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        learner = _learner_for(session, services, message.phone, now)
+        _write_replies(session, message, learner, Reply.text(body), now)
+        message.processed_at = now
+        message.intent, message.skill = route.intent.intent, f"{route.skill}:error"
+        session.add(message)
+    return Outcome(message_id, route.intent.intent, route.skill, route.group, [body])

@@ -1,0 +1,135 @@
+"""Routing in ordered groups. The order is written down here and nowhere else:
+
+1. **global** commands: emergency, STOP, START, HELP. They work in every state, even mid-quiz.
+2. **conversation** in progress: the skill that owns an unexpired conversation state, if it accepts
+   the message (a quiz waiting for "b"); otherwise the message falls through and is classified afresh.
+3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
+4. **intent**: the classifier's intent, when it is confident enough.
+5. **fallback**: a question-shaped message goes to explain (which says plainly when the lessons do not
+   cover it); anything else gets the help menu, with an apology.
+
+Opted-out learners hear nothing except the answer to START and to an emergency.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sitecoach.infra.redact import redact
+from sitecoach.models import Consent
+from sitecoach.nlu.classifier import Classification, IntentClassifier
+from sitecoach.skills.contract import Ctx, SkillRegistry
+
+GLOBAL_MIN_CONFIDENCE = 0.9
+INTENT_MIN_CONFIDENCE = 0.3
+FALLBACK_SKILL = "help"
+QUESTION_FALLBACK_SKILL = "explain"
+_QUESTION = re.compile(
+    r"(\?\s*$)|^(?:(?:and|but|so|ok|okay)\s+)?(what|whats|what's|wot|wots|why|how|hows|when|where|which|who|"
+    r"can|could|should|is|are|do|does|explain|tell me)\b",
+    re.IGNORECASE,
+)
+ONBOARDING_SKILL = "onboarding"
+MODEL_ROUTED_CONFIDENCE = 0.8
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which skills answer a message (in order), and why."""
+
+    skills: tuple[str, ...]
+    group: str
+    intent: Classification
+    continues_conversation: bool = False
+
+    @property
+    def skill(self) -> str | None:
+        """The main skill (the last one runs the conversation on)."""
+        return self.skills[-1] if self.skills else None
+
+
+class Router:
+    """Chooses the skill for a message; knows intents and skill names, never skill internals."""
+
+    def __init__(self, registry: SkillRegistry, classifier: IntentClassifier) -> None:
+        self.registry = registry
+        self.classifier = classifier
+        # The router's lists, read from the intents the skills declare.
+        self.global_intents = registry.intent_names(global_command=True)
+        self.model_routable = registry.intent_names(model_routable=True, rule_only=False)
+        self.allowed_when_opted_out = registry.intent_names(allowed_after_stop=True)
+        self.before_onboarding = registry.intent_names(before_onboarding=True, global_command=False)
+
+    def classify(self, text: str) -> Classification:
+        """The classifier's view of a message."""
+        return self.classifier.classify(text)
+
+    def route(self, ctx: Ctx) -> Route:
+        """Pick the skills for this message; sets ctx.intent and ctx.in_conversation."""
+        intent = self.classify(ctx.message.text) if ctx.message.text else Classification("smalltalk", 0.0)
+        if ctx.message.media and intent.intent not in self.global_intents:
+            # A photo from site is evidence unless the caption asks for something else outright.
+            if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
+                intent = Classification("evidence", max(intent.confidence, 0.9))
+        if intent.intent not in self.global_intents and intent.confidence < ctx.settings.llm_route_below:
+            intent = self._ask_model(ctx, intent)
+        ctx.intent = intent
+        ctx.in_conversation = False
+        route = self._choose(ctx, intent)
+        if ctx.learner.consent == Consent.OPTED_OUT and route.skill not in self.allowed_when_opted_out:
+            return Route((), "suppressed", intent)
+        return route
+
+    def _ask_model(self, ctx: Ctx, offline: Classification) -> Classification:
+        """Let Claude route a message the classifier was unsure of (never STOP, START or emergency)."""
+        llm = ctx.llm
+        s = ctx.settings
+        if llm is None or not llm.enabled or not ctx.message.text:
+            return offline
+        if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
+            return offline
+        names = [n for n in (ctx.learner.name, ctx.message.profile_name) if n]
+        system = ctx.prompts.render("llm/route_system", intents=", ".join(self.model_routable))
+        routed, call = llm.route(system, redact(ctx.message.text, names).text, self.model_routable)
+        ctx.repo.record_llm(
+            ctx.learner,
+            "route",
+            call,
+            llm.model,
+            llm.cost_usd(call.input_tokens, call.output_tokens),
+            ctx.now,
+        )
+        if routed is None or routed.intent not in self.model_routable or routed.intent not in self.registry:
+            return offline
+        ctx.slots = {k: v for k, v in routed.model_dump().items() if k != "intent" and v is not None}
+        return Classification(routed.intent, MODEL_ROUTED_CONFIDENCE)
+
+    def _choose(self, ctx: Ctx, intent: Classification) -> Route:
+        # 1. global commands
+        if intent.intent in self.global_intents and intent.confidence >= GLOBAL_MIN_CONFIDENCE:
+            return Route((intent.intent,), "global", intent)
+        # 2. the conversation in progress
+        state = ctx.state
+        if state is not None and state.expires_at > ctx.now and state.skill in self.registry:
+            skill = self.registry.get(state.skill)
+            ctx.in_conversation = True
+            if getattr(skill, "accepts", None) and skill.accepts(ctx):
+                return Route((state.skill,), "conversation", intent, continues_conversation=True)
+            ctx.in_conversation = False
+        # 3. onboarding a learner we have not met properly yet
+        if _needs_onboarding(ctx) and (state is None or state.expires_at <= ctx.now):
+            if intent.intent in self.before_onboarding and intent.confidence >= 0.6:
+                return Route((intent.intent, ONBOARDING_SKILL), "onboarding", intent)
+            return Route((ONBOARDING_SKILL,), "onboarding", intent)
+        # 4. the classified intent
+        if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
+            return Route((intent.intent,), "intent", intent)
+        # 5. fallback
+        if _QUESTION.search(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
+            return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
+        return Route((FALLBACK_SKILL,), "fallback", intent)
+
+
+def _needs_onboarding(ctx: Ctx) -> bool:
+    return ctx.learner.name is None and ctx.learner.consent == Consent.PENDING

@@ -1,0 +1,96 @@
+"""The one schedule table: periodic entries as data, run only by the clock process, which only enqueues.
+
+Per-learner timing (each learner's own 07:30, their quiet hours, a mentor's Monday morning) is not a
+scheduler job: the entries below run often and the jobs pick who is due, from database rows with unique keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """A periodic job: which RQ job to enqueue, and when (APScheduler trigger name and arguments)."""
+
+    id: str
+    job: str
+    trigger: str
+    trigger_args: dict[str, Any]
+    description: str
+    takes_time: bool = True  # the job is passed the scheduled time (so tests can drive the clock)
+
+
+SCHEDULE: tuple[ScheduleEntry, ...] = (
+    ScheduleEntry(
+        "dispatch-nudges",
+        "sitecoach.jobs.tasks.dispatch_nudges",
+        "interval",
+        {"minutes": 5},
+        "Queue the daily nudge of every learner whose local nudge time has come.",
+    ),
+    ScheduleEntry(
+        "remind-escalations",
+        "sitecoach.jobs.tasks.remind_escalations",
+        "interval",
+        {"minutes": 1},
+        "Remind mentors of unanswered escalations, then backup contacts.",
+    ),
+    ScheduleEntry(
+        "scan-stalls",
+        "sitecoach.jobs.tasks.scan_stalls",
+        "cron",
+        {"minute": 15},
+        "Hourly: check every learner for a stall (each in their own daytime, once per cooldown).",
+    ),
+    ScheduleEntry(
+        "dispatch-digests",
+        "sitecoach.jobs.tasks.dispatch_digests",
+        "interval",
+        {"minutes": 15},
+        "Queue the Monday-morning digest of every mentor whose Monday morning it is.",
+    ),
+    ScheduleEntry(
+        "settle-bandits",
+        "sitecoach.jobs.tasks.settle_bandits",
+        "interval",
+        {"minutes": 10},
+        "Count finished nudge and onboarding trials into their bandits.",
+    ),
+    ScheduleEntry(
+        "reconcile-stuck-sends",
+        "sitecoach.jobs.tasks.reconcile_stuck_sends",
+        "interval",
+        {"minutes": 2},
+        "Recover sends a dead worker left half-done: record them if delivered, else resend.",
+    ),
+    ScheduleEntry(
+        "refresh-snapshots",
+        "sitecoach.jobs.tasks.refresh_snapshots",
+        "cron",
+        {"minute": 40},
+        "Hourly: refresh every learner's snapshot (mastery fades) and celebrate milestones.",
+    ),
+    ScheduleEntry(
+        "sweep-unprocessed",
+        "sitecoach.jobs.tasks.sweep_unprocessed",
+        "interval",
+        {"seconds": 60},
+        "Re-queue inbound messages stored but not answered, and replies not yet sent.",
+        takes_time=False,
+    ),
+    ScheduleEntry(
+        "expire-conversations",
+        "sitecoach.jobs.tasks.expire_conversations",
+        "interval",
+        {"minutes": 15},
+        "Delete expired conversation states.",
+        takes_time=False,
+    ),
+)
+
+
+def entry(entry_id: str) -> ScheduleEntry:
+    """The schedule entry with this id."""
+    return next(e for e in SCHEDULE if e.id == entry_id)

@@ -1,0 +1,55 @@
+"""Every table of Site Coach; importing this package registers them all on the metadata."""
+
+from sitecoach.models.admin import AdminAuditLog, PromptVersion
+from sitecoach.models.curriculum import (
+    Competency,
+    CompetencyKind,
+    Lesson,
+    LessonCompetency,
+    QuizItem,
+    QuizItemCompetency,
+    Standard,
+)
+from sitecoach.models.db import Database, UTCDateTime, metadata, utcnow
+from sitecoach.models.experiments import BanditRecord, VariantAssignment
+from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
+from sitecoach.models.messaging import ConversationState, Direction, Message, OutboundStatus
+from sitecoach.models.people import Cohort, Consent, Learner, Mentor
+from sitecoach.models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
+from sitecoach.models.snapshots import LearnerSnapshot
+from sitecoach.models.usage import LLMUsage
+
+__all__ = [
+    "AdminAuditLog",
+    "BanditRecord",
+    "LearnerSnapshot",
+    "LLMUsage",
+    "VariantAssignment",
+    "Cohort",
+    "Competency",
+    "CompetencyKind",
+    "Consent",
+    "ConversationState",
+    "Database",
+    "Direction",
+    "Escalation",
+    "EscalationKind",
+    "EventKind",
+    "EvidenceItem",
+    "EvidenceStatus",
+    "LearningEvent",
+    "Learner",
+    "Lesson",
+    "LessonCompetency",
+    "Mentor",
+    "Message",
+    "OutboundStatus",
+    "PromptVersion",
+    "QuizItem",
+    "QuizItemCompetency",
+    "ReviewState",
+    "Standard",
+    "UTCDateTime",
+    "metadata",
+    "utcnow",
+]

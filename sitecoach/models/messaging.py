@@ -1,0 +1,80 @@
+"""Messages in and out, and the conversation in progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from sitecoach.models.db import UTCDateTime, utcnow
+
+
+class Direction(StrEnum):
+    """Inbound from a person, or outbound from the coach."""
+
+    IN = "in"
+    OUT = "out"
+
+
+class OutboundStatus(StrEnum):
+    """Delivery states; Twilio's statuses after ours (pending, sending)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    QUEUED = "queued"
+    ACCEPTED = "accepted"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Message(SQLModel, table=True):
+    """A WhatsApp message: inbound as Twilio posted it, or outbound as the coach sent it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(max_length=3, index=True)
+    phone: str = Field(max_length=20, index=True)
+    learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
+    twilio_sid: str | None = Field(default=None, max_length=64, unique=True)
+    dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
+    status: str = Field(default="received", max_length=20)
+    error_code: str | None = Field(default=None, max_length=20)
+    error_message: str | None = Field(default=None, max_length=500)
+    body: str = ""
+    media: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = Field(default=None, max_length=500)
+    button_payload: str | None = Field(default=None, max_length=256)
+    profile_name: str | None = Field(default=None, max_length=200)
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    in_reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
+    kind: str = Field(default="reply", max_length=30)
+    template: str | None = Field(default=None, max_length=60)  # template kind, outside the 24 h window
+    variant: str | None = Field(default=None, max_length=40)  # which nudge variant the bandit chose
+    intent: str | None = Field(default=None, max_length=30)
+    skill: str | None = Field(default=None, max_length=30)
+    attempts: int = 0
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), index=True))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True)
+    )
+
+
+class ConversationState(SQLModel, table=True):
+    """A multi-turn conversation in progress (a quiz awaiting its answer), with an expiry."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", unique=True)
+    skill: str = Field(max_length=30)
+    state: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

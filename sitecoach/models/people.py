@@ -1,0 +1,64 @@
+"""Cohorts, mentors and learners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from sitecoach.models.db import UTCDateTime, utcnow
+
+# Off-the-job training hours planned over the apprenticeship; set per cohort from the training plan.
+DEFAULT_PLANNED_OTJ_HOURS = 720.0
+
+
+class Consent(StrEnum):
+    """Whether a learner agreed to receive messages from the coach."""
+
+    PENDING = "pending"
+    OPTED_IN = "opted_in"
+    OPTED_OUT = "opted_out"
+    DECLINED = "declined"  # answers when texted, but no proactive messages
+
+
+class Cohort(SQLModel, table=True):
+    """A group of apprentices on one standard who start together."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    standard_code: str = Field(max_length=40)
+    planned_otj_hours: float = DEFAULT_PLANNED_OTJ_HOURS
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Mentor(SQLModel, table=True):
+    """A mentor (or admin) who supports learners and signs off evidence."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    phone: str | None = Field(default=None, max_length=20, unique=True)
+    email: str | None = Field(default=None, max_length=200, unique=True)
+    password_hash: str | None = Field(default=None, max_length=300)
+    is_admin: bool = False
+    timezone: str = Field(default="Europe/London", max_length=60)
+    backup_phone: str | None = Field(default=None, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class Learner(SQLModel, table=True):
+    """An apprentice, identified by their WhatsApp number (E.164)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20, unique=True, index=True)
+    name: str | None = Field(default=None, max_length=120)
+    cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
+    mentor_id: int | None = Field(default=None, foreign_key="mentor.id", index=True)
+    timezone: str = Field(default="Europe/London", max_length=60)
+    consent: str = Field(default=Consent.PENDING, max_length=20)
+    consent_changed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    nudge_time: str = Field(default="07:30", max_length=5)
+    nudged_on: str | None = Field(default=None, max_length=10, index=True)  # local date of last nudge
+    last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

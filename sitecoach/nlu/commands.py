@@ -1,0 +1,118 @@
+"""Whole-message commands (STOP, START, HELP, "?") and opt-out phrases anywhere in a message.
+
+Twilio's own opt-out and opt-in keywords (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT; START, UNSTOP)
+are honoured as whole messages with polite words around them; longer requests to stop messages are
+the model's, helped by `OPT_OUT_RE`.
+"""
+
+import re
+
+# --------------------------------------------------------------------------
+# Layer 2: deterministic rules
+# --------------------------------------------------------------------------
+
+_POLITE = (
+    r"(?:please|now|thanks|thank you|cheers|mate|pal|bud|lad|lads|ffs|asap|bot|coach|"
+    r"site coach|for now|immediately|right now|ok|then|x+|love|hun|pet|bab|la|mucker|marra|"
+    r"straight away|for good|forever|again)"
+)
+_PREFIX = (
+    r"(?:(?:hi|hey|oi|ok|right|please|just|can you|could you|will you|would you|i want to|i|"
+    r"want to|i would like to|id like to|i wish to|i need to|i want|how do i|how can i|let me|"
+    r"kindly|yes|aye|no|ffs|mate|bot|coach|site coach)\s+)*"
+)
+_STOP_CORE = (
+    r"(?:stop(?: all| it| this| everything| that| now)?"
+    r"|stop (?:the |all |these |your |all the |all your |all these |sending )?"
+    r"(?:messages|message|texts|text|msgs|notifications|reminders|spam|alerts|updates)"
+    r"(?: (?:to )?me)?"
+    r"|stop (?:texting|messaging|sending|contacting|bothering|spamming|pinging|emailing|"
+    r"sending me|texting|hassling|mithering) ?(?:me|us)?(?: messages| texts| stuff| these)?"
+    r"(?: (?:this|these|that|your|all this|all that|all your))?(?: (?:rubbish|crap|shite|stuff|spam|junk|"
+    r"garbage|nonsense|shit|pish|bollocks|messages|texts))?"
+    r"|unsubscribe(?: me)?(?: from (?:this|these|all|the|everything)(?: messages| texts| list| service)?)?"
+    r"|cancel(?: it| this| all| everything| my subscription| subscription| messages| the messages|"
+    r" me)?"
+    r"|end(?: it| this| messages| the messages| chat| subscription)?"
+    r"|quit(?: it| this)?"
+    r"|opt (?:me )?out(?: of (?:this|these|all|everything|messages|texts)(?: messages| texts)?)?"
+    r"|no more (?:messages|texts|msgs|reminders|notifications)"
+    r"|leave me alone|go away|do not disturb|dnd"
+    r"|remove me(?: from (?:this|the list|your list|here|it|the service))?"
+    r"|take me off (?:this|the list|your list|it)"
+    r"|(?:dont|do not|never) (?:text|message|contact|msg) me(?: again| anymore| any more| no more)?)"
+)
+_START_CORE = (
+    r"(?:(?:start|restart|unstop|resume|subscribe|resubscribe|re subscribe)"
+    r"(?: (?:me|it|them|the messages|messages|texts|msgs|up|it up|back up|me up|over|back))?"
+    r"(?: again)?"
+    r"|opt (?:me )?(?:back )?in|opt back in"
+    r"|sign me (?:up|back up|back in)(?: again)?"
+    r"|turn (?:messages|it|them|texts) back on"
+    r"|start (?:sending|texting|messaging)(?: me)?(?: messages| texts| stuff)?(?: again)?"
+    r"|start the messages again|send me messages again|im back in|count me in)"
+)
+_HELP_CORE = (
+    r"(?:help(?: me)?|menu|main menu|the menu|show (?:me )?(?:the )?(?:menu|commands|options)"
+    r"|commands|command list|list (?:of |the )?commands|options|what (?:are the )?(?:commands|options)"
+    r"|what can (?:you|this|this bot|the bot|it|i) do(?: for me)?"
+    r"|what (?:do|does) (?:you|this|this bot|it|the bot) do"
+    r"|what can i (?:ask|say|do|use you for|ask you)"
+    r"|how (?:does|do) (?:this|it|this bot|the bot|this thing|site coach|you) work"
+    r"|how do i use (?:this|you|it|this bot|this thing|site coach|the bot)"
+    r"|instructions|info|information|guide|user guide|what is this|what are you|who are you"
+    r"|what is site coach|how it works|tutorial|support|faq|faqs|i need help|need help|help needed"
+    r"|i dont know what to do|not sure how this works|confused|im confused|im lost|lost)"
+)
+
+
+def _whole(core: str) -> re.Pattern[str]:
+    """Compile a whole-message command grammar around ``core``."""
+    return re.compile(rf"^{_PREFIX}{core}(?:\s+{core})*(?:\s+{_POLITE})*$")
+
+
+STOP_RE = _whole(_STOP_CORE)
+START_RE = _whole(_START_CORE)
+HELP_RE = _whole(_HELP_CORE)
+QUESTION_ONLY_RE = re.compile(r"^\s*[?\u2753\u2754\uff1f][\s?\u2753\u2754\uff1f]*$")
+MAX_COMMAND_TOKENS = 16  # whole-message commands are short; longer text is never one
+
+_MESSAGES = (
+    r"(?:messages|message|msgs|msg|messeges|mesages|texts|text|txts|txt|notifications|reminders|nudges|"
+    r"alerts|updates|spam|questions|this bot|the bot|this service|these|all this|you lot)"
+)
+# Requests to stop messages said anywhere in a longer message (in normalised words). A cue, not a
+# verdict: the detector asks the model to agree, at a lower bar than without it.
+OPT_OUT_RE = re.compile(
+    "|".join(
+        (
+            r"\bunsubscribe\b|\bunsub\b|\bstopall\b|\bopt (?:me )?out\b",
+            rf"\b(?:stop|quit|cease|pause|halt|end|cancel|turn off|switch off|mute|kill|bin|scrap|ditch|"
+            rf"knock|pack in|jack in|chuck|jog on with|give over with|get rid of) (?:\w+ ){{0,3}}?{_MESSAGES}\b",
+            r"\b(?:stop|quit|cease|pack in|give over) (?:texting|messaging|msging|messagin|textin|sending|"
+            r"contacting|bothering|pestering|hassling|mithering|spamming|pinging|nagging)\b",
+            rf"\b(?:no more|nae mair|nae more|no mare|nee mare|no mair|nae|enough) (?:\w+ )?{_MESSAGES}\b",
+            r"\b(?:dont|do not|never|divnt|divvent|dinnae|dinna|dont ever|stop) (?:\w+ )?"
+            r"(?:text|message|msg|contact|txt|send|messag)\w* (?:me|us)\b",
+            r"\b(?:take|remove|delete|unsubscribe|drop) (?:me|my number|my details)\b(?: \w+){0,3} "
+            r"(?:off|from|out)\b|\btake me off\b|\bremove me\b",
+            r"\bleave me alone\b|\bleave me be\b|\bgie us peace\b|\bgive me peace\b",
+            r"\b(?:you|u|ye|yous) can (?:\w+ )?stop(?: now| it| that| now then)?$|\bstop (?:it|now|that)$",
+        )
+    )
+)
+
+
+def is_stop_command(norm: str, n_tokens: int) -> bool:
+    """Whether the whole message is an opt-out command (STOP, UNSUBSCRIBE, "stop texting me please")."""
+    return n_tokens <= MAX_COMMAND_TOKENS and bool(STOP_RE.match(norm))
+
+
+def is_start_command(norm: str, n_tokens: int) -> bool:
+    """Whether the whole message is an opt-in command (START, UNSTOP, "start again")."""
+    return n_tokens <= MAX_COMMAND_TOKENS and bool(START_RE.match(norm))
+
+
+def is_help_command(norm: str, n_tokens: int) -> bool:
+    """Whether the whole message asks for the menu ("help", "menu", "what can you do")."""
+    return n_tokens <= MAX_COMMAND_TOKENS and bool(HELP_RE.match(norm))

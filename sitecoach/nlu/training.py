@@ -1,0 +1,119 @@
+"""Training the intent model from the labelled examples, deterministically, with scikit-learn.
+
+The detector thresholds (emergency, STOP) are chosen on out-of-fold probabilities from stratified
+k-fold cross-validation of the training data only: never on a development set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from sitecoach.nlu.model import IntentModel, char_vectorizer, examples_fingerprint, word_vectorizer
+from sitecoach.nlu.normalise import DEFAULT_NORMALISER
+
+C = 10.0  # inverse regularisation, chosen by cross-validation on the training data (3, 10, 30 tried)
+FOLDS = 5
+SEED = 0
+# Recall first: the detectors' bars are set so that cross-validated recall stays at least this high.
+EMERGENCY_RECALL = 0.995
+STOP_RECALL = 0.99
+# ... unless that would raise more false alarms than these shares of the other messages.
+EMERGENCY_MAX_FALSE = 0.02
+STOP_MAX_FALSE = 0.005
+# The "say the safety line anyway" band starts this far below the emergency bar.
+POSSIBLE_FRACTION = 0.25
+# With a cue phrase (a hazard now, an opt-out phrase) the model need only reach this share of the bar.
+CUE_FRACTION = 0.3
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Normalised texts and their labels."""
+
+    texts: list[str]
+    labels: np.ndarray
+
+    @classmethod
+    def from_examples(cls, examples: Mapping[str, Sequence[str]]) -> Dataset:
+        """Every example of every intent, normalised, in a stable order."""
+        texts, labels = [], []
+        for name in sorted(examples):
+            for text in examples[name]:
+                norm = DEFAULT_NORMALISER.normalise(text)
+                if norm:
+                    texts.append(norm)
+                    labels.append(name)
+        return cls(texts, np.array(labels))
+
+
+def fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
+    """Fit the vectorizers and the logistic regression (no thresholds yet)."""
+    word, char = word_vectorizer(), char_vectorizer()
+    features = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    estimator = LogisticRegression(C=C, max_iter=5000).fit(features, labels)
+    return IntentModel(
+        classes=tuple(str(c) for c in estimator.classes_),
+        word_vocabulary={k: int(v) for k, v in word.vocabulary_.items()},
+        word_idf=np.asarray(word.idf_, dtype=np.float64),
+        char_vocabulary={k: int(v) for k, v in char.vocabulary_.items()},
+        char_idf=np.asarray(char.idf_, dtype=np.float64),
+        coef=np.ascontiguousarray(estimator.coef_.T, dtype=np.float64),
+        intercept=np.asarray(estimator.intercept_, dtype=np.float64),
+    )
+
+
+def out_of_fold(data: Dataset, folds: int = FOLDS) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Cross-validated probabilities: each example scored by a model that never saw it."""
+    classes = tuple(sorted(set(data.labels.tolist())))
+    proba = np.zeros((len(data.texts), len(classes)))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    for train, test in splitter.split(data.texts, data.labels):
+        model = fit([data.texts[i] for i in train], data.labels[train])
+        columns = [classes.index(c) for c in model.classes]
+        for i in test:
+            proba[i, columns] = model.probabilities(data.texts[i])
+    return proba, classes
+
+
+def recall_first_threshold(
+    scores: np.ndarray, positive: np.ndarray, recall: float, max_false: float
+) -> float:
+    """The highest bar that keeps `recall` of the positives, raised only as far as `max_false` needs."""
+    pos = np.sort(scores[positive])
+    neg = scores[~positive]
+    bar = float(pos[int(np.floor((1.0 - recall) * len(pos)))]) if len(pos) else 0.5
+    if len(neg) and np.mean(neg >= bar) > max_false:
+        bar = float(np.quantile(neg, 1.0 - max_false))
+    return bar
+
+
+def choose_thresholds(proba: np.ndarray, classes: Sequence[str], labels: np.ndarray) -> dict[str, float]:
+    """The detector bars from out-of-fold probabilities."""
+    out: dict[str, float] = {}
+    for name, recall, max_false in (
+        ("emergency", EMERGENCY_RECALL, EMERGENCY_MAX_FALSE),
+        ("stop", STOP_RECALL, STOP_MAX_FALSE),
+    ):
+        k = list(classes).index(name)
+        out[name] = recall_first_threshold(proba[:, k], labels == name, recall, max_false)
+    out["emergency_possible"] = out["emergency"] * POSSIBLE_FRACTION
+    out["emergency_cue"] = out["emergency"] * CUE_FRACTION
+    out["stop_cue"] = out["stop"] * CUE_FRACTION
+    return out
+
+
+def train(examples: Mapping[str, Sequence[str]], folds: int = FOLDS) -> IntentModel:
+    """The deployable model: thresholds from cross-validation, then a fit on every example."""
+    data = Dataset.from_examples(examples)
+    proba, classes = out_of_fold(data, folds)
+    model = fit(data.texts, data.labels)
+    model.thresholds = choose_thresholds(proba, classes, data.labels)
+    model.lexicon = tuple(sorted({tok for text in data.texts for tok in text.split()}))
+    model.fingerprint = examples_fingerprint(examples)
+    return model

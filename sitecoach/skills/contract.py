@@ -1,0 +1,212 @@
+"""What a skill sees (`Ctx`), what it returns (`Reply`) and how it is registered (`SkillRegistry`).
+
+Skills return; the core sends. A skill never talks to WhatsApp, Flask, `os.environ` or `current_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sitecoach.nlu.intents import Intent, load_examples
+
+if TYPE_CHECKING:
+    from sitecoach.curriculum.catalogue import Catalogue
+    from sitecoach.infra.links import LinkSigner
+    from sitecoach.infra.llm import LLMService
+    from sitecoach.models import ConversationState, Learner
+    from sitecoach.nlu.classifier import Classification
+    from sitecoach.prompts import PromptLibrary
+    from sitecoach.records.repository import CoachRepository
+    from sitecoach.settings import Settings
+
+
+class SkillError(Exception):
+    """A problem the learner should hear about in plain words (the message is shown to them)."""
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """A media attachment of an inbound message, once stored locally."""
+
+    url: str
+    content_type: str
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundText:
+    """The parts of an inbound WhatsApp message a skill may use."""
+
+    body: str
+    media: tuple[MediaItem, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    button_payload: str | None = None
+    profile_name: str | None = None
+    message_id: int | None = None
+
+    @property
+    def text(self) -> str:
+        """The button payload if a quick reply was tapped, else the body."""
+        return (self.button_payload or self.body or "").strip()
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    """One message for the core to send; `to` None means the learner."""
+
+    body: str
+    media_urls: tuple[str, ...] = ()
+    to: str | None = None
+    kind: str = "reply"
+
+
+@dataclass(frozen=True)
+class SetState:
+    """Start or continue a multi-turn conversation with this skill."""
+
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ttl: timedelta | None = None
+
+
+CLEAR_STATE = "clear"
+
+
+@dataclass
+class Reply:
+    """Messages to send and the conversation state to keep (or clear) afterwards."""
+
+    messages: list[OutMessage] = field(default_factory=list)
+    state: SetState | str | None = None  # None: leave as is; CLEAR_STATE: end the conversation
+
+    @classmethod
+    def text(cls, *bodies: str, state: SetState | str | None = None) -> Reply:
+        """A reply of plain text messages to the learner."""
+        return cls([OutMessage(b) for b in bodies if b], state)
+
+    def add(self, body: str, to: str | None = None, kind: str = "reply") -> Reply:
+        """Append a message."""
+        self.messages.append(OutMessage(body, to=to, kind=kind))
+        return self
+
+
+@dataclass
+class Ctx:
+    """Everything a skill may use for one inbound message."""
+
+    learner: Learner
+    message: InboundText
+    now: datetime
+    settings: Settings
+    repo: CoachRepository
+    prompts: PromptLibrary
+    catalogue: Catalogue
+    links: LinkSigner
+    intent: Classification
+    state: ConversationState | None = None
+    in_conversation: bool = False
+    llm: LLMService | None = None
+    slots: dict[str, Any] = field(default_factory=dict)  # what the model extracted when it routed
+
+    def say(self, prompt: str, /, **variables: Any) -> str:
+        """Render a prompt (the only way skills produce wording)."""
+        return self.prompts.render(prompt, **variables)
+
+
+class Skill(Protocol):
+    """A plug-in: one module in `skills/` exposing one `skill` object."""
+
+    name: str
+    description: str
+    examples: Sequence[str]
+    prompts: Sequence[str]
+    intent: Intent | None  # the intent this skill answers, declared here and nowhere else
+
+    def handle(self, ctx: Ctx) -> Reply:
+        """Answer the message."""
+        ...
+
+
+class ConversationalSkill(Skill, Protocol):
+    """A skill that keeps a conversation going across messages."""
+
+    def accepts(self, ctx: Ctx) -> bool:
+        """Whether this message continues the conversation (else the router classifies it afresh)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SimpleSkill:
+    """A skill built from a handler function, with its examples in `skills/examples/<name>.txt`."""
+
+    name: str
+    description: str
+    handler: Callable[[Ctx], Reply]
+    prompts: tuple[str, ...] = ()
+    accepts_fn: Callable[[Ctx], bool] | None = None
+    intent: Intent | None = None
+
+    @property
+    def examples(self) -> list[str]:
+        """Example messages for this intent, which train the classifier."""
+        return load_examples(EXAMPLES_DIR / f"{self.name}.txt") if self.intent else []
+
+    def handle(self, ctx: Ctx) -> Reply:
+        """Run the handler."""
+        return self.handler(ctx)
+
+    def accepts(self, ctx: Ctx) -> bool:
+        """Whether a message continues this skill's conversation."""
+        return bool(self.accepts_fn and self.accepts_fn(ctx))
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+
+class SkillRegistry:
+    """The explicit list of skills; refuses duplicate names."""
+
+    def __init__(self, skills: Iterable[Skill]) -> None:
+        self._skills: dict[str, Skill] = {}
+        for skill in skills:
+            if skill.name in self._skills:
+                raise ValueError(f"duplicate skill name {skill.name!r}")
+            self._skills[skill.name] = skill
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._skills
+
+    def __iter__(self) -> Iterator[Skill]:
+        return iter(self._skills.values())
+
+    def get(self, name: str) -> Skill:
+        """The skill with this name."""
+        return self._skills[name]
+
+    def names(self) -> list[str]:
+        """Every registered skill name."""
+        return list(self._skills)
+
+    def examples(self) -> dict[str, list[str]]:
+        """Intent name to example messages, for the classifier."""
+        return {s.name: list(s.examples) for s in self._skills.values() if s.intent and s.examples}
+
+    def intents(self) -> list[Intent]:
+        """Every declared intent, in registry order."""
+        return [s.intent for s in self._skills.values() if s.intent is not None]
+
+    def intent_names(self, **flags: bool) -> tuple[str, ...]:
+        """The names of the intents whose flags have these values, e.g. `global_command=True`."""
+        return tuple(
+            i.name for i in self.intents() if all(getattr(i, flag) == value for flag, value in flags.items())
+        )
+
+    def required_prompts(self) -> list[str]:
+        """Every prompt a registered skill uses (checked at startup)."""
+        return sorted({p for s in self._skills.values() for p in s.prompts})

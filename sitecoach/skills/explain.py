@@ -1,0 +1,142 @@
+"""explain: answers from the vetted lessons (safety first), with a link to the micro-video."""
+
+from __future__ import annotations
+
+import re
+
+from sitecoach.curriculum.retrieval import LessonMatch
+from sitecoach.infra.llm import cap_answer, ensure_phrases
+from sitecoach.infra.redact import redact
+from sitecoach.models import EventKind
+from sitecoach.nlu.intents import Intent
+from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
+
+MAX_FACTS = 3
+MAX_PASSAGES = 8
+_PLACEHOLDER = re.compile(r"\[(?:phone|email|name|postcode|address|reg)\]")
+_LEAD_IN = re.compile(
+    r"^(?:(?:can you |could you |pls |please )?"
+    r"(?:explain|tell me about|tell me|what about|info on|teach me)\s+)",
+    re.IGNORECASE,
+)
+
+
+def answer_for(ctx: Ctx, question: str) -> str | None:
+    """The grounded answer text for a question, or None when the pack does not cover it."""
+    match = ctx.catalogue.covered(question)
+    if match is None:
+        return None
+    lesson = ctx.catalogue.lessons[match.lesson_id]
+    facts: list[str] = []
+    for hit in match.hits:
+        if hit.passage.kind in ("fact", "script") and hit.passage.text not in facts:
+            facts.append(hit.passage.text)
+        if len(facts) == MAX_FACTS:
+            break
+    for fact in lesson.key_facts:  # top up from the lesson's own key facts, in order
+        if len(facts) >= MAX_FACTS:
+            break
+        if fact not in facts:
+            facts.append(fact)
+    warnings = [h.passage.text for h in match.hits if h.passage.kind == "warning"][:1]
+    if not warnings and lesson.safety_warnings:
+        warnings = [lesson.safety_warnings[0]]
+    link = ctx.links.lesson_url(ctx.learner.id or 0, lesson.code)
+    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=lesson.code, via="explain")
+    return ctx.say(
+        "explain/answer",
+        lesson_title=lesson.title,
+        warnings=warnings,
+        facts=facts,
+        link=link,
+        verify_locally=lesson.verify_locally,
+    )
+
+
+def _personal_names(ctx: Ctx) -> list[str]:
+    names = [ctx.learner.name or "", ctx.message.profile_name or ""]
+    mentor = ctx.repo.mentor_of(ctx.learner)
+    if mentor:
+        names.append(mentor.name)
+    return [n for part in names for n in part.split() if len(n) > 1]
+
+
+def llm_answer(ctx: Ctx, question: str, match: LessonMatch) -> tuple[str | None, bool]:
+    """Claude's grounded answer, or (None, not_covered). Only ever from the retrieved passages."""
+    llm = ctx.llm
+    if llm is None or not llm.enabled:
+        return None, False
+    s = ctx.settings
+    if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
+        return None, False
+    lesson = ctx.catalogue.lessons[match.lesson_id]
+    passages = list(dict.fromkeys([h.passage.text for h in match.hits] + list(lesson.key_facts)))[
+        :MAX_PASSAGES
+    ]
+    system = ctx.say(
+        "llm/explain_system",
+        lesson_title=lesson.title,
+        passages=passages,
+        warnings=list(lesson.safety_warnings),
+    )
+    names = _personal_names(ctx)
+    history = [
+        (role, redact(text, names).text)
+        for role, text in ctx.repo.recent_turns(ctx.learner, ctx.message.message_id)
+    ]
+    call = llm.explain(system, redact(question, names).text, history)
+    ctx.repo.record_llm(
+        ctx.learner, "explain", call, llm.model, llm.cost_usd(call.input_tokens, call.output_tokens), ctx.now
+    )
+    if call.outcome == "not_covered":
+        return None, True
+    if not call.ok or call.text is None:
+        return None, False
+    text = ensure_phrases(cap_answer(call.text), lesson.mandatory_phrases)
+    link = ctx.links.lesson_url(ctx.learner.id or 0, lesson.code)
+    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=lesson.code, via="explain-llm")
+    return f"{text}\n\n▶️ 90-second lesson: {link}", False
+
+
+def _covered_with_context(ctx: Ctx, question: str) -> tuple[str, LessonMatch | None]:
+    """The lesson that covers the question, reading it with the learner's previous question if needed
+    ("and what about 11kV?")."""
+    match = ctx.catalogue.covered(question)
+    if match is not None:
+        return question, match
+    turns = ctx.repo.recent_turns(ctx.learner, ctx.message.message_id, limit=4)
+    previous = next((text for role, text in reversed(turns) if role == "learner"), None)
+    if previous and len(question.split()) <= 8:
+        combined = f"{previous} {question}"
+        return combined, ctx.catalogue.covered(combined)
+    return question, None
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Answer from the best-matching lesson (Claude when configured, else offline), or say plainly that
+    the pack does not cover it."""
+    # Personal details come out first: they are nobody's business, and they are not part of the question.
+    redacted = redact(_LEAD_IN.sub("", ctx.message.text), _personal_names(ctx)).text
+    question = re.sub(r"\s+", " ", _PLACEHOLDER.sub(" ", redacted)).strip(" ,.")
+    if len(question) < 2:
+        return Reply.text(ctx.say("explain/empty", examples='"why do we spike a cable?"'))
+    query, match = _covered_with_context(ctx, question)
+    if match is None:
+        return Reply.text(ctx.say("explain/not_covered", question=question))
+    text, not_covered = llm_answer(ctx, question, match)
+    if not_covered:
+        return Reply.text(ctx.say("explain/not_covered", question=question))
+    if text is None:
+        text = answer_for(ctx, query)
+    if text is None:
+        return Reply.text(ctx.say("explain/not_covered", question=question))
+    return Reply.text(text)
+
+
+skill = SimpleSkill(
+    name="explain",
+    intent=Intent("explain", before_onboarding=True),
+    description="Answers a question from the vetted lessons, safety first, with a link to the lesson video.",
+    handler=handle,
+    prompts=("explain/answer", "explain/not_covered", "explain/empty", "llm/explain_system"),
+)

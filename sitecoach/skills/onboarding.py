@@ -1,0 +1,137 @@
+"""onboarding: a new learner's first conversation: welcome, consent to messages, and their name."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import timedelta
+
+from sitecoach.models import Consent, EventKind
+from sitecoach.records import experiments
+from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+
+ONBOARDING_SEQUENCES = ("quiz_first", "lesson_first")
+FIRST_LESSON = "L03"  # safe isolation and proving dead
+ASK_CONSENT = "ask_consent"
+ASK_NAME = "ask_name"
+YES = {
+    "yes",
+    "y",
+    "yep",
+    "yeah",
+    "yes please",
+    "aye",
+    "ok",
+    "okay",
+    "sure",
+    "go on",
+    "sound",
+    "yes pls",
+    "ya",
+}
+NO = {"no", "n", "nope", "no thanks", "nah", "no ta", "not now"}
+_NAME = re.compile(
+    r"^(?:(?:i'?m|im|it'?s|its|my name'?s|my names|my name is|call me|name'?s)\s+)?"
+    r"(?P<name>[^\W\d_][\w'\-]*(?:\s+[^\W\d_][\w'\-]*){0,2})[.!]?$",
+    re.UNICODE,
+)
+
+
+def _ttl() -> timedelta:
+    return timedelta(days=2)
+
+
+def _clean(text: str) -> str:
+    return text.strip().lower().strip(".!👍")
+
+
+def _name_from(text: str, profile_name: str | None) -> str | None:
+    if _clean(text) in YES and profile_name:
+        return profile_name.strip()[:60]
+    m = _NAME.match(text.strip())
+    if not m:
+        return None
+    return " ".join(w[:1].upper() + w[1:] for w in m.group("name").split())[:60]
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Walk a new learner through consent and their name."""
+    profile = ctx.message.profile_name or ""
+    state = ctx.state.state if (ctx.in_conversation and ctx.state) else None
+    if state is None:
+        return Reply.text(
+            ctx.say("onboarding/welcome"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
+        )
+    profile = ctx.state.data.get("profile") or profile
+    if state == ASK_CONSENT:
+        answer = _clean(ctx.message.text)
+        if answer in YES:
+            ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
+            return Reply.text(
+                ctx.say("onboarding/ask_name", profile_name=profile),
+                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+            )
+        if answer in NO:
+            ctx.repo.set_consent(ctx.learner, Consent.DECLINED, ctx.now)
+            return Reply.text(
+                ctx.say("onboarding/declined", profile_name=profile),
+                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+            )
+        return Reply.text(
+            ctx.say("onboarding/consent_unclear"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
+        )
+    name = _name_from(ctx.message.text, profile) or profile or "mate"
+    ctx.learner.name = name
+    ctx.repo.session.add(ctx.learner)
+    # Which start works best is learned: the bandit picks a sequence, rewarded by a good first week.
+    rng = random.Random(f"onboarding:{ctx.learner.id}")
+    trial = experiments.assign(
+        ctx.repo.session,
+        experiments.ONBOARDING_KIND,
+        ONBOARDING_SEQUENCES,
+        int(ctx.learner.id or 0),
+        ctx.now,
+        rng,
+        ctx.settings.nudge_epsilon,
+    )
+    ctx.repo.add_event(ctx.learner, EventKind.ONBOARDED, ctx.now, sequence=trial.variant)
+    first = next(iter(ctx.catalogue.lessons.values()), None)
+    link = (
+        ctx.links.lesson_url(
+            int(ctx.learner.id or 0), FIRST_LESSON if FIRST_LESSON in ctx.catalogue.lessons else first.code
+        )
+        if first
+        else ""
+    )
+    return Reply.text(ctx.say(f"onboarding/done_{trial.variant}", name=name, link=link), state=CLEAR_STATE)
+
+
+def accepts(ctx: Ctx) -> bool:
+    """Consent answers and names continue onboarding; a real question breaks out of it."""
+    state = ctx.state.state if ctx.state else None
+    text = _clean(ctx.message.text)
+    if state == ASK_CONSENT:
+        return text in YES or text in NO or ctx.intent.intent == "smalltalk" or ctx.intent.confidence < 0.5
+    if state == ASK_NAME:
+        if text in YES:
+            return True
+        return _name_from(ctx.message.text, None) is not None and (
+            ctx.intent.intent == "smalltalk" or ctx.intent.confidence < 0.7
+        )
+    return False
+
+
+skill = SimpleSkill(
+    name="onboarding",
+    description="Welcomes a new learner, asks consent for messages and their name.",
+    handler=handle,
+    accepts_fn=accepts,
+    prompts=(
+        "onboarding/welcome",
+        "onboarding/ask_name",
+        "onboarding/declined",
+        "onboarding/consent_unclear",
+        "onboarding/done_quiz_first",
+        "onboarding/done_lesson_first",
+    ),
+)

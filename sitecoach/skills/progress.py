@@ -1,0 +1,97 @@
+"""progress: where the learner stands, in at most six short lines; "what's left for my EPA?" answers
+from gateway readiness."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sitecoach.models import EventKind
+from sitecoach.nlu.intents import Intent
+from sitecoach.records.insights import LearnerInsights
+from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
+
+GATEWAY_QUESTION = re.compile(
+    r"\b(epa|gateway|end ?point|what'?s left|what is left|left to do|ready for)\b", re.I
+)
+GAPS_SHOWN = 5
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%b}"
+
+
+def trend_line(ins: LearnerInsights) -> str:
+    """Velocity and the predicted date (with its range), or why there is none."""
+    t = ins.trajectory
+    if t.reached:
+        return "🎯 You're at 85%+ overall: keep it topped up with a few questions a week"
+    speed = f"{t.velocity_7:+.1f} pts/day this week"
+    if t.predicted is None:
+        return f"📉 {speed}: not rising yet, so no date. A few questions a day gets it moving"
+    rng = ""
+    if t.predicted_low and t.predicted_high and t.predicted_low != t.predicted_high:
+        rng = f" ({_day(t.predicted_low)}–{_day(t.predicted_high)}, {t.confidence_label} confidence)"
+    elif t.predicted_low and not t.predicted_high:
+        rng = f" (from {_day(t.predicted_low)}, {t.confidence_label} confidence)"
+    return f"📈 {speed} → 85% around {_day(t.predicted)}{rng}"
+
+
+def next_step(ctx: Ctx, ins: LearnerInsights) -> str:
+    """The one most useful thing to do now."""
+    due = ctx.repo.due_count(ctx.learner, ctx.now)
+    if ins.evidence.get("returned"):
+        return "Your mentor returned some evidence with comments: send a better photo or note"
+    if due:
+        return f"{due} review{'s' if due != 1 else ''} due: reply *QUIZ*"
+    weakest = ins.weakest_area
+    if weakest:
+        return f'Next: "quiz me on {weakest[0].lower()}"'
+    return "Reply *QUIZ* for a few questions"
+
+
+def summary(ctx: Ctx, ins: LearnerInsights) -> str:
+    """The six-line progress message."""
+    weakest = ins.weakest_area
+    return ctx.say(
+        "progress/summary",
+        name=ctx.learner.name or "",
+        overall=f"{ins.report.overall:.0f}",
+        weakest=f"{weakest[0]} {weakest[1]:.0f}%" if weakest else "",
+        trend=trend_line(ins),
+        streak=ins.streak,
+        badges=", ".join(ins.badges_since_last_view[:2]),
+        next_step=next_step(ctx, ins),
+    )
+
+
+def gateway(ctx: Ctx, ins: LearnerInsights) -> str:
+    """What is still missing for gateway, and the EPA knowledge-test prediction."""
+    gaps = ins.gateway.gap_lines()
+    return ctx.say(
+        "progress/gateway",
+        ready=ins.gateway.ready_count,
+        total=len(ins.gateway.competencies),
+        gaps=gaps[:GAPS_SHOWN],
+        more=max(0, len(gaps) - GAPS_SHOWN),
+        pass_chance=f"{100 * ins.readiness.pass_chance:.0f}",
+        pass_mark=f"{100 * ins.readiness.pass_mark:.0f}",
+        expected=f"{100 * ins.readiness.expected_score:.0f}",
+    )
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Progress in six lines, or gateway readiness when asked about the EPA."""
+    ins = ctx.repo.insights(ctx.learner, ctx.now, ctx.settings.epa_pass_mark)
+    body = gateway(ctx, ins) if GATEWAY_QUESTION.search(ctx.message.text) else summary(ctx, ins)
+    ctx.repo.add_event(ctx.learner, EventKind.PROGRESS_VIEWED, ctx.now)
+    return Reply.text(body)
+
+
+skill = SimpleSkill(
+    name="progress",
+    intent=Intent("progress", before_onboarding=True),
+    description="Mastery, trajectory, streak, badges and the next step; gateway readiness for the EPA.",
+    handler=handle,
+    prompts=("progress/summary", "progress/gateway"),
+)

@@ -1,0 +1,275 @@
+"""quiz: rounds of multiple-choice questions, scheduled per learner by FSRS."""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import datetime, timedelta
+
+from sitecoach.curriculum.catalogue import ItemInfo
+from sitecoach.learning.answers import LETTERS, parse_choice
+from sitecoach.learning.memory import Candidate, pick_next_item
+from sitecoach.models import EventKind
+from sitecoach.nlu.intents import Intent
+from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+
+AWAITING_ANSWER = "awaiting_answer"
+MOCK_ANSWER = "mock_answer"
+_MOCK = re.compile(r"\b(mock|practice (?:paper|exam|test)|exam practice|epa test)\b", re.IGNORECASE)
+FINISH_WORDS = {
+    "done",
+    "finish",
+    "finished",
+    "end",
+    "end quiz",
+    "enough",
+    "no more",
+    "thats enough",
+    "that's enough",
+}
+SKIP_WORDS = {"skip", "pass", "dunno", "dont know", "don't know", "no idea", "idk", "next"}
+_TOPIC = re.compile(
+    r"^(?:.*?\b(?:quiz|test|questions?|qs|q's|revision|revise)\b)(?:\s+(?:me|us))?"
+    r"(?:\s+(?:on|about|for|in|with))?\s*(?P<topic>.*)$",
+    re.IGNORECASE,
+)
+_TOPIC_NOISE = re.compile(
+    r"\b(please|pls|plz|mate|now|a|some|quick|the|me|us|give|gies|gimme)\b", re.IGNORECASE
+)
+
+
+def _topic_of(text: str) -> str:
+    m = _TOPIC.match(text.strip())
+    if not m:
+        return ""
+    topic = _TOPIC_NOISE.sub(" ", m.group("topic"))
+    return re.sub(r"[^\w\s'-]", " ", topic).strip()
+
+
+def _choose(ctx: Ctx, lessons: list[str] | None, asked: list[str], last: str | None) -> ItemInfo | None:
+    items = ctx.catalogue.items_for_lessons(set(lessons) if lessons else None)
+    states = ctx.repo.review_states(ctx.learner)
+    candidates = [
+        Candidate(i.code, i.lesson_position, i.competencies, states[i.id].due if i.id in states else None)
+        for i in items
+    ]
+    mastery = ctx.repo.mastery(ctx.learner, ctx.now).by_competency if candidates else {}
+    picked = pick_next_item(candidates, mastery, ctx.now, last_item=last, exclude=asked)
+    return ctx.catalogue.items[picked.item_code] if picked else None
+
+
+def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str, total: int | None = None) -> str:
+    options = [f"{LETTERS[i].upper()}) {o}" for i, o in enumerate(item.options)]
+    return ctx.say(
+        "quiz/question",
+        number=number,
+        total=total or ctx.settings.quiz_round_length,
+        topic=topic,
+        question=item.question,
+        options=options,
+    )
+
+
+def _state(ctx: Ctx, data: dict) -> SetState:
+    return SetState(AWAITING_ANSWER, data, ttl=timedelta(minutes=ctx.settings.conversation_ttl_minutes))
+
+
+def start_round(ctx: Ctx) -> Reply:
+    """Begin a round, on a topic if the learner named one."""
+    topic = str(ctx.slots.get("topic") or "") or _topic_of(ctx.message.text)
+    lessons: list[str] | None = None
+    if topic:
+        matches = [m for m in ctx.catalogue.find_lessons(topic, k=3) if ctx.catalogue.index.covers(m)]
+        if not matches:
+            return Reply.text(ctx.say("quiz/no_items", topic=topic))
+        top = matches[0].score
+        lessons = [m.lesson_id for m in matches if m.score >= 0.85 * top]
+        topic = ctx.catalogue.lessons[lessons[0]].title if len(lessons) == 1 else topic
+    item = _choose(ctx, lessons, [], None)
+    if item is None:
+        return Reply.text(ctx.say("quiz/no_items", topic=topic), state=CLEAR_STATE)
+    data = {"item": item.code, "asked": [item.code], "correct": 0, "lessons": lessons, "topic": topic}
+    return Reply.text(_ask(ctx, item, 1, topic), state=_state(ctx, data))
+
+
+def answer(ctx: Ctx) -> Reply:
+    """Mark the answer, explain, and ask the next question or close the round."""
+    data = dict(ctx.state.data) if ctx.state else {}
+    item = ctx.catalogue.items.get(data.get("item", ""))
+    if item is None:
+        return start_round(ctx)
+    text = ctx.message.text.strip().lower().strip(".!")
+    asked: list[str] = list(data.get("asked", []))
+    if text in FINISH_WORDS:
+        return _summary(ctx, data, asked_count=len(asked) - 1)
+    skipped = text in SKIP_WORDS
+    choice = None if skipped else parse_choice(ctx.message.text, item.options)
+    if choice is None and not skipped:
+        letters = ", ".join(LETTERS[i].upper() for i in range(len(item.options)))
+        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_state(ctx, data))
+    correct = choice == item.answer_index
+    ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
+    right = f"{LETTERS[item.answer_index].upper()}) {item.options[item.answer_index]}"
+    feedback = (
+        ctx.say("quiz/correct", explanation=item.explanation)
+        if correct
+        else ctx.say("quiz/wrong", right_option=right, explanation=item.explanation)
+    )
+    data["correct"] = int(data.get("correct", 0)) + (1 if correct else 0)
+    if len(asked) >= ctx.settings.quiz_round_length:
+        summary = _summary(ctx, data, asked_count=len(asked))
+        return Reply.text(feedback, *[m.body for m in summary.messages], state=CLEAR_STATE)
+    nxt = _choose(ctx, data.get("lessons"), asked, item.code)
+    if nxt is None:
+        summary = _summary(ctx, data, asked_count=len(asked))
+        return Reply.text(feedback, *[m.body for m in summary.messages], state=CLEAR_STATE)
+    asked.append(nxt.code)
+    data.update(item=nxt.code, asked=asked)
+    return Reply.text(feedback, _ask(ctx, nxt, len(asked), data.get("topic", "")), state=_state(ctx, data))
+
+
+def _summary(ctx: Ctx, data: dict, asked_count: int) -> Reply:
+    correct = int(data.get("correct", 0))
+    return Reply.text(
+        ctx.say("quiz/summary", correct=correct, asked=asked_count, due_next=asked_count > 0),
+        state=CLEAR_STATE,
+    )
+
+
+def start_mock(ctx: Ctx) -> Reply:
+    """A timed paper of knowledge items drawn at random from the bank, like the EPA's multiple-choice test."""
+    knowledge = {c.code for c in ctx.catalogue.competencies_of_standard(None) if c.kind == "knowledge"}
+    bank = sorted(i.code for i in ctx.catalogue.items.values() if any(c in knowledge for c in i.competencies))
+    count = min(ctx.settings.mock_test_questions, len(bank))
+    if count == 0:
+        return Reply.text(ctx.say("quiz/no_items", topic="the EPA knowledge test"), state=CLEAR_STATE)
+    paper = random.Random(f"{ctx.learner.id}-{ctx.now.isoformat()}").sample(bank, count)
+    predicted = ctx.repo.insights(ctx.learner, ctx.now, ctx.settings.epa_pass_mark).readiness.pass_chance
+    data = {
+        "mode": "mock",
+        "paper": paper,
+        "index": 0,
+        "correct": 0,
+        "started": ctx.now.isoformat(),
+        "predicted": round(predicted, 4),
+        "item": paper[0],
+    }
+    intro = ctx.say(
+        "quiz/mock_start",
+        questions=count,
+        minutes=ctx.settings.mock_test_minutes,
+        pass_mark=f"{100 * ctx.settings.epa_pass_mark:.0f}",
+        predicted=f"{100 * predicted:.0f}",
+    )
+    first = ctx.catalogue.items[paper[0]]
+    return Reply.text(intro, _ask(ctx, first, 1, "", total=count), state=_mock_state(ctx, data))
+
+
+def _mock_state(ctx: Ctx, data: dict) -> SetState:
+    return SetState(MOCK_ANSWER, data, ttl=timedelta(minutes=ctx.settings.mock_test_minutes + 5))
+
+
+def mock_answer(ctx: Ctx) -> Reply:
+    """Mark a mock answer silently and move on; finish on the last question, DONE, or time up."""
+    data = dict(ctx.state.data) if ctx.state else {}
+    paper: list[str] = list(data.get("paper", []))
+    index = int(data.get("index", 0))
+    started = datetime.fromisoformat(str(data.get("started")))
+    timed_out = ctx.now - started > timedelta(minutes=ctx.settings.mock_test_minutes)
+    text = ctx.message.text.strip().lower().strip(".!")
+    if timed_out or text in FINISH_WORDS:
+        return _mock_result(ctx, data, timed_out=timed_out)
+    item = ctx.catalogue.items[paper[index]]
+    choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
+    if choice is None and text not in SKIP_WORDS:
+        letters = ", ".join(LETTERS[i].upper() for i in range(len(item.options)))
+        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_mock_state(ctx, data))
+    correct = choice == item.answer_index
+    ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
+    data["correct"] = int(data.get("correct", 0)) + (1 if correct else 0)
+    data["index"] = index + 1
+    if data["index"] >= len(paper):
+        return _mock_result(ctx, data, timed_out=False)
+    nxt = ctx.catalogue.items[paper[data["index"]]]
+    data["item"] = nxt.code
+    return Reply.text(_ask(ctx, nxt, data["index"] + 1, "", total=len(paper)), state=_mock_state(ctx, data))
+
+
+def _mock_result(ctx: Ctx, data: dict, timed_out: bool) -> Reply:
+    questions = len(data.get("paper", []))
+    correct = int(data.get("correct", 0))
+    percent = 100 * correct / questions if questions else 0.0
+    started = datetime.fromisoformat(str(data.get("started")))
+    minutes = max(1, round((ctx.now - started).total_seconds() / 60))
+    passed = percent >= 100 * ctx.settings.epa_pass_mark - 1e-9
+    predicted = float(data.get("predicted", 0.0))
+    ctx.repo.add_event(
+        ctx.learner,
+        EventKind.MOCK_TEST,
+        ctx.now,
+        correct=correct,
+        questions=questions,
+        passed=passed,
+        predicted_pass_chance=predicted,
+        minutes=minutes,
+        timed_out=timed_out,
+    )
+    return Reply.text(
+        ctx.say(
+            "quiz/mock_result",
+            correct=correct,
+            questions=questions,
+            percent=f"{percent:.0f}",
+            passed=passed,
+            pass_mark=f"{100 * ctx.settings.epa_pass_mark:.0f}",
+            minutes=minutes,
+            predicted=f"{100 * predicted:.0f}",
+            timed_out=timed_out,
+        ),
+        state=CLEAR_STATE,
+    )
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Start a round or a mock paper, or continue the one in progress."""
+    if ctx.in_conversation and ctx.state and ctx.state.state == MOCK_ANSWER:
+        return mock_answer(ctx)
+    if ctx.in_conversation and ctx.state and ctx.state.state == AWAITING_ANSWER:
+        return answer(ctx)
+    if _MOCK.search(ctx.message.text):
+        return start_mock(ctx)
+    return start_round(ctx)
+
+
+def accepts(ctx: Ctx) -> bool:
+    """An answer, a skip or a finish continues the quiz; anything else is classified afresh."""
+    data = ctx.state.data if ctx.state else {}
+    item = ctx.catalogue.items.get(data.get("item", ""))
+    if item is None:
+        return False
+    text = ctx.message.text.strip().lower().strip(".!")
+    if text in FINISH_WORDS or text in SKIP_WORDS:
+        return True
+    if parse_choice(ctx.message.text, item.options) is not None:
+        return True
+    # A short reply that is not a known intent is most likely a botched answer: ask again.
+    return len(text) <= 3 or (ctx.intent.intent in ("smalltalk", "explain") and ctx.intent.confidence < 0.5)
+
+
+skill = SimpleSkill(
+    name="quiz",
+    intent=Intent("quiz", before_onboarding=True),
+    description="Asks quiz questions, marks answers and schedules reviews (FSRS).",
+    handler=handle,
+    accepts_fn=accepts,
+    prompts=(
+        "quiz/question",
+        "quiz/correct",
+        "quiz/wrong",
+        "quiz/unclear",
+        "quiz/summary",
+        "quiz/no_items",
+        "quiz/mock_start",
+        "quiz/mock_result",
+    ),
+)

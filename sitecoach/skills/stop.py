@@ -1,0 +1,22 @@
+"""stop: opt out of every message; only this confirmation is sent afterwards."""
+
+from __future__ import annotations
+
+from sitecoach.models import Consent
+from sitecoach.nlu.intents import Intent
+from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Record the opt-out, end any conversation, confirm once."""
+    ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now)
+    return Reply.text(ctx.say("stop/confirmed"), state=CLEAR_STATE)
+
+
+skill = SimpleSkill(
+    name="stop",
+    intent=Intent("stop", global_command=True, rule_only=True, model_routable=False),
+    description="Opts the learner out of all messages (STOP, UNSUBSCRIBE).",
+    handler=handle,
+    prompts=("stop/confirmed",),
+)

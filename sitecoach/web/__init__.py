@@ -1,0 +1,57 @@
+"""The Flask app factory: services are bound to the app here; nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from flask.typing import ResponseReturnValue
+
+from sitecoach.infra.observability import configure_logging
+from sitecoach.services import Services
+from sitecoach.web.context import bind_services
+
+
+def create_web_app(services: Services) -> Flask:
+    """Build the web app around this process's services (`sitecoach.wiring.create_app` builds them)."""
+    app = Flask(__name__, instance_relative_config=False)
+    settings = services.settings
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=max(
+            settings.request_max_bytes, 12 * 1024 * 1024 if settings.simulator_enabled else 0
+        ),
+        MAX_FORM_PARTS=300,
+    )
+    bind_services(app, services)
+    if not app.testing:
+        configure_logging(logging.INFO)
+
+    from sitecoach.web.admin import bp as admin_bp
+    from sitecoach.web.auth import csrf, init_auth
+    from sitecoach.web.health import bp as health_bp
+    from sitecoach.web.lessons import bp as lessons_bp
+    from sitecoach.web.mentor import bp as mentor_bp
+    from sitecoach.web.webhook import bp as whatsapp_bp
+
+    init_auth(app)
+    csrf.exempt(whatsapp_bp)  # Twilio's requests are authenticated by their signature instead
+    app.register_blueprint(whatsapp_bp)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(lessons_bp)
+    app.register_blueprint(mentor_bp)
+    app.register_blueprint(admin_bp)
+    if settings.simulator_enabled:
+        from sitecoach.web.simulator import bp as simulator_bp
+
+        csrf.exempt(simulator_bp)  # a local development tool with no login; off when the coach speaks Twilio
+        app.register_blueprint(simulator_bp)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        """The mentor summary (or the login page)."""
+        from flask import redirect, url_for
+
+        return redirect(url_for("mentor.summary"))
+
+    return app

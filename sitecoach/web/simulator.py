@@ -1,0 +1,164 @@
+"""The WhatsApp simulator: a phone-like page that posts signed, Twilio-shaped requests to the real webhook."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory
+from flask.typing import ResponseReturnValue
+from sqlmodel import col, select
+from twilio.request_validator import RequestValidator
+
+from sitecoach.infra.privacy import normalise_phone
+from sitecoach.models import Cohort, Learner, Mentor, Message
+from sitecoach.web.context import current_services
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+SIMULATOR_NUMBER = "whatsapp:+14155238886"
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024  # WhatsApp's image limit
+
+
+
+def _media_dir() -> Path:
+    path = current_services().settings.instance_path / "simulator_media"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def twilio_form(phone: str, body: str, profile_name: str, media: list[tuple[str, str]]) -> dict[str, str]:
+    """The form Twilio would post for this WhatsApp message."""
+    sid = "SM" + uuid.uuid4().hex
+    form = {
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + "0" * 32,
+        "From": f"whatsapp:{phone}",
+        "To": SIMULATOR_NUMBER,
+        "Body": body,
+        "NumMedia": str(len(media)),
+        "NumSegments": "1",
+        "WaId": phone.lstrip("+"),
+        "ProfileName": profile_name,
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
+        "MessageType": "image" if media else "text",
+    }
+    for i, (url, content_type) in enumerate(media):
+        form[f"MediaUrl{i}"] = url
+        form[f"MediaContentType{i}"] = content_type
+    return form
+
+
+def post_signed(form: dict[str, str]) -> int:
+    """Sign the form like Twilio does and post it through the real webhook; return the status code."""
+    settings = current_services().settings
+    url = settings.public_base_url + "/whatsapp/inbound"
+    signature = RequestValidator(settings.signing_token).compute_signature(url, form)
+    client = current_app.test_client()  # in-process WSGI call: the same code path as a real request
+    response = client.post("/whatsapp/inbound", data=form, headers={"X-Twilio-Signature": signature})
+    return response.status_code
+
+
+@bp.get("")
+@bp.get("/")
+def page() -> ResponseReturnValue:
+    """The simulator page."""
+    return render_template("simulator.html")
+
+
+@bp.get("/api/people")
+def people() -> ResponseReturnValue:
+    """Demo learners and mentors to pick from."""
+    with current_services().db.read_session() as session:
+        learners = session.exec(select(Learner).order_by(col(Learner.id)).limit(200)).all()
+        mentors = session.exec(
+            select(Mentor).where(col(Mentor.phone).is_not(None)).order_by(col(Mentor.id))
+        ).all()
+        cohorts = {c.id: c.name for c in session.exec(select(Cohort)).all()}
+        return jsonify(
+            learners=[
+                {
+                    "phone": learner.phone,
+                    "name": learner.name,
+                    "cohort": cohorts.get(learner.cohort_id),
+                    "mentor_id": learner.mentor_id,
+                }
+                for learner in learners
+            ],
+            mentors=[{"id": m.id, "phone": m.phone, "name": m.name} for m in mentors],
+        )
+
+
+@bp.post("/api/send")
+def send() -> ResponseReturnValue:
+    """Send a message as a phone: text and/or one photo."""
+    data = request.form if request.form else (request.get_json(silent=True) or {})
+    phone = normalise_phone(str(data.get("phone", "")))
+    if phone is None:
+        return jsonify(error="phone must be a number like +447700900123"), 400
+    body = str(data.get("body", ""))[:1600]
+    media: list[tuple[str, str]] = []
+    photo = request.files.get("photo")
+    if photo and photo.filename:
+        content_type = photo.mimetype or mimetypes.guess_type(photo.filename)[0] or ""
+        if content_type not in PHOTO_TYPES:
+            return jsonify(error="photos must be JPEG, PNG or WebP"), 400
+        blob = photo.read(MAX_PHOTO_BYTES + 1)
+        if len(blob) > MAX_PHOTO_BYTES:
+            return jsonify(error="photos must be 5 MB or smaller"), 400
+        name = f"{uuid.uuid4().hex}{mimetypes.guess_extension(content_type) or '.jpg'}"
+        (_media_dir() / name).write_bytes(blob)
+        media.append((f"{current_services().settings.public_base_url}/simulator/media/{name}", content_type))
+    if not body.strip() and not media:
+        return jsonify(error="type a message or attach a photo"), 400
+    status = post_signed(twilio_form(phone, body, str(data.get("profile_name", ""))[:100], media))
+    return jsonify(status=status), (200 if status == 200 else 502)
+
+
+@bp.get("/api/conversation")
+def conversation() -> ResponseReturnValue:
+    """The messages to and from one phone, oldest first: [{direction, body, media, at, status}]."""
+    phone = normalise_phone(request.args.get("phone", ""))
+    if phone is None:
+        return jsonify(error="phone must be a number like +447700900123"), 400
+    after = request.args.get("after", type=int) or 0
+    with current_services().db.read_session() as session:
+        rows = session.exec(
+            select(Message)
+            .where(Message.phone == phone, col(Message.id) > after)
+            .order_by(col(Message.id))
+            .limit(500)
+        ).all()
+        return jsonify(
+            [
+                {
+                    "id": m.id,
+                    "direction": m.direction,
+                    "body": m.body,
+                    "media": [x.get("url") for x in m.media],
+                    "at": m.created_at.isoformat(),
+                    "status": m.status,
+                    "template": (
+                        {
+                            "kind": m.template,
+                            "variables": ((m.raw or {}).get("template") or {}).get("variables", {}),
+                        }
+                        if m.template
+                        else None
+                    ),
+                }
+                for m in rows
+            ]
+        )
+
+
+@bp.get("/media/<name>")
+def media(name: str) -> ResponseReturnValue:
+    """A photo the simulator uploaded."""
+    if "/" in name or name.startswith("."):
+        abort(404)
+    return send_from_directory(_media_dir(), name)
