@@ -322,21 +322,55 @@ def clock() -> None:
     build_scheduler(settings.queue_name, redis_url, settings.default_timezone).start()
 
 
+CLASSIFY_BATCH = 2000  # lines read before classifying, so a pipe of messages is not one call each
+
+
 @main.command()
-def classify() -> None:
+@click.option("--explain", is_flag=True, help="Add every intent's probability and the safety flag.")
+def classify(explain: bool) -> None:
     """Read one message a line on stdin; print {"text", "intent", "confidence"} a line."""
     from sitecoach.skills import build_classifier
 
     classifier = build_classifier()
-    for line in sys.stdin:
-        text = line.rstrip("\n")
+
+    def emit(text: str) -> None:
         result = classifier.classify(text)
-        click.echo(
-            json.dumps(
-                {"text": text, "intent": result.intent, "confidence": round(result.confidence, 3)},
-                ensure_ascii=False,
-            )
-        )
+        row: dict[str, object] = {"text": text, "intent": result.intent}
+        row["confidence"] = round(result.confidence, 3)
+        if explain:
+            row["possible_emergency"] = result.possible_emergency
+            row["probabilities"] = {
+                k: round(v, 4) for k, v in sorted(result.probabilities.items(), key=lambda kv: -kv[1])
+            }
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+    for line in sys.stdin:
+        emit(line.rstrip("\n"))
+
+
+@main.group()
+def nlu() -> None:
+    """The language layer: train the intent model."""
+
+
+@nlu.command("train")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds for the detector bars.")
+def nlu_train(folds: int) -> None:
+    """Train the intent model from the skills' examples and write the versioned artefact."""
+    import time
+
+    from sitecoach.nlu.classifier import MODEL_PATH
+    from sitecoach.nlu.training import train
+    from sitecoach.skills import build_registry
+
+    examples = build_registry().examples()
+    total = sum(len(v) for v in examples.values())
+    click.echo(f"training on {total} examples of {len(examples)} intents ({folds}-fold cross-validation)...")
+    started = time.perf_counter()
+    model = train(examples, folds=folds)
+    model.save(MODEL_PATH)
+    bars = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.thresholds.items()))
+    click.echo(f"wrote {MODEL_PATH.name} in {time.perf_counter() - started:.1f} s; bars: {bars}")
 
 
 ASK_PHONE = "+447000000001"

@@ -8,13 +8,15 @@
 5. **fallback**: a question-shaped message goes to explain (which says plainly when the lessons do not
    cover it); anything else gets the help menu, with an apology.
 
-Opted-out learners hear nothing except the answer to START and to an emergency.
+Opted-out learners hear nothing except the answer to START and to an emergency. A message that might
+be an emergency (the language layer is neither sure nor sure not) is answered as routed, led by the
+one-line emergency reminder (`safety_check`); an opted-out learner gets that line alone.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
@@ -32,6 +34,7 @@ _QUESTION = re.compile(
 )
 ONBOARDING_SKILL = "onboarding"
 MODEL_ROUTED_CONFIDENCE = 0.8
+SAFETY_SKILL = "safety_check"
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,25 @@ class Router:
         if ctx.message.media and intent.intent not in self.global_intents:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
-                intent = Classification("evidence", max(intent.confidence, 0.9))
+                intent = replace(intent, intent="evidence", confidence=max(intent.confidence, 0.9))
         if intent.intent not in self.global_intents and intent.confidence < ctx.settings.llm_route_below:
             intent = self._ask_model(ctx, intent)
         ctx.intent = intent
         ctx.in_conversation = False
         route = self._choose(ctx, intent)
         if ctx.learner.consent == Consent.OPTED_OUT and route.skill not in self.allowed_when_opted_out:
-            return Route((), "suppressed", intent)
-        return route
+            route = Route((), "suppressed", intent)
+        return self._safety_first(route, intent)
+
+    def _safety_first(self, route: Route, intent: Classification) -> Route:
+        """Lead with the emergency line when the message might be an emergency (even after STOP)."""
+        if not intent.possible_emergency or SAFETY_SKILL not in self.registry:
+            return route
+        if route.skill in ("emergency", "help"):  # both already say it
+            return route
+        if route.group == "suppressed":
+            return Route((SAFETY_SKILL,), "safety", intent)
+        return Route((SAFETY_SKILL, *route.skills), route.group, intent, route.continues_conversation)
 
     def _ask_model(self, ctx: Ctx, offline: Classification) -> Classification:
         """Let Claude route a message the classifier was unsure of (never STOP, START or emergency)."""
@@ -103,7 +116,7 @@ class Router:
         if routed is None or routed.intent not in self.model_routable or routed.intent not in self.registry:
             return offline
         ctx.slots = {k: v for k, v in routed.model_dump().items() if k != "intent" and v is not None}
-        return Classification(routed.intent, MODEL_ROUTED_CONFIDENCE)
+        return replace(offline, intent=routed.intent, confidence=MODEL_ROUTED_CONFIDENCE)
 
     def _choose(self, ctx: Ctx, intent: Classification) -> Route:
         # 1. global commands

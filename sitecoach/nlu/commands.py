@@ -88,7 +88,8 @@ OPT_OUT_RE = re.compile(
         (
             r"\bunsubscribe\b|\bunsub\b|\bstopall\b|\bopt (?:me )?out\b",
             rf"\b(?:stop|quit|cease|pause|halt|end|cancel|turn off|switch off|mute|kill|bin|scrap|ditch|"
-            rf"knock|pack in|jack in|chuck|jog on with|give over with|get rid of) (?:\w+ ){{0,3}}?{_MESSAGES}\b",
+            rf"knock|pack in|jack in|chuck|jog on with|give over with|get rid of) "
+            rf"(?:\w+ ){{0,3}}?{_MESSAGES}\b",
             r"\b(?:stop|quit|cease|pack in|give over) (?:texting|messaging|msging|messagin|textin|sending|"
             r"contacting|bothering|pestering|hassling|mithering|spamming|pinging|nagging)\b",
             rf"\b(?:no more|nae mair|nae more|no mare|nee mare|no mair|nae|enough) (?:\w+ )?{_MESSAGES}\b",

@@ -86,6 +86,10 @@ class IntentModel:
         """The column of a class in `probabilities`."""
         return self._index[name]
 
+    def known_words(self, norm: str) -> int:
+        """How many of the message's words the model was trained on (0: it carries no signal)."""
+        return sum(1 for word in norm.split() if word in self.word_vocabulary)
+
     def probabilities(self, norm: str) -> np.ndarray:
         """P(class | normalised text) for every class, in `classes` order."""
         wi, wv = self._word.features(norm)

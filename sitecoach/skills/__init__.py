@@ -12,6 +12,7 @@ from sitecoach.skills import (
     preferences,
     progress,
     quiz,
+    safety_check,
     smalltalk,
     start,
     stop,
@@ -24,6 +25,7 @@ def build_registry() -> SkillRegistry:
     return SkillRegistry(
         [
             emergency.skill,
+            safety_check.skill,
             stop.skill,
             start.skill,
             help_menu.skill,
@@ -41,6 +43,6 @@ def build_registry() -> SkillRegistry:
 
 
 def build_classifier(registry: SkillRegistry | None = None) -> IntentClassifier:
-    """The intent classifier, trained on the registry's intents and their examples."""
+    """The intent classifier: the versioned model, trained on the registry's intents and examples."""
     registry = registry or build_registry()
-    return IntentClassifier(registry.examples(), registry.intents())
+    return IntentClassifier.for_examples(registry.examples(), registry.intents())
