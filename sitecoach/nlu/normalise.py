@@ -16,6 +16,7 @@ _TOKEN_CACHE_LIMIT = 50_000
 
 _EMOJI_WORDS = {
     "\U0001f198": " sos ",  # 🆘
+    "\U0001f6d1": " stop ",  # 🛑 (the stop sign)
     "\u2753": " ? ",  # ❓
     "\u2754": " ? ",  # ❔
     "&": " and ",
@@ -47,6 +48,9 @@ _slang("tonight", "2nite", "2nyt", "tonite", "2night")
 _slang("you", "u", "ya", "yah", "yous", "youse", "ye", "yu", "yoo")
 _slang("your", "ur", "yer", "yr", "yor")
 _slang("are", "r")
+_slang("stop", "stp", "st0p", "stopp", "sotp", "stpo")
+_slang("unsubscribe", "unsubcribe", "unsubscibe", "unsuscribe", "unsubscrib", "unsubsribe")
+_slang("opt out", "optout", "opt-out")
 _slang("please", "pls", "plz", "plez", "pleez", "plse", "plox", "pleas", "pleaase", "plss")
 _slang("how is", "hows", "hoos", "howz")
 _slang("what is", "whats", "wats", "wots", "wha", "whit's", "whts", "wuts")

@@ -1,0 +1,87 @@
+"""The messages named in the language issue, end to end through the webhook, the router and a worker."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from sitecoach.models import Consent, Escalation, Learner, Mentor
+from tests.conftest import Coach
+
+PHONE = "+447700900321"
+MENTOR_PHONE = "+447700900998"
+
+
+def _learner(services) -> Learner:
+    with services.db.session() as session:
+        return session.exec(select(Learner).where(Learner.phone == PHONE)).one()
+
+
+def _onboarded_with_mentor(coach: Coach, services) -> None:
+    coach.onboard(PHONE, name="Jamie")
+    with services.db.session() as session:
+        mentor = Mentor(name="Sam Okafor", phone=MENTOR_PHONE)
+        session.add(mentor)
+        session.flush()
+        learner = session.exec(select(Learner).where(Learner.phone == PHONE)).one()
+        learner.mentor_id = mentor.id
+        session.add(learner)
+
+
+def test_hi_gets_a_greeting_with_one_suggestion_not_an_apology(coach, services):
+    _onboarded_with_mentor(coach, services)
+    [reply] = coach.send("hi", PHONE)
+    assert "Jamie" in reply and "QUIZ" in reply
+    assert "didn't get that" not in reply.lower()
+
+
+def test_anything_due_for_me_starts_the_reviews(coach, services):
+    _onboarded_with_mentor(coach, services)
+    replies = coach.send("anything due for me?", PHONE)
+    assert any("A)" in r or "A." in r or "(A" in r for r in replies), replies
+    assert "vetted lesson" not in " ".join(replies)
+
+
+def test_a_request_for_the_resin_video_gets_the_resin_lesson(coach, services):
+    _onboarded_with_mentor(coach, services)
+    replies = coach.send("send me the video on resin", PHONE)
+    text = " ".join(replies).lower()
+    assert "/lesson/" in text and "resin" in text
+    assert "photo" not in text or "evidence" not in text  # not the evidence flow
+
+
+def test_stop_inside_a_question_is_a_question(coach, services):
+    _onboarded_with_mentor(coach, services)
+    replies = coach.send("how do I stop the tape unwinding", PHONE)
+    assert replies and _learner(services).consent == Consent.OPTED_IN
+
+
+def test_bin_these_texts_off_opts_out_and_says_how_to_come_back(coach, services):
+    _onboarded_with_mentor(coach, services)
+    [confirm] = coach.send("bin these texts off", PHONE)
+    assert _learner(services).consent == Consent.OPTED_OUT
+    assert "START" in confirm
+    assert coach.send("quiz me", PHONE) == []  # nothing more after STOP
+
+
+def test_a_third_person_emergency_gets_the_instructions_and_alerts_the_mentor(coach, services):
+    _onboarded_with_mentor(coach, services)
+    replies = coach.send("he's gone quiet down the pit", PHONE)
+    assert any("999" in r for r in replies)
+    with services.db.session() as session:
+        assert session.exec(select(Escalation)).first() is not None
+    assert any("URGENT" in m.body for m in coach.outbound(MENTOR_PHONE))
+
+
+def test_an_emergency_outranks_stop_even_after_opting_out(coach, services):
+    _onboarded_with_mentor(coach, services)
+    coach.send("STOP", PHONE)
+    replies = coach.send("trench wall's just slid in and Kev's under it", PHONE)
+    assert any("999" in r for r in replies)
+
+
+def test_an_emergency_during_onboarding_is_not_taken_as_a_name(coach, services):
+    coach.send("hi", PHONE)
+    coach.send("yes", PHONE)
+    replies = coach.send("he's not breathing", PHONE)
+    assert any("999" in r for r in replies)
+    assert _learner(services).name is None
