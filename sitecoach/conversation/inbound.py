@@ -21,7 +21,16 @@ from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import ConversationState, Database, Direction, Learner, Mentor, Message, utcnow
+from sitecoach.models import (
+    ConversationState,
+    Database,
+    Direction,
+    Learner,
+    Mentor,
+    Message,
+    MessageStatus,
+    utcnow,
+)
 from sitecoach.records import experiments
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
@@ -57,7 +66,7 @@ def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
         "direction": Direction.IN.value,
         "phone": form.phone,
         "twilio_sid": form.message_sid,
-        "status": "received",
+        "status": MessageStatus.RECEIVED.value,
         "body": form.body,
         "media": form.media,
         "latitude": form.latitude,

@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 
 from sitecoach.delivery.channels import Template
 from sitecoach.delivery.outbox import split_body
-from sitecoach.models import Consent, Direction, Learner, Message, OutboundStatus
+from sitecoach.models import Consent, Direction, Learner, Message, MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def claim(
         learner_id=learner_id,
         body=split_body(body)[0] if body else "",
         dedupe_key=key,
-        status=OutboundStatus.PENDING,
+        status=MessageStatus.PENDING,
         kind=kind,
         created_at=now,
         variant=variant,

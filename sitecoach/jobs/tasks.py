@@ -19,7 +19,7 @@ from sitecoach.infra.enqueue import (
     enqueue_unique_many,
 )
 from sitecoach.jobs import runtime
-from sitecoach.models import ConversationState, Direction, Learner, Mentor, Message, OutboundStatus, utcnow
+from sitecoach.models import ConversationState, Direction, Learner, Mentor, Message, MessageStatus, utcnow
 from sitecoach.outreach import alerts, nudges
 from sitecoach.records import experiments
 
@@ -73,7 +73,7 @@ def sweep_unprocessed() -> dict[str, int]:
             select(Message.in_reply_to_id)
             .where(
                 Message.direction == Direction.OUT,
-                Message.status == OutboundStatus.PENDING,
+                Message.status == MessageStatus.PENDING,
                 col(Message.in_reply_to_id).is_not(None),
                 Message.created_at <= cutoff,
                 Message.created_at >= now - SWEEP_MAX_AGE,
@@ -223,7 +223,7 @@ def reconcile_stuck_sends(at: str | None = None) -> dict[str, int]:
             select(Message)
             .where(
                 Message.direction == Direction.OUT,
-                Message.status == OutboundStatus.SENDING,
+                Message.status == MessageStatus.SENDING,
                 col(Message.sent_at) <= cutoff,
             )
             .limit(500)
@@ -238,13 +238,13 @@ def reconcile_stuck_sends(at: str | None = None) -> dict[str, int]:
             continue  # the channel's log is unavailable: try again next time, never guess
         with services.db.session() as session:
             fresh = session.get(Message, row.id)
-            if fresh is None or fresh.status != OutboundStatus.SENDING:
+            if fresh is None or fresh.status != MessageStatus.SENDING:
                 continue
             if match is not None:
                 fresh.twilio_sid, fresh.status = match.sid, match.status
                 found += 1
             else:
-                fresh.status = OutboundStatus.PENDING
+                fresh.status = MessageStatus.PENDING
                 released += 1
             session.add(fresh)
         if match is None:

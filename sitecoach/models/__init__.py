@@ -13,7 +13,7 @@ from sitecoach.models.curriculum import (
 from sitecoach.models.db import Database, UTCDateTime, metadata, utcnow
 from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
-from sitecoach.models.messaging import ConversationState, Direction, Message, OutboundStatus
+from sitecoach.models.messaging import ConversationState, Direction, Message, MessageStatus
 from sitecoach.models.people import Cohort, Consent, Learner, Mentor
 from sitecoach.models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
 from sitecoach.models.snapshots import LearnerSnapshot
@@ -43,7 +43,7 @@ __all__ = [
     "LessonCompetency",
     "Mentor",
     "Message",
-    "OutboundStatus",
+    "MessageStatus",
     "PromptVersion",
     "QuizItem",
     "QuizItemCompetency",

@@ -40,7 +40,7 @@ from sitecoach.models import (
     LearningEvent,
     Mentor,
     Message,
-    OutboundStatus,
+    MessageStatus,
     VariantAssignment,
     utcnow,
 )
@@ -76,7 +76,7 @@ def failed_sends(session: Session, now: datetime | None = None) -> list[dict[str
         .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)
         .where(
             Message.direction == Direction.OUT,
-            Message.status == OutboundStatus.FAILED,
+            Message.status == MessageStatus.FAILED,
             col(Message.created_at) >= since,
         )
         .order_by(col(Message.created_at).desc(), col(Message.id).desc())
