@@ -28,6 +28,7 @@ from sitecoach.models import (
     Learner,
     Mentor,
     Message,
+    MessageKind,
     MessageStatus,
     utcnow,
 )
@@ -330,7 +331,7 @@ def _mentor_message(
         dedupe_key=f"reply:{message.id}:0",
         learner_id=None,
         in_reply_to_id=message.id,
-        kind="mentor",
+        kind=MessageKind.MENTOR,
         now=now,
     )
     if result.to_learner and result.learner is not None:
@@ -341,7 +342,7 @@ def _mentor_message(
             dedupe_key=f"reply:{message.id}:1",
             learner_id=result.learner.id,
             in_reply_to_id=message.id,
-            kind="relay",
+            kind=MessageKind.RELAY,
             now=now,
         )
     message.processed_at = now

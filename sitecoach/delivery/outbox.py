@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from sitecoach.delivery import pacing
 from sitecoach.delivery.channels import Channel, ChannelError, SendResult, Template
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import Database, Direction, Message, MessageStatus, utcnow
+from sitecoach.models import Database, Direction, Message, MessageKind, MessageStatus, utcnow
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def queue_outbound(
     dedupe_key: str,
     learner_id: int | None,
     in_reply_to_id: int | None = None,
-    kind: str = "reply",
+    kind: MessageKind = MessageKind.REPLY,
     media_urls: list[str] | None = None,
     now: datetime | None = None,
 ) -> list[Message]:

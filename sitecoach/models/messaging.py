@@ -73,6 +73,28 @@ _DELIVERY_RANK = {
 }
 
 
+class MessageKind(StrEnum):
+    """Why an outbound message was sent; a proactive one falls back to the WhatsApp template of its kind."""
+
+    REPLY = "reply"  # answers the learner's message
+    ESCALATION = "escalation"  # a learner's request for help, to their mentor
+    MENTOR = "mentor"  # the coach's answer to a mentor's WhatsApp message
+    RELAY = "relay"  # a mentor's answer, passed on to the learner
+    MENTOR_UPDATE = "mentor_update"  # a mentor's sign-off or return of evidence, from the web
+    FRESH_LINK = "fresh_link"  # a new lesson link for an expired one
+    STALL = "stall"
+    STALL_MENTOR = "stall_mentor"
+    MILESTONE = "milestone"
+    MILESTONE_MENTOR = "milestone_mentor"
+    ESCALATION_REMINDER = "escalation_reminder"
+    ESCALATION_BACKUP = "escalation_backup"
+    DIGEST = "digest"
+    NUDGE_EVIDENCE_RETURNED = "nudge_evidence_returned"
+    NUDGE_DUE_REVIEWS = "nudge_due_reviews"
+    NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
+    NUDGE_NEXT_LESSON = "nudge_next_lesson"
+
+
 class Message(SQLModel, table=True):
     """A WhatsApp message: inbound as Twilio posted it, or outbound as the coach sent it."""
 
@@ -94,7 +116,7 @@ class Message(SQLModel, table=True):
     profile_name: str | None = Field(default=None, max_length=200)
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     in_reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
-    kind: str = Field(default="reply", max_length=30)
+    kind: str = Field(default=MessageKind.REPLY, max_length=30)
     template: str | None = Field(default=None, max_length=60)  # template kind, outside the 24 h window
     variant: str | None = Field(default=None, max_length=40)  # which nudge variant the bandit chose
     intent: str | None = Field(default=None, max_length=30)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sitecoach.models import MessageKind
 from sitecoach.nlu.intents import Intent, load_examples
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class OutMessage:
     body: str
     media_urls: tuple[str, ...] = ()
     to: str | None = None
-    kind: str = "reply"
+    kind: MessageKind = MessageKind.REPLY
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class Reply:
         """A reply of plain text messages to the learner."""
         return cls([OutMessage(b) for b in bodies if b], state)
 
-    def add(self, body: str, to: str | None = None, kind: str = "reply") -> Reply:
+    def add(self, body: str, to: str | None = None, kind: MessageKind = MessageKind.REPLY) -> Reply:
         """Append a message."""
         self.messages.append(OutMessage(body, to=to, kind=kind))
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitecoach.models import EscalationKind
+from sitecoach.models import EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
 
@@ -28,7 +28,7 @@ def handle(ctx: Ctx) -> Reply:
             learner_phone=ctx.learner.phone,
             text=text[:500],
         )
-        reply.add(alert, to=ticket.contact, kind="escalation")
+        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
     return reply
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitecoach.models import Cohort, EscalationKind
+from sitecoach.models import Cohort, EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
 
@@ -36,7 +36,7 @@ def handle(ctx: Ctx) -> Reply:
             text=text[:500],
             cohort=cohort.name if cohort else "",
         )
-        reply.add(alert, to=ticket.contact, kind="escalation")
+        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
     return reply
 
 
