@@ -26,7 +26,7 @@ from sitecoach.models import Database, Direction, Learner, Mentor, Message, Mess
 from sitecoach.records import experiments
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
-from sitecoach.skills.contract import Ctx, InboundText, Keep, MediaItem, Reply, SkillError
+from sitecoach.skills.contract import Ctx, InboundText, Keep, MediaItem, OutMessage, Reply, SkillError
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +199,10 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         message.learner_id = learner.id
         media = _fetch_media(services, message)
         row = conversation_state.current_row(session, int(learner.id or 0))
+        said_on_timeout: list[OutMessage] = []
         if row is not None and row.expires_at <= now:
-            session.delete(row)
-            session.flush()
+            ended = conversation_state.expire(services, session, row, learner, now, catalogue)
+            said_on_timeout = ended.messages if ended is not None else []
             row = None
 
         ctx = Ctx(
@@ -239,6 +240,8 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
                     now,
                     timedelta(minutes=services.settings.conversation_ttl_minutes),
                 )
+            if route.skills:  # the expired conversation's last word comes first (none when suppressed)
+                reply.messages[:0] = said_on_timeout
         except SkillError as exc:
             session.rollback()
             return _finish_with(

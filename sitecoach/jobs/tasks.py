@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlmodel import col, select
 
 from sitecoach.conversation import inbound
+from sitecoach.conversation import state as conversation_state
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver
 from sitecoach.infra.enqueue import (
@@ -19,7 +19,7 @@ from sitecoach.infra.enqueue import (
     enqueue_unique_many,
 )
 from sitecoach.jobs import runtime
-from sitecoach.models import ConversationState, Direction, Learner, Mentor, Message, MessageStatus, utcnow
+from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
 from sitecoach.outreach import alerts, nudges
 from sitecoach.records import experiments
 
@@ -90,13 +90,8 @@ def sweep_unprocessed() -> dict[str, int]:
 
 
 def expire_conversations() -> int:
-    """Delete conversation states that have expired."""
-    services = runtime.services()
-    with services.db.session() as session:
-        result = session.execute(
-            delete(ConversationState).where(col(ConversationState.expires_at) <= utcnow())
-        )
-        return int(result.rowcount or 0)
+    """End the conversations that have expired (each skill's `on_timeout` records what they achieved)."""
+    return conversation_state.expire_due(runtime.services(), utcnow())
 
 
 def send_pending(message_ids: list[int]) -> int:

@@ -163,6 +163,23 @@ class Ctx:
         return data if isinstance(data, kind) else None
 
 
+@dataclass
+class TimeoutCtx:
+    """What a skill may use when its conversation expires: no message to answer, the learner and records."""
+
+    learner: Learner
+    now: datetime
+    last_turn_at: datetime  # when the conversation last moved on (the learner's last message in it)
+    settings: Settings
+    repo: CoachRepository
+    prompts: PromptLibrary
+    catalogue: Catalogue
+
+    def say(self, prompt: str, /, **variables: Any) -> str:
+        """Render a prompt."""
+        return self.prompts.render(prompt, **variables)
+
+
 class Skill(Protocol):
     """A plug-in: one module in `skills/` exposing one `skill` object."""
 
@@ -188,10 +205,19 @@ class ConversationalSkill(Skill, Protocol):
         """The typed state from a stored row; raises KeyError, TypeError or ValueError if it cannot."""
         ...
 
+    def on_timeout(self, ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+        """The conversation expired unfinished: record what it achieved.
+
+        Its messages are said only when the learner is writing at the time (a new message found the
+        conversation expired); the expiry job says nothing, since an unprompted message is outreach's job
+        (quiet hours, consent, templates). Its state change is ignored: the conversation is over.
+        """
+        ...
+
 
 def conversational(skill: Skill) -> ConversationalSkill | None:
-    """The skill as one that keeps conversations (it can read its stored state back), or None."""
-    members = (getattr(skill, name, None) for name in ("accepts", "load_state"))
+    """The skill as one that keeps conversations (it can load its state and hear of a timeout), or None."""
+    members = (getattr(skill, name, None) for name in ("accepts", "load_state", "on_timeout"))
     return cast(ConversationalSkill, skill) if all(callable(m) for m in members) else None
 
 
@@ -206,6 +232,7 @@ class SimpleSkill:
     accepts_fn: Callable[[Ctx], bool] | None = None
     intent: Intent | None = None
     state_loader: Callable[[str, Mapping[str, Any]], ConversationData] | None = None
+    timeout_fn: Callable[[TimeoutCtx, ConversationData], Reply | None] | None = None
 
     @property
     def examples(self) -> list[str]:
@@ -225,6 +252,10 @@ class SimpleSkill:
         if self.state_loader is None:
             raise ValueError(f"skill {self.name!r} keeps no conversation state")
         return self.state_loader(step, data)
+
+    def on_timeout(self, ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+        """Record what an expired conversation achieved (nothing, unless the skill says so)."""
+        return self.timeout_fn(ctx, state) if self.timeout_fn else None
 
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"

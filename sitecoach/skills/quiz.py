@@ -14,7 +14,7 @@ from sitecoach.models import EventKind, Learner
 from sitecoach.nlu.intents import Intent
 from sitecoach.records.repository import CoachRepository
 from sitecoach.settings import Settings
-from sitecoach.skills.contract import END, Ctx, Reply, SetState, SimpleSkill
+from sitecoach.skills.contract import END, ConversationData, Ctx, Reply, SetState, SimpleSkill, TimeoutCtx
 from sitecoach.skills.quiz_state import MockPaper, MockScore, QuizRound, load_state
 
 _MOCK = re.compile(r"\b(mock|practice (?:paper|exam|test)|exam practice|epa test)\b", re.IGNORECASE)
@@ -189,9 +189,12 @@ def _record_mock(
     state: MockPaper,
     at: datetime,
     timed_out: bool,
+    abandoned: bool = False,
 ) -> MockScore:
-    """Append the paper's MOCK_TEST event and return its score."""
+    """Append the paper's MOCK_TEST event and return its score; an abandoned paper also says so, with how
+    many questions were answered."""
     score = state.score(at, settings.epa_pass_mark)
+    left = {"abandoned": True, "answered": state.index} if abandoned else {}
     repo.add_event(
         learner,
         EventKind.MOCK_TEST,
@@ -202,6 +205,7 @@ def _record_mock(
         predicted_pass_chance=state.predicted,
         minutes=score.minutes,
         timed_out=timed_out,
+        **left,
     )
     return score
 
@@ -222,6 +226,18 @@ def _mock_result(ctx: Ctx, state: MockPaper, timed_out: bool) -> Reply:
         ),
         state=END,
     )
+
+
+def on_timeout(ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+    """A mock paper left unfinished is recorded with its score so far; a practice round needs nothing more
+    (each answer was recorded as it came)."""
+    if isinstance(state, MockPaper):
+        # At the learner's last answer: that is when they stopped, not when the expiry was noticed.
+        timed_out = ctx.last_turn_at - state.started > timedelta(minutes=ctx.settings.mock_test_minutes)
+        _record_mock(
+            ctx.repo, ctx.learner, ctx.settings, state, ctx.last_turn_at, timed_out=timed_out, abandoned=True
+        )
+    return None
 
 
 def handle(ctx: Ctx) -> Reply:
@@ -257,6 +273,7 @@ skill = SimpleSkill(
     handler=handle,
     accepts_fn=accepts,
     state_loader=load_state,
+    timeout_fn=on_timeout,
     prompts=(
         "quiz/question",
         "quiz/correct",

@@ -1,23 +1,28 @@
-"""Typed conversation state: each skill's state survives the row's JSON, and rows written in the old
-format still read."""
+"""Typed conversation state: each skill's state survives the row's JSON, rows written in the old format
+still read, and an expired conversation ends through its skill's `on_timeout` (an abandoned mock paper
+is recorded with its score so far, once)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlmodel import col, select
 
 from sitecoach.conversation import state as conversation_state
-from sitecoach.models import ConversationState, utcnow
+from sitecoach.jobs import tasks as jobs
+from sitecoach.models import ConversationState, EventKind, Learner, LearningEvent, utcnow
 from sitecoach.skills import build_registry
-from sitecoach.skills.contract import ConversationData, MediaItem, conversational
+from sitecoach.skills.contract import ConversationData, MediaItem, SkillRegistry, conversational
 from sitecoach.skills.evidence_state import EvidenceDraft, EvidenceStep, SiteLocation
 from sitecoach.skills.onboarding import OnboardingState, OnboardingStep
 from sitecoach.skills.quiz_state import MockPaper, QuizRound
 
+PHONE = "+447700900123"
 REGISTRY = build_registry()
 
 codes = st.text(alphabet="QL0123456789-", min_size=1, max_size=10)
@@ -126,3 +131,119 @@ def test_an_unreadable_row_is_no_conversation_rather_than_an_error():
     assert conversation_state.load(REGISTRY, row) is None
     row.skill, row.state = "help", "anything"  # a skill that keeps no conversation
     assert conversation_state.load(REGISTRY, row) is None
+
+
+# --- expiry, through the real paths -----------------------------------------------------------------
+
+
+def _row(services) -> ConversationState | None:
+    with services.db.session() as session:
+        return session.exec(select(ConversationState)).first()
+
+
+def _expire_now(services) -> ConversationState:
+    """Make the learner's conversation expired, as if its TTL had run out."""
+    with services.db.session() as session:
+        row = session.exec(select(ConversationState)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(row)
+    return row
+
+
+def _events(services, kind):
+    with services.db.session() as session:
+        return list(
+            session.exec(
+                select(LearningEvent).where(LearningEvent.kind == kind).order_by(col(LearningEvent.seq))
+            ).all()
+        )
+
+
+def _start_mock_and_answer(coach, services, answers):
+    services.settings = services.settings.with_overrides(mock_test_questions=5)
+    coach.onboard(PHONE)
+    coach.send("mock test", PHONE)
+    for letter in answers:
+        question, *_ = coach.send(letter, PHONE)  # a badge earned may be celebrated after it
+        assert question.startswith("*Q")  # marked silently, next question
+
+
+def test_an_abandoned_mock_test_is_recorded_with_its_score_so_far_by_the_expiry_job(coach, services):
+    _start_mock_and_answer(coach, services, ["a", "b"])
+    row = _expire_now(services)
+    assert jobs.expire_conversations() == 1
+    assert _row(services) is None
+    [event] = _events(services, EventKind.MOCK_TEST)
+    answered = _events(services, EventKind.QUIZ_ANSWERED)
+    assert len(answered) == 2
+    assert event.data["abandoned"] is True and event.data["answered"] == 2
+    assert event.data["questions"] == 5
+    assert event.data["correct"] == sum(e.data["correct"] for e in answered)
+    assert event.data["passed"] is False  # at most 2 of 5: under the 65% pass mark
+    assert event.data["timed_out"] is False and event.data["minutes"] == 1
+    assert event.at == row.updated_at  # when the learner stopped, not when the expiry was noticed
+    assert jobs.expire_conversations() == 0  # recorded once
+    assert len(_events(services, EventKind.MOCK_TEST)) == 1
+
+
+def test_an_abandoned_mock_test_found_by_the_next_message_is_recorded_once(coach, services):
+    _start_mock_and_answer(coach, services, ["c"])
+    _expire_now(services)
+    reply, *_ = coach.send("alright", PHONE)  # no longer a mock answer: classified afresh
+    assert "Jamie" in reply and "Mock test result" not in reply
+    [event] = _events(services, EventKind.MOCK_TEST)
+    assert (event.data["abandoned"], event.data["answered"], event.data["questions"]) == (True, 1, 5)
+    assert _row(services) is None
+    assert jobs.expire_conversations() == 0
+    assert len(_events(services, EventKind.MOCK_TEST)) == 1
+
+
+def test_a_renewed_conversation_is_not_expired_by_a_stale_read(coach, services):
+    """The expiry deletes a row only while it is still expired: an answer that renewed it wins."""
+    _start_mock_and_answer(coach, services, [])
+    seen = _expire_now(services)  # a reader sees it expired...
+    with services.db.session() as session:
+        renewed = session.get(ConversationState, seen.id)
+        renewed.expires_at = utcnow() + timedelta(minutes=30)  # ...then the learner answers
+        session.add(renewed)
+    with services.db.session() as session:
+        learner = session.exec(select(Learner).where(Learner.phone == PHONE)).one()
+        ended = conversation_state.expire(services, session, seen, learner, utcnow(), services.catalogue())
+    assert ended is None
+    assert _row(services) is not None
+    assert _events(services, EventKind.MOCK_TEST) == []
+
+
+def test_an_expired_practice_round_ends_without_a_mock_record(coach, services):
+    coach.onboard(PHONE)
+    coach.send("quiz me", PHONE)
+    _expire_now(services)
+    assert jobs.expire_conversations() == 1
+    assert _row(services) is None
+    assert _events(services, EventKind.MOCK_TEST) == []
+
+
+def test_a_finished_mock_test_is_not_marked_abandoned(coach, services):
+    services.settings = services.settings.with_overrides(mock_test_questions=2)
+    coach.onboard(PHONE)
+    coach.send("mock test", PHONE)
+    coach.send("a", PHONE)
+    coach.send("b", PHONE)
+    [event] = _events(services, EventKind.MOCK_TEST)
+    assert "abandoned" not in event.data and "answered" not in event.data
+    assert _row(services) is None
+
+
+def test_a_failing_on_timeout_still_ends_the_conversation(coach, services, caplog):
+    _start_mock_and_answer(coach, services, ["a"])
+    _expire_now(services)
+
+    def broken(ctx, state):
+        raise RuntimeError("hook broke")
+
+    skills = [replace(s, timeout_fn=broken) if s.name == "quiz" else s for s in services.registry]
+    services.registry = SkillRegistry(skills)
+    assert jobs.expire_conversations() == 1
+    assert _row(services) is None  # never kept alive by a broken hook
+    assert _events(services, EventKind.MOCK_TEST) == []  # its savepoint rolled back
+    assert "on_timeout of quiz failed" in caplog.text
