@@ -15,17 +15,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sitecoach.conversation import state as conversation_state
 from sitecoach.conversation.mentor_inbox import handle_mentor_message, mentor_by_phone
 from sitecoach.conversation.router import Route
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import ConversationState, Database, Direction, Learner, Mentor, Message, utcnow
+from sitecoach.models import Database, Direction, Learner, Mentor, Message, MessageKind, MessageStatus, utcnow
 from sitecoach.records import experiments
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, InboundText, MediaItem, Reply, SetState, SkillError
+from sitecoach.skills.contract import Ctx, InboundText, Keep, MediaItem, OutMessage, Reply, SkillError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
         "direction": Direction.IN.value,
         "phone": form.phone,
         "twilio_sid": form.message_sid,
-        "status": "received",
+        "status": MessageStatus.RECEIVED.value,
         "body": form.body,
         "media": form.media,
         "latitude": form.latitude,
@@ -130,39 +131,6 @@ def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
     return [m for m in items if m.path]
 
 
-def _apply_state(
-    session: Session,
-    learner: Learner,
-    skill: str,
-    reply: Reply,
-    state: ConversationState | None,
-    now: datetime,
-    default_ttl: timedelta,
-) -> None:
-    change = reply.state
-    if change is None:
-        return
-    if change == CLEAR_STATE:
-        if state is not None:
-            session.delete(state)
-        return
-    assert isinstance(change, SetState)
-    expires = now + (change.ttl or default_ttl)
-    if state is None:
-        state = ConversationState(
-            learner_id=learner.id,
-            skill=skill,
-            state=change.state,
-            data=change.data,
-            expires_at=expires,
-            updated_at=now,
-        )
-    else:
-        state.skill, state.state, state.data = skill, change.state, dict(change.data)
-        state.expires_at, state.updated_at = expires, now
-    session.add(state)
-
-
 def _run_skills(services: Services, ctx: Ctx, route: Route) -> tuple[Reply, str | None]:
     """Run the route's skills; the last one owns the conversation state."""
     combined = Reply()
@@ -170,7 +138,7 @@ def _run_skills(services: Services, ctx: Ctx, route: Route) -> tuple[Reply, str 
     for name in route.skills:
         reply = services.registry.get(name).handle(ctx)
         combined.messages.extend(reply.messages)
-        if reply.state is not None:
+        if not isinstance(reply.state, Keep):
             combined.state, owner = reply.state, name
         ctx.in_conversation = False
     return combined, owner
@@ -230,13 +198,12 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         learner = _learner_for(session, services, message.phone, now)
         message.learner_id = learner.id
         media = _fetch_media(services, message)
-        state = session.exec(
-            select(ConversationState).where(ConversationState.learner_id == learner.id)
-        ).first()
-        if state is not None and state.expires_at <= now:
-            session.delete(state)
-            session.flush()
-            state = None
+        row = conversation_state.current_row(session, int(learner.id or 0))
+        said_on_timeout: list[OutMessage] = []
+        if row is not None and row.expires_at <= now:
+            ended = conversation_state.expire(services, session, row, learner, now, catalogue)
+            said_on_timeout = ended.messages if ended is not None else []
+            row = None
 
         ctx = Ctx(
             learner=learner,
@@ -257,22 +224,24 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             catalogue=catalogue,
             links=services.links,
             intent=services.router.classify(""),
-            state=state,
+            state=conversation_state.load(services.registry, row) if row is not None else None,
             llm=services.llm,
         )
         route = services.router.route(ctx)
         try:
             reply, owner = _run_skills(services, ctx, route)
             if owner:
-                _apply_state(
+                conversation_state.apply_change(
                     session,
-                    learner,
+                    row,
+                    int(learner.id or 0),
                     owner,
-                    reply,
-                    state,
+                    reply.state,
                     now,
                     timedelta(minutes=services.settings.conversation_ttl_minutes),
                 )
+            if route.skills:  # the expired conversation's last word comes first (none when suppressed)
+                reply.messages[:0] = said_on_timeout
         except SkillError as exc:
             session.rollback()
             return _finish_with(
@@ -321,7 +290,7 @@ def _mentor_message(
         dedupe_key=f"reply:{message.id}:0",
         learner_id=None,
         in_reply_to_id=message.id,
-        kind="mentor",
+        kind=MessageKind.MENTOR,
         now=now,
     )
     if result.to_learner and result.learner is not None:
@@ -332,7 +301,7 @@ def _mentor_message(
             dedupe_key=f"reply:{message.id}:1",
             learner_id=result.learner.id,
             in_reply_to_id=message.id,
-            kind="relay",
+            kind=MessageKind.RELAY,
             now=now,
         )
     message.processed_at = now

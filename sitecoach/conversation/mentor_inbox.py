@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sitecoach.models import Consent, Escalation, Learner, Mentor
+from sitecoach.models import Consent, Escalation, EscalationStatus, Learner, Mentor
 from sitecoach.prompts import PromptLibrary
 
 _REFERENCE = re.compile(r"^\s*#?\s*E(?P<id>\d{1,9})\b[\s:,.\-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
@@ -29,7 +29,7 @@ class MentorReply:
 
 def _open_for(session: Session, mentor: Mentor) -> list[tuple[Escalation, Learner]]:
     query = select(Escalation, Learner).join(Learner, col(Learner.id) == col(Escalation.learner_id))
-    query = query.where(Escalation.status == "open")
+    query = query.where(Escalation.status == EscalationStatus.OPEN)
     if not mentor.is_admin:
         query = query.where(Escalation.mentor_id == mentor.id)
     return list(session.exec(query.order_by(col(Escalation.id))).all())
@@ -47,7 +47,7 @@ def handle_mentor_message(
     escalation = session.get(Escalation, int(match.group("id")))
     if (
         escalation is None
-        or escalation.status != "open"
+        or escalation.status != EscalationStatus.OPEN
         or not (mentor.is_admin or escalation.mentor_id == mentor.id)
     ):
         return MentorReply(prompts.render("mentor_inbox/unknown_ref", reference=reference))
@@ -64,7 +64,7 @@ def reply_to_escalation(
     learner_name = learner.name or "your learner"
     rest = text.strip()
     if rest.lower().strip(".! ") in CLOSE_WORDS:
-        escalation.status, escalation.closed_at = "closed", now
+        escalation.status, escalation.closed_at = EscalationStatus.CLOSED, now
         escalation.mentor_replied_at = escalation.mentor_replied_at or now
         session.add(escalation)
         to_learner = None

@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from sitecoach.models import MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class SendResult:
     """What the channel said about one sent message."""
 
     sid: str
-    status: str
+    status: MessageStatus
 
 
 class Channel(Protocol):
@@ -86,6 +87,11 @@ class RebasedHttpClient(TwilioHttpClient):
         if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
             url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
         return super().request(method, url, *args, **kwargs)
+
+
+def _status(value: object, default: MessageStatus) -> MessageStatus:
+    """Twilio's status word for a message (its SDK gives a str enum); `default` if missing or unknown."""
+    return MessageStatus.parse(str(value) if value else None) or default
 
 
 def _extension(content_type: str) -> str:
@@ -143,7 +149,7 @@ class TwilioChannel:
             raise ChannelError(f"twilio: {exc}", None, True) from exc
         except OSError as exc:  # connection refused, timeouts
             raise ChannelError(f"twilio unreachable: {exc}", None, True) from exc
-        return SendResult(sid=str(message.sid), status=str(message.status or "queued"))
+        return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.QUEUED))
 
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
         """Look in Twilio's message log for this number and body since a time."""
@@ -153,7 +159,7 @@ class TwilioChannel:
             raise ChannelError(f"twilio message log unavailable: {exc}", None, True) from exc
         for message in recent:
             if (message.body or "") == body and str(message.from_ or "") == self.sender:
-                return SendResult(sid=str(message.sid), status=str(message.status or "sent"))
+                return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.SENT))
         return None
 
     def _allowed_media_host(self, url: str) -> bool:
@@ -216,7 +222,7 @@ class SimulatorChannel:
         template: Template | None = None,
     ) -> SendResult:
         """Nothing leaves the machine; the simulator page reads the stored message (and its template)."""
-        return SendResult(sid=f"SM{uuid.uuid4().hex}", status="delivered")
+        return SendResult(sid=f"SM{uuid.uuid4().hex}", status=MessageStatus.DELIVERED)
 
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
         """The simulator accepts instantly, so an interrupted send never reached it."""

@@ -18,26 +18,11 @@ from sqlmodel import Session, col, select
 from sitecoach.delivery import pacing
 from sitecoach.delivery.channels import Channel, ChannelError, SendResult, Template
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import Database, Direction, Message, OutboundStatus, utcnow
+from sitecoach.models import Database, Direction, Message, MessageKind, MessageStatus, utcnow
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
 
 log = logging.getLogger(__name__)
 MAX_SEND_ATTEMPTS = 5
-
-# Twilio's statuses only move forward; callbacks can arrive out of order.
-STATUS_RANK = {
-    "pending": 0,
-    "sending": 1,
-    "queued": 2,
-    "accepted": 2,
-    "scheduled": 2,
-    "sent": 3,
-    "delivered": 4,
-    "read": 5,
-    "undelivered": 6,
-    "failed": 6,
-    "canceled": 6,
-}
 
 
 def split_body(body: str, limit: int = WHATSAPP_BODY_LIMIT) -> list[str]:
@@ -72,7 +57,7 @@ def queue_outbound(
     dedupe_key: str,
     learner_id: int | None,
     in_reply_to_id: int | None = None,
-    kind: str = "reply",
+    kind: MessageKind = MessageKind.REPLY,
     media_urls: list[str] | None = None,
     now: datetime | None = None,
 ) -> list[Message]:
@@ -87,7 +72,7 @@ def queue_outbound(
             body=part,
             media=[{"url": u} for u in (media_urls or [])] if i == 0 else [],
             dedupe_key=dedupe_key if len(parts) == 1 else f"{dedupe_key}/{i + 1}",
-            status=OutboundStatus.PENDING,
+            status=MessageStatus.PENDING,
             in_reply_to_id=in_reply_to_id,
             kind=kind,
             created_at=now or utcnow(),
@@ -101,8 +86,8 @@ def _claim(db: Database, message_id: int) -> Message | None:
     with db.session() as session:
         result = session.execute(
             update(Message)
-            .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.PENDING)
-            .values(status=OutboundStatus.SENDING, attempts=Message.attempts + 1, sent_at=utcnow())
+            .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.PENDING)
+            .values(status=MessageStatus.SENDING, attempts=Message.attempts + 1, sent_at=utcnow())
         )
         if result.rowcount != 1:
             return None
@@ -114,8 +99,8 @@ def _unclaim(db: Database, message_id: int) -> None:
     with db.session() as session:
         session.execute(
             update(Message)
-            .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.SENDING)
-            .values(status=OutboundStatus.PENDING, attempts=Message.attempts - 1, sent_at=None)
+            .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.SENDING)
+            .values(status=MessageStatus.PENDING, attempts=Message.attempts - 1, sent_at=None)
         )
 
 
@@ -190,7 +175,7 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
                     update(Message)
                     .where(col(Message.id) == message_id)
                     .values(
-                        status=OutboundStatus.FAILED if final else OutboundStatus.PENDING,
+                        status=MessageStatus.FAILED if final else MessageStatus.PENDING,
                         error_code=exc.code,
                         error_message=str(exc)[:500],
                     )
@@ -237,7 +222,7 @@ def use_template_instead(db: Database, message_id: int) -> bool:
             return False
         row.raw = {**row.raw, "use_template": True}
         row.template = row.raw["template"]["kind"]
-        row.status = OutboundStatus.PENDING
+        row.status = MessageStatus.PENDING
         row.twilio_sid = None
         session.add(row)
     log.info("message %s falls back to its WhatsApp template (outside the 24 h window)", message_id)
@@ -251,11 +236,11 @@ def resend_failed(db: Database, message_id: int, enqueue: Callable[[int], object
     failed = (
         col(Message.id) == message_id,
         col(Message.direction) == Direction.OUT,
-        col(Message.status) == OutboundStatus.FAILED,
+        col(Message.status) == MessageStatus.FAILED,
     )
     with db.session() as session:
         result = session.execute(
-            update(Message).where(*failed).values(status=OutboundStatus.PENDING, attempts=0)
+            update(Message).where(*failed).values(status=MessageStatus.PENDING, attempts=0)
         )
         if result.rowcount != 1:
             return False
@@ -265,9 +250,9 @@ def resend_failed(db: Database, message_id: int, enqueue: Callable[[int], object
         with db.session() as session:
             session.execute(
                 update(Message)
-                .where(col(Message.id) == message_id, col(Message.status) == OutboundStatus.PENDING)
+                .where(col(Message.id) == message_id, col(Message.status) == MessageStatus.PENDING)
                 .values(
-                    status=OutboundStatus.FAILED,
+                    status=MessageStatus.FAILED,
                     attempts=MAX_SEND_ATTEMPTS,
                     error_message=f"resend not queued: {type(exc).__name__}",
                 )
@@ -284,7 +269,7 @@ def pending_for(session: Session, inbound_id: int) -> list[int]:
         .where(
             Message.in_reply_to_id == inbound_id,
             Message.direction == Direction.OUT,
-            Message.status == OutboundStatus.PENDING,
+            Message.status == MessageStatus.PENDING,
         )
         .order_by(col(Message.id))
     ).all()
@@ -292,13 +277,14 @@ def pending_for(session: Session, inbound_id: int) -> list[int]:
 
 
 def apply_status(
-    session: Session, sid: str, status: str, error_code: str | None, error_message: str | None
+    session: Session, sid: str, status: MessageStatus, error_code: str | None, error_message: str | None
 ) -> Message | None:
     """Apply a delivery callback; never move a message backwards. Returns the row, if one matched."""
     row = session.exec(select(Message).where(Message.twilio_sid == sid)).first()
     if row is None:
         return None
-    if STATUS_RANK.get(status, 0) >= STATUS_RANK.get(row.status, 0):
+    current = MessageStatus.parse(row.status)
+    if status.rank >= (current.rank if current else 0):
         row.status = status
         if error_code:
             row.error_code = error_code

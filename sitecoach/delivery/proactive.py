@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 
 from sitecoach.delivery.channels import Template
 from sitecoach.delivery.outbox import split_body
-from sitecoach.models import Consent, Direction, Learner, Message, OutboundStatus
+from sitecoach.models import Consent, Direction, Learner, Message, MessageKind, MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,7 @@ def claim(
     phone: str,
     key: str,
     body: str,
-    kind: str,
+    kind: MessageKind,
     now: datetime,
     learner_id: int | None,
     template: Template | None = None,
@@ -57,7 +57,7 @@ def claim(
         learner_id=learner_id,
         body=split_body(body)[0] if body else "",
         dedupe_key=key,
-        status=OutboundStatus.PENDING,
+        status=MessageStatus.PENDING,
         kind=kind,
         created_at=now,
         variant=variant,
@@ -79,7 +79,7 @@ def to_learner(
     learner: Learner,
     *,
     key: str,
-    kind: str,
+    kind: MessageKind,
     body: str,
     variables: dict[str, Any],
     now: datetime,
@@ -115,7 +115,7 @@ def to_staff(
     *,
     phone: str,
     key: str,
-    kind: str,
+    kind: MessageKind,
     body: str,
     now: datetime,
     learner_id: int | None,

@@ -85,7 +85,7 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         "sitecoach.jobs.tasks.expire_conversations",
         "interval",
         {"minutes": 15},
-        "Delete expired conversation states.",
+        "End expired conversations (an abandoned mock test is recorded with its score so far).",
         takes_time=False,
     ),
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
 from sqlmodel import col, select
 
 from sitecoach.conversation import inbound
+from sitecoach.conversation import state as conversation_state
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver
 from sitecoach.infra.enqueue import (
@@ -19,7 +19,7 @@ from sitecoach.infra.enqueue import (
     enqueue_unique_many,
 )
 from sitecoach.jobs import runtime
-from sitecoach.models import ConversationState, Direction, Learner, Mentor, Message, OutboundStatus, utcnow
+from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
 from sitecoach.outreach import alerts, nudges
 from sitecoach.records import experiments
 
@@ -73,7 +73,7 @@ def sweep_unprocessed() -> dict[str, int]:
             select(Message.in_reply_to_id)
             .where(
                 Message.direction == Direction.OUT,
-                Message.status == OutboundStatus.PENDING,
+                Message.status == MessageStatus.PENDING,
                 col(Message.in_reply_to_id).is_not(None),
                 Message.created_at <= cutoff,
                 Message.created_at >= now - SWEEP_MAX_AGE,
@@ -90,13 +90,8 @@ def sweep_unprocessed() -> dict[str, int]:
 
 
 def expire_conversations() -> int:
-    """Delete conversation states that have expired."""
-    services = runtime.services()
-    with services.db.session() as session:
-        result = session.execute(
-            delete(ConversationState).where(col(ConversationState.expires_at) <= utcnow())
-        )
-        return int(result.rowcount or 0)
+    """End the conversations that have expired (each skill's `on_timeout` records what they achieved)."""
+    return conversation_state.expire_due(runtime.services(), utcnow())
 
 
 def send_pending(message_ids: list[int]) -> int:
@@ -223,7 +218,7 @@ def reconcile_stuck_sends(at: str | None = None) -> dict[str, int]:
             select(Message)
             .where(
                 Message.direction == Direction.OUT,
-                Message.status == OutboundStatus.SENDING,
+                Message.status == MessageStatus.SENDING,
                 col(Message.sent_at) <= cutoff,
             )
             .limit(500)
@@ -238,13 +233,13 @@ def reconcile_stuck_sends(at: str | None = None) -> dict[str, int]:
             continue  # the channel's log is unavailable: try again next time, never guess
         with services.db.session() as session:
             fresh = session.get(Message, row.id)
-            if fresh is None or fresh.status != OutboundStatus.SENDING:
+            if fresh is None or fresh.status != MessageStatus.SENDING:
                 continue
             if match is not None:
                 fresh.twilio_sid, fresh.status = match.sid, match.status
                 found += 1
             else:
-                fresh.status = OutboundStatus.PENDING
+                fresh.status = MessageStatus.PENDING
                 released += 1
             session.add(fresh)
         if match is None:

@@ -13,9 +13,15 @@ from sitecoach.models.curriculum import (
 from sitecoach.models.db import Database, UTCDateTime, metadata, utcnow
 from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
-from sitecoach.models.messaging import ConversationState, Direction, Message, OutboundStatus
+from sitecoach.models.messaging import ConversationState, Direction, Message, MessageKind, MessageStatus
 from sitecoach.models.people import Cohort, Consent, Learner, Mentor
-from sitecoach.models.portfolio import Escalation, EscalationKind, EvidenceItem, EvidenceStatus
+from sitecoach.models.portfolio import (
+    Escalation,
+    EscalationKind,
+    EscalationStatus,
+    EvidenceItem,
+    EvidenceStatus,
+)
 from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
 
@@ -34,6 +40,7 @@ __all__ = [
     "Direction",
     "Escalation",
     "EscalationKind",
+    "EscalationStatus",
     "EventKind",
     "EvidenceItem",
     "EvidenceStatus",
@@ -43,7 +50,8 @@ __all__ = [
     "LessonCompetency",
     "Mentor",
     "Message",
-    "OutboundStatus",
+    "MessageKind",
+    "MessageStatus",
     "PromptVersion",
     "QuizItem",
     "QuizItemCompetency",

@@ -19,19 +19,80 @@ class Direction(StrEnum):
     OUT = "out"
 
 
-class OutboundStatus(StrEnum):
-    """Delivery states; Twilio's statuses after ours (pending, sending)."""
+class MessageStatus(StrEnum):
+    """Every status a message row holds: ours before a send, then Twilio's message statuses.
+
+    Ours: `pending` (written, not yet claimed) and `sending` (claimed by a worker; Twilio uses the same word
+    for a message on its way). Twilio's (its Message resource `status` and the status callback's
+    `MessageStatus`): queued, accepted, scheduled, sending, sent, delivered, read, undelivered, failed,
+    canceled, and, inbound, receiving and received.
+    """
 
     PENDING = "pending"
     SENDING = "sending"
     QUEUED = "queued"
     ACCEPTED = "accepted"
+    SCHEDULED = "scheduled"
     SENT = "sent"
     DELIVERED = "delivered"
     READ = "read"
     UNDELIVERED = "undelivered"
     FAILED = "failed"
     CANCELED = "canceled"
+    RECEIVING = "receiving"
+    RECEIVED = "received"
+
+    @classmethod
+    def parse(cls, value: str | None) -> MessageStatus | None:
+        """The status a Twilio form field or API answer names (any case), or None if unknown."""
+        try:
+            return cls((value or "").strip().lower())
+        except ValueError:
+            return None
+
+    @property
+    def rank(self) -> int:
+        """How far along delivery this is; callbacks arrive out of order and a status only moves forward."""
+        return _DELIVERY_RANK[self]
+
+
+_DELIVERY_RANK = {
+    MessageStatus.PENDING: 0,
+    MessageStatus.RECEIVING: 0,  # inbound statuses never rank an outbound row
+    MessageStatus.RECEIVED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.QUEUED: 2,
+    MessageStatus.ACCEPTED: 2,
+    MessageStatus.SCHEDULED: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.READ: 5,
+    MessageStatus.UNDELIVERED: 6,
+    MessageStatus.FAILED: 6,
+    MessageStatus.CANCELED: 6,
+}
+
+
+class MessageKind(StrEnum):
+    """Why an outbound message was sent; a proactive one falls back to the WhatsApp template of its kind."""
+
+    REPLY = "reply"  # answers the learner's message
+    ESCALATION = "escalation"  # a learner's request for help, to their mentor
+    MENTOR = "mentor"  # the coach's answer to a mentor's WhatsApp message
+    RELAY = "relay"  # a mentor's answer, passed on to the learner
+    MENTOR_UPDATE = "mentor_update"  # a mentor's sign-off or return of evidence, from the web
+    FRESH_LINK = "fresh_link"  # a new lesson link for an expired one
+    STALL = "stall"
+    STALL_MENTOR = "stall_mentor"
+    MILESTONE = "milestone"
+    MILESTONE_MENTOR = "milestone_mentor"
+    ESCALATION_REMINDER = "escalation_reminder"
+    ESCALATION_BACKUP = "escalation_backup"
+    DIGEST = "digest"
+    NUDGE_EVIDENCE_RETURNED = "nudge_evidence_returned"
+    NUDGE_DUE_REVIEWS = "nudge_due_reviews"
+    NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
+    NUDGE_NEXT_LESSON = "nudge_next_lesson"
 
 
 class Message(SQLModel, table=True):
@@ -43,7 +104,7 @@ class Message(SQLModel, table=True):
     learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
     twilio_sid: str | None = Field(default=None, max_length=64, unique=True)
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)
-    status: str = Field(default="received", max_length=20)
+    status: str = Field(default=MessageStatus.RECEIVED, max_length=20)
     error_code: str | None = Field(default=None, max_length=20)
     error_message: str | None = Field(default=None, max_length=500)
     body: str = ""
@@ -55,7 +116,7 @@ class Message(SQLModel, table=True):
     profile_name: str | None = Field(default=None, max_length=200)
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     in_reply_to_id: int | None = Field(default=None, foreign_key="message.id", index=True)
-    kind: str = Field(default="reply", max_length=30)
+    kind: str = Field(default=MessageKind.REPLY, max_length=30)
     template: str | None = Field(default=None, max_length=60)  # template kind, outside the 24 h window
     variant: str | None = Field(default=None, max_length=40)  # which nudge variant the bandit chose
     intent: str | None = Field(default=None, max_length=30)

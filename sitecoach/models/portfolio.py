@@ -48,6 +48,13 @@ class EscalationKind(StrEnum):
     STALL = "stall"
 
 
+class EscalationStatus(StrEnum):
+    """Whether an escalation still waits for a human."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
 class Escalation(SQLModel, table=True):
     """A request for a human mentor, referenced on WhatsApp as #E<id>."""
 
@@ -56,7 +63,7 @@ class Escalation(SQLModel, table=True):
     mentor_id: int | None = Field(default=None, foreign_key="mentor.id", index=True)
     kind: str = Field(max_length=20)
     priority: str = Field(default="normal", max_length=10)
-    status: str = Field(default="open", max_length=10, index=True)
+    status: str = Field(default=EscalationStatus.OPEN, max_length=10, index=True)
     reason: str = ""
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

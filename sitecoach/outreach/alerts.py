@@ -16,12 +16,14 @@ from sitecoach.infra import localtime
 from sitecoach.models import (
     Escalation,
     EscalationKind,
+    EscalationStatus,
     EventKind,
     EvidenceItem,
     Learner,
     LearningEvent,
     Mentor,
     Message,
+    MessageKind,
 )
 from sitecoach.records.audit import append_event
 from sitecoach.records.insights import InsightsService, LearnerInsights
@@ -58,7 +60,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
             select(Message.id)
             .where(
                 Message.learner_id == learner_id,
-                Message.kind == "stall",
+                Message.kind == MessageKind.STALL,
                 Message.created_at >= now - timedelta(days=settings.stall_cooldown_days),
             )
             .limit(1)
@@ -81,7 +83,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
             settings,
             learner,
             key=f"stall:{learner_id}:{day}",
-            kind="stall",
+            kind=MessageKind.STALL,
             body=body,
             variables={"name": learner.name or "there", "topic": weakest},
             now=now,
@@ -122,7 +124,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
                 settings,
                 phone=contact,
                 key=f"stall-mentor:{learner_id}:{day}",
-                kind="stall_mentor",
+                kind=MessageKind.STALL_MENTOR,
                 body=alert,
                 now=now,
                 learner_id=learner_id,
@@ -162,7 +164,7 @@ def check_milestones(services: Services, learner_id: int, now: datetime) -> list
                 settings,
                 learner,
                 key=key,
-                kind="milestone",
+                kind=MessageKind.MILESTONE,
                 body=body,
                 variables={k: str(v) for k, v in variables.items()},
                 now=now,
@@ -179,7 +181,7 @@ def check_milestones(services: Services, learner_id: int, now: datetime) -> list
                 settings,
                 phone=mentor.phone,
                 key=key,
-                kind="milestone_mentor",
+                kind=MessageKind.MILESTONE_MENTOR,
                 body=body,
                 now=now,
                 learner_id=learner_id,
@@ -226,7 +228,9 @@ def remind_escalations(services: Services, now: datetime) -> list[int]:
     claimed: list[int] = []
     with services.db.session() as session:
         rows = session.exec(
-            select(Escalation).where(Escalation.status == "open", col(Escalation.mentor_replied_at).is_(None))
+            select(Escalation).where(
+                Escalation.status == EscalationStatus.OPEN, col(Escalation.mentor_replied_at).is_(None)
+            )
         ).all()
         for esc in rows:
             urgent = esc.kind == EscalationKind.EMERGENCY
@@ -253,7 +257,7 @@ def remind_escalations(services: Services, now: datetime) -> list[int]:
                     settings,
                     phone=mentor.phone,
                     key=f"esc-remind:{esc.id}",
-                    kind="escalation_reminder",
+                    kind=MessageKind.ESCALATION_REMINDER,
                     body=body,
                     now=now,
                     learner_id=learner.id,
@@ -277,7 +281,7 @@ def remind_escalations(services: Services, now: datetime) -> list[int]:
                     settings,
                     phone=backup,
                     key=f"esc-backup:{esc.id}",
-                    kind="escalation_backup",
+                    kind=MessageKind.ESCALATION_BACKUP,
                     body=body,
                     now=now,
                     learner_id=learner.id,
@@ -335,7 +339,7 @@ def send_digest(services: Services, mentor_id: int, now: datetime) -> int | None
         open_esc = session.exec(
             select(func.count())
             .select_from(Escalation)
-            .where(Escalation.mentor_id == mentor_id, Escalation.status == "open")
+            .where(Escalation.mentor_id == mentor_id, Escalation.status == EscalationStatus.OPEN)
         ).one()
         body = services.prompts.render(
             "digest/weekly",
@@ -351,7 +355,7 @@ def send_digest(services: Services, mentor_id: int, now: datetime) -> int | None
             services.settings,
             phone=mentor.phone,
             key=f"digest:{mentor_id}:{week}",
-            kind="digest",
+            kind=MessageKind.DIGEST,
             body=body,
             now=now,
             learner_id=None,

@@ -23,6 +23,7 @@ from sitecoach.models import (
     Learner,
     LearningEvent,
     Message,
+    MessageKind,
     ReviewState,
 )
 from sitecoach.records import experiments
@@ -174,7 +175,7 @@ def send_nudge(services: Services, learner_id: int, local_date: str, now: dateti
             services.settings,
             learner,
             key=f"nudge:{learner_id}:{local_date}",
-            kind=f"nudge_{kind}",
+            kind=MessageKind(f"nudge_{kind}"),
             body=body,
             variables=variables,
             now=now,

@@ -34,13 +34,14 @@ from sitecoach.models import (
     Consent,
     Direction,
     Escalation,
+    EscalationStatus,
     EventKind,
     Learner,
     LearnerSnapshot,
     LearningEvent,
     Mentor,
     Message,
-    OutboundStatus,
+    MessageStatus,
     VariantAssignment,
     utcnow,
 )
@@ -76,7 +77,7 @@ def failed_sends(session: Session, now: datetime | None = None) -> list[dict[str
         .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)
         .where(
             Message.direction == Direction.OUT,
-            Message.status == OutboundStatus.FAILED,
+            Message.status == MessageStatus.FAILED,
             col(Message.created_at) >= since,
         )
         .order_by(col(Message.created_at).desc(), col(Message.id).desc())
@@ -205,7 +206,7 @@ def mentor_time(session: Session, now: datetime, days: int = OUTCOME_DAYS) -> di
     rows = session.exec(
         select(Escalation.created_at, Escalation.mentor_replied_at, Mentor.name)
         .join(Mentor, col(Mentor.id) == col(Escalation.mentor_id), isouter=True)
-        .where(Escalation.status == "closed", col(Escalation.mentor_replied_at).is_not(None))
+        .where(Escalation.status == EscalationStatus.CLOSED, col(Escalation.mentor_replied_at).is_not(None))
         .where(col(Escalation.closed_at) >= now - timedelta(days=days))
     ).all()
     minutes = [max(0.0, (replied - created).total_seconds() / 60) for created, replied, _m in rows]

@@ -16,6 +16,7 @@ from sitecoach.learning.memory import Memory
 from sitecoach.models import (
     Consent,
     Escalation,
+    EscalationStatus,
     EventKind,
     EvidenceItem,
     EvidenceStatus,
@@ -302,7 +303,7 @@ class CoachRepository:
         return list(
             self.session.exec(
                 select(Escalation)
-                .where(Escalation.learner_id == learner.id, Escalation.status == "open")
+                .where(Escalation.learner_id == learner.id, Escalation.status == EscalationStatus.OPEN)
                 .order_by(col(Escalation.created_at).desc())
             ).all()
         )

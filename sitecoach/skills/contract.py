@@ -5,23 +5,26 @@ Skills return; the core sends. A skill never talks to WhatsApp, Flask, `os.envir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
+from sitecoach.models import MessageKind
 from sitecoach.nlu.intents import Intent, load_examples
 
 if TYPE_CHECKING:
     from sitecoach.curriculum.catalogue import Catalogue
     from sitecoach.infra.links import LinkSigner
     from sitecoach.infra.llm import LLMService
-    from sitecoach.models import ConversationState, Learner
+    from sitecoach.models import Learner
     from sitecoach.nlu.classifier import Classification
     from sitecoach.prompts import PromptLibrary
     from sitecoach.records.repository import CoachRepository
     from sitecoach.settings import Settings
+
+S = TypeVar("S")
 
 
 class SkillError(Exception):
@@ -63,34 +66,70 @@ class OutMessage:
     body: str
     media_urls: tuple[str, ...] = ()
     to: str | None = None
-    kind: str = "reply"
+    kind: MessageKind = MessageKind.REPLY
+
+
+class ConversationData(Protocol):
+    """A skill's multi-turn state: a frozen dataclass, kept on the conversation row as its step and JSON data.
+
+    The skill's `load_state(step, data)` reads it back, once per message, before the skill runs.
+    """
+
+    @property
+    def step(self) -> str:
+        """Where the conversation stands (a `StrEnum` member), stored in the row's `state` column."""
+        ...
+
+    def to_data(self) -> dict[str, Any]:
+        """The JSON kept in the row's `data` column."""
+        ...
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The conversation in progress: the skill that owns it, its typed state, and when it expires."""
+
+    skill: str
+    data: ConversationData
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Keep:
+    """Leave the conversation as it is (the default of a reply)."""
 
 
 @dataclass(frozen=True)
 class SetState:
-    """Start or continue a multi-turn conversation with this skill."""
+    """Start or continue a multi-turn conversation with this skill, in this state."""
 
-    state: str
-    data: dict[str, Any] = field(default_factory=dict)
-    ttl: timedelta | None = None
+    state: ConversationData
+    ttl: timedelta | None = None  # None: the default conversation TTL
 
 
-CLEAR_STATE = "clear"
+@dataclass(frozen=True)
+class End:
+    """End the conversation in progress (if any)."""
+
+
+KEEP = Keep()
+END = End()
+StateChange = Keep | SetState | End
 
 
 @dataclass
 class Reply:
-    """Messages to send and the conversation state to keep (or clear) afterwards."""
+    """Messages to send and what happens to the conversation afterwards (keep, set or end it)."""
 
     messages: list[OutMessage] = field(default_factory=list)
-    state: SetState | str | None = None  # None: leave as is; CLEAR_STATE: end the conversation
+    state: StateChange = KEEP
 
     @classmethod
-    def text(cls, *bodies: str, state: SetState | str | None = None) -> Reply:
+    def text(cls, *bodies: str, state: StateChange = KEEP) -> Reply:
         """A reply of plain text messages to the learner."""
         return cls([OutMessage(b) for b in bodies if b], state)
 
-    def add(self, body: str, to: str | None = None, kind: str = "reply") -> Reply:
+    def add(self, body: str, to: str | None = None, kind: MessageKind = MessageKind.REPLY) -> Reply:
         """Append a message."""
         self.messages.append(OutMessage(body, to=to, kind=kind))
         return self
@@ -109,13 +148,35 @@ class Ctx:
     catalogue: Catalogue
     links: LinkSigner
     intent: Classification
-    state: ConversationState | None = None
+    state: Conversation | None = None
     in_conversation: bool = False
     llm: LLMService | None = None
     slots: dict[str, Any] = field(default_factory=dict)  # what the model extracted when it routed
 
     def say(self, prompt: str, /, **variables: Any) -> str:
         """Render a prompt (the only way skills produce wording)."""
+        return self.prompts.render(prompt, **variables)
+
+    def state_as(self, kind: type[S]) -> S | None:
+        """The conversation's state if it is a `kind` (the calling skill's own), else None."""
+        data = self.state.data if self.state is not None else None
+        return data if isinstance(data, kind) else None
+
+
+@dataclass
+class TimeoutCtx:
+    """What a skill may use when its conversation expires: no message to answer, the learner and records."""
+
+    learner: Learner
+    now: datetime
+    last_turn_at: datetime  # when the conversation last moved on (the learner's last message in it)
+    settings: Settings
+    repo: CoachRepository
+    prompts: PromptLibrary
+    catalogue: Catalogue
+
+    def say(self, prompt: str, /, **variables: Any) -> str:
+        """Render a prompt."""
         return self.prompts.render(prompt, **variables)
 
 
@@ -140,6 +201,25 @@ class ConversationalSkill(Skill, Protocol):
         """Whether this message continues the conversation (else the router classifies it afresh)."""
         ...
 
+    def load_state(self, step: str, data: Mapping[str, Any]) -> ConversationData:
+        """The typed state from a stored row; raises KeyError, TypeError or ValueError if it cannot."""
+        ...
+
+    def on_timeout(self, ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+        """The conversation expired unfinished: record what it achieved.
+
+        Its messages are said only when the learner is writing at the time (a new message found the
+        conversation expired); the expiry job says nothing, since an unprompted message is outreach's job
+        (quiet hours, consent, templates). Its state change is ignored: the conversation is over.
+        """
+        ...
+
+
+def conversational(skill: Skill) -> ConversationalSkill | None:
+    """The skill as one that keeps conversations (it can load its state and hear of a timeout), or None."""
+    members = (getattr(skill, name, None) for name in ("accepts", "load_state", "on_timeout"))
+    return cast(ConversationalSkill, skill) if all(callable(m) for m in members) else None
+
 
 @dataclass(frozen=True)
 class SimpleSkill:
@@ -151,6 +231,8 @@ class SimpleSkill:
     prompts: tuple[str, ...] = ()
     accepts_fn: Callable[[Ctx], bool] | None = None
     intent: Intent | None = None
+    state_loader: Callable[[str, Mapping[str, Any]], ConversationData] | None = None
+    timeout_fn: Callable[[TimeoutCtx, ConversationData], Reply | None] | None = None
 
     @property
     def examples(self) -> list[str]:
@@ -164,6 +246,16 @@ class SimpleSkill:
     def accepts(self, ctx: Ctx) -> bool:
         """Whether a message continues this skill's conversation."""
         return bool(self.accepts_fn and self.accepts_fn(ctx))
+
+    def load_state(self, step: str, data: Mapping[str, Any]) -> ConversationData:
+        """This skill's typed state from a stored row."""
+        if self.state_loader is None:
+            raise ValueError(f"skill {self.name!r} keeps no conversation state")
+        return self.state_loader(step, data)
+
+    def on_timeout(self, ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+        """Record what an expired conversation achieved (nothing, unless the skill says so)."""
+        return self.timeout_fn(ctx, state) if self.timeout_fn else None
 
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sitecoach.models import EscalationKind
+from sitecoach.models import EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
 def handle(ctx: Ctx) -> Reply:
@@ -19,7 +19,7 @@ def handle(ctx: Ctx) -> Reply:
         fallback_phone=ctx.settings.escalation_fallback_phone,
         priority="urgent",
     )
-    reply = Reply.text(ctx.say("emergency/instructions"), state=CLEAR_STATE)
+    reply = Reply.text(ctx.say("emergency/instructions"), state=END)
     if ticket.contact:
         alert = ctx.say(
             "emergency/to_mentor",
@@ -28,7 +28,7 @@ def handle(ctx: Ctx) -> Reply:
             learner_phone=ctx.learner.phone,
             text=text[:500],
         )
-        reply.add(alert, to=ticket.contact, kind="escalation")
+        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
     return reply
 
 

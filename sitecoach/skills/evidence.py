@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, MediaItem, Reply, SetState, SimpleSkill
+from sitecoach.skills.evidence_state import EvidenceDraft, EvidenceStep, SiteLocation, load_state
 
-AWAITING_MEDIA = "awaiting_media"
-AWAITING_NOTE = "awaiting_note"
-CONFIRMING = "confirming"
 MAX_SUGGESTIONS = 4
 _TRIGGER_ONLY = re.compile(
     r"^(?:(?:i want to |can i |how do i |let me |wanna )?(?:log|add|save|upload|send|record)?\s*"
@@ -25,15 +23,15 @@ def _ttl(ctx: Ctx) -> timedelta:
     return timedelta(minutes=ctx.settings.conversation_ttl_minutes)
 
 
-def _media_of(ctx: Ctx) -> list[dict[str, Any]]:
-    return [{"url": m.url, "content_type": m.content_type, "path": m.path} for m in ctx.message.media]
+def _keep(ctx: Ctx, draft: EvidenceDraft, step: EvidenceStep) -> SetState:
+    return SetState(replace(draft, step=step), _ttl(ctx))
 
 
-def _location_of(ctx: Ctx) -> dict[str, Any]:
+def _location_of(ctx: Ctx) -> SiteLocation | None:
     m = ctx.message
     if m.latitude is None and not m.address:
-        return {}
-    return {"latitude": m.latitude, "longitude": m.longitude, "address": m.address}
+        return None
+    return SiteLocation(m.latitude, m.longitude, m.address)
 
 
 def suggest_competencies(ctx: Ctx, note: str) -> list[str]:
@@ -59,32 +57,32 @@ def suggest_competencies(ctx: Ctx, note: str) -> list[str]:
     return codes[:MAX_SUGGESTIONS]
 
 
-def _confirm(ctx: Ctx, data: dict[str, Any]) -> Reply:
-    suggestions = suggest_competencies(ctx, data.get("note", ""))
-    data["suggestions"] = suggestions
-    photos = len(data.get("media", []))
+def _confirm(ctx: Ctx, draft: EvidenceDraft) -> Reply:
+    suggestions = suggest_competencies(ctx, draft.note)
+    draft = replace(draft, suggestions=tuple(suggestions))
+    photos = len(draft.media)
     if not suggestions:
         return Reply.text(
-            ctx.say("evidence/confirm_none", photos=photos), state=SetState(CONFIRMING, data, _ttl(ctx))
+            ctx.say("evidence/confirm_none", photos=photos), state=_keep(ctx, draft, EvidenceStep.CONFIRMING)
         )
     labels = [f"{code}: {ctx.catalogue.competencies[code].text}" for code in suggestions]
     return Reply.text(
         ctx.say("evidence/confirm", suggestions=labels, photos=photos),
-        state=SetState(CONFIRMING, data, _ttl(ctx)),
+        state=_keep(ctx, draft, EvidenceStep.CONFIRMING),
     )
 
 
-def _save(ctx: Ctx, data: dict[str, Any], claims: list[str]) -> Reply:
-    loc = data.get("location") or {}
+def _save(ctx: Ctx, draft: EvidenceDraft, claims: list[str]) -> Reply:
+    loc = draft.location or SiteLocation()
     item = ctx.repo.add_evidence(
         ctx.learner,
         ctx.now,
-        note=data.get("note", ""),
-        media=data.get("media", []),
+        note=draft.note,
+        media=[{"url": m.url, "content_type": m.content_type, "path": m.path} for m in draft.media],
         competencies=claims,
-        latitude=loc.get("latitude"),
-        longitude=loc.get("longitude"),
-        address=loc.get("address"),
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+        address=loc.address,
     )
     mentor = ctx.repo.mentor_of(ctx.learner)
     return Reply.text(
@@ -94,11 +92,11 @@ def _save(ctx: Ctx, data: dict[str, Any], claims: list[str]) -> Reply:
             claims=", ".join(claims),
             mentor_name=mentor.name if mentor else "your mentor",
         ),
-        state=CLEAR_STATE,
+        state=END,
     )
 
 
-def _parse_claims(text: str, suggestions: list[str]) -> list[str] | None:
+def _parse_claims(text: str, suggestions: tuple[str, ...]) -> list[str] | None:
     t = text.strip().lower().strip(".!")
     if t in ("all", "yes", "y", "yep", "yeah", "aye", "ok", "correct", "all of them", "both"):
         return list(suggestions)
@@ -115,58 +113,62 @@ def _note_from(text: str) -> str:
     return "" if _TRIGGER_ONLY.match(text.strip()) else text.strip()
 
 
+def _note_joined(note: str, more: str) -> str:
+    return (note + " " + more).strip()
+
+
 def handle(ctx: Ctx) -> Reply:
     """Collect photo and note, suggest competencies, confirm, save as pending sign-off."""
-    state = ctx.state.state if (ctx.in_conversation and ctx.state) else None
-    data: dict[str, Any] = dict(ctx.state.data) if state else {"media": [], "note": "", "location": {}}
-    data["media"] = list(data.get("media", [])) + _media_of(ctx)
-    if _location_of(ctx):
-        data["location"] = _location_of(ctx)
+    ongoing = ctx.state_as(EvidenceDraft) if ctx.in_conversation else None
+    draft = ongoing or EvidenceDraft(EvidenceStep.AWAITING_MEDIA)
+    media = tuple(MediaItem(m.url, m.content_type, m.path) for m in ctx.message.media)
+    draft = replace(draft, media=draft.media + media, location=_location_of(ctx) or draft.location)
     text = ctx.message.text
 
-    if state == CONFIRMING:
+    if ongoing is not None and ongoing.step == EvidenceStep.CONFIRMING:
         if ctx.message.media:  # another photo of the same job
             return Reply.text(
-                ctx.say("evidence/unclear", count=max(1, len(data.get("suggestions", [])))),
-                state=SetState(CONFIRMING, data, _ttl(ctx)),
+                ctx.say("evidence/unclear", count=max(1, len(draft.suggestions))),
+                state=_keep(ctx, draft, EvidenceStep.CONFIRMING),
             )
-        claims = _parse_claims(text, data.get("suggestions", []))
+        claims = _parse_claims(text, draft.suggestions)
         if claims is None:
             if len(text.split()) >= 3:  # a better note: match again
-                data["note"] = (data.get("note", "") + " " + text).strip()
-                return _confirm(ctx, data)
+                return _confirm(ctx, replace(draft, note=_note_joined(draft.note, text)))
             return Reply.text(
-                ctx.say("evidence/unclear", count=max(1, len(data.get("suggestions", [])))),
-                state=SetState(CONFIRMING, data, _ttl(ctx)),
+                ctx.say("evidence/unclear", count=max(1, len(draft.suggestions))),
+                state=_keep(ctx, draft, EvidenceStep.CONFIRMING),
             )
-        return _save(ctx, data, claims)
+        return _save(ctx, draft, claims)
 
     note = _note_from(text)
     if note:
-        data["note"] = (data.get("note", "") + " " + note).strip()
-    if not data["media"] and not data["note"]:
+        draft = replace(draft, note=_note_joined(draft.note, note))
+    if not draft.media and not draft.note:
         return Reply.text(
             ctx.say("evidence/ask_for_photo", name=ctx.learner.name or ""),
-            state=SetState(AWAITING_MEDIA, data, _ttl(ctx)),
+            state=_keep(ctx, draft, EvidenceStep.AWAITING_MEDIA),
         )
-    if data["media"] and not data["note"]:
+    if draft.media and not draft.note:
         return Reply.text(
-            ctx.say("evidence/ask_for_note", photos=len(data["media"])),
-            state=SetState(AWAITING_NOTE, data, _ttl(ctx)),
+            ctx.say("evidence/ask_for_note", photos=len(draft.media)),
+            state=_keep(ctx, draft, EvidenceStep.AWAITING_NOTE),
         )
-    return _confirm(ctx, data)
+    return _confirm(ctx, draft)
 
 
 def accepts(ctx: Ctx) -> bool:
     """Photos, notes and confirmations continue the evidence conversation."""
     if ctx.message.media or ctx.message.latitude is not None:
         return True
-    state = ctx.state.state if ctx.state else None
-    if state == CONFIRMING:
-        if _parse_claims(ctx.message.text, (ctx.state.data or {}).get("suggestions", [])) is not None:
+    draft = ctx.state_as(EvidenceDraft)
+    if draft is None:
+        return False
+    if draft.step == EvidenceStep.CONFIRMING:
+        if _parse_claims(ctx.message.text, draft.suggestions) is not None:
             return True
         return ctx.intent.intent in ("evidence", "smalltalk", "explain") and ctx.intent.confidence < 0.8
-    if state in (AWAITING_MEDIA, AWAITING_NOTE):
+    if draft.step in (EvidenceStep.AWAITING_MEDIA, EvidenceStep.AWAITING_NOTE):
         # A note describing the job reads like a question to the classifier; only clear new intents break out.
         return not (
             ctx.intent.intent in ("quiz", "progress", "mentor", "help") and ctx.intent.confidence >= 0.6
@@ -180,6 +182,7 @@ skill = SimpleSkill(
     description="Logs photos and notes from site as portfolio evidence for mentor sign-off.",
     handler=handle,
     accepts_fn=accepts,
+    state_loader=load_state,
     prompts=(
         "evidence/ask_for_photo",
         "evidence/ask_for_note",

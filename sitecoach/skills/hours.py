@@ -6,7 +6,7 @@ import re
 
 from sitecoach.models import Cohort, EventKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 HALF_DAY_HOURS = 3.5
 FULL_DAY_HOURS = 7.0
@@ -66,9 +66,9 @@ def handle(ctx: Ctx) -> Reply:
     """Record the hours as a learning event and report the running total."""
     hours, activity = parse_hours(ctx.message.text)
     if hours is None or hours <= 0:
-        return Reply.text(ctx.say("hours/ask"), state=CLEAR_STATE)
+        return Reply.text(ctx.say("hours/ask"), state=END)
     if hours > MAX_HOURS_PER_ENTRY:
-        return Reply.text(ctx.say("hours/too_long", hours=f"{hours:g}"), state=CLEAR_STATE)
+        return Reply.text(ctx.say("hours/too_long", hours=f"{hours:g}"), state=END)
     activity = activity or "off-the-job training"
     total = ctx.repo.otj_hours(ctx.learner) + hours
     ctx.repo.add_event(ctx.learner, EventKind.OTJ_HOURS, ctx.now, hours=hours, activity=activity[:200])
@@ -83,7 +83,7 @@ def handle(ctx: Ctx) -> Reply:
             planned=f"{planned:g}" if planned else "",
             percent=f"{100 * total / planned:.0f}" if planned else "",
         ),
-        state=CLEAR_STATE,
+        state=END,
     )
 
 

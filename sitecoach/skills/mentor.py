@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sitecoach.models import Cohort, EscalationKind
+from sitecoach.models import Cohort, EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
 def handle(ctx: Ctx) -> Reply:
@@ -20,11 +20,11 @@ def handle(ctx: Ctx) -> Reply:
     )
     reference = ticket.escalation.reference
     if ticket.mentor is None:
-        reply = Reply.text(ctx.say("mentor/no_mentor", reference=reference), state=CLEAR_STATE)
+        reply = Reply.text(ctx.say("mentor/no_mentor", reference=reference), state=END)
     else:
         reply = Reply.text(
             ctx.say("mentor/to_learner", mentor_name=ticket.mentor.name, reference=reference),
-            state=CLEAR_STATE,
+            state=END,
         )
     if ticket.contact:
         cohort = ctx.repo.session.get(Cohort, ctx.learner.cohort_id) if ctx.learner.cohort_id else None
@@ -36,7 +36,7 @@ def handle(ctx: Ctx) -> Reply:
             text=text[:500],
             cohort=cohort.name if cohort else "",
         )
-        reply.add(alert, to=ticket.contact, kind="escalation")
+        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
     return reply
 
 

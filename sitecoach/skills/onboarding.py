@@ -4,16 +4,44 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from typing import Any
 
 from sitecoach.models import Consent, EventKind
 from sitecoach.records import experiments
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SetState, SimpleSkill
 
 ONBOARDING_SEQUENCES = ("quiz_first", "lesson_first")
 FIRST_LESSON = "L03"  # safe isolation and proving dead
-ASK_CONSENT = "ask_consent"
-ASK_NAME = "ask_name"
+
+
+class OnboardingStep(StrEnum):
+    """What onboarding asks next."""
+
+    ASK_CONSENT = "ask_consent"
+    ASK_NAME = "ask_name"
+
+
+@dataclass(frozen=True)
+class OnboardingState:
+    """Where a new learner's first conversation stands, and their WhatsApp profile name."""
+
+    step: OnboardingStep
+    profile: str = ""
+
+    def to_data(self) -> dict[str, Any]:
+        """The row's JSON."""
+        return {"profile": self.profile}
+
+    @classmethod
+    def from_data(cls, step: str, data: Mapping[str, Any]) -> OnboardingState:
+        """Read the row's JSON back."""
+        return cls(OnboardingStep(step), str(data.get("profile") or ""))
+
+
 YES = {
     "yes",
     "y",
@@ -41,6 +69,10 @@ def _ttl() -> timedelta:
     return timedelta(days=2)
 
 
+def _ask(step: OnboardingStep, profile: str) -> SetState:
+    return SetState(OnboardingState(step, profile), _ttl())
+
+
 def _clean(text: str) -> str:
     return text.strip().lower().strip(".!👍")
 
@@ -57,28 +89,26 @@ def _name_from(text: str, profile_name: str | None) -> str | None:
 def handle(ctx: Ctx) -> Reply:
     """Walk a new learner through consent and their name."""
     profile = ctx.message.profile_name or ""
-    state = ctx.state.state if (ctx.in_conversation and ctx.state) else None
+    state = ctx.state_as(OnboardingState) if ctx.in_conversation else None
     if state is None:
-        return Reply.text(
-            ctx.say("onboarding/welcome"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
-        )
-    profile = ctx.state.data.get("profile") or profile
-    if state == ASK_CONSENT:
+        return Reply.text(ctx.say("onboarding/welcome"), state=_ask(OnboardingStep.ASK_CONSENT, profile))
+    profile = state.profile or profile
+    if state.step == OnboardingStep.ASK_CONSENT:
         answer = _clean(ctx.message.text)
         if answer in YES:
             ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
             return Reply.text(
                 ctx.say("onboarding/ask_name", profile_name=profile),
-                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+                state=_ask(OnboardingStep.ASK_NAME, profile),
             )
         if answer in NO:
             ctx.repo.set_consent(ctx.learner, Consent.DECLINED, ctx.now)
             return Reply.text(
                 ctx.say("onboarding/declined", profile_name=profile),
-                state=SetState(ASK_NAME, {"profile": profile}, _ttl()),
+                state=_ask(OnboardingStep.ASK_NAME, profile),
             )
         return Reply.text(
-            ctx.say("onboarding/consent_unclear"), state=SetState(ASK_CONSENT, {"profile": profile}, _ttl())
+            ctx.say("onboarding/consent_unclear"), state=_ask(OnboardingStep.ASK_CONSENT, profile)
         )
     name = _name_from(ctx.message.text, profile) or profile or "mate"
     ctx.learner.name = name
@@ -103,16 +133,17 @@ def handle(ctx: Ctx) -> Reply:
         if first
         else ""
     )
-    return Reply.text(ctx.say(f"onboarding/done_{trial.variant}", name=name, link=link), state=CLEAR_STATE)
+    return Reply.text(ctx.say(f"onboarding/done_{trial.variant}", name=name, link=link), state=END)
 
 
 def accepts(ctx: Ctx) -> bool:
     """Consent answers and names continue onboarding; a real question breaks out of it."""
-    state = ctx.state.state if ctx.state else None
+    state = ctx.state_as(OnboardingState)
+    step = state.step if state is not None else None
     text = _clean(ctx.message.text)
-    if state == ASK_CONSENT:
+    if step == OnboardingStep.ASK_CONSENT:
         return text in YES or text in NO or ctx.intent.intent == "smalltalk" or ctx.intent.confidence < 0.5
-    if state == ASK_NAME:
+    if step == OnboardingStep.ASK_NAME:
         if text in YES:
             return True
         return _name_from(ctx.message.text, None) is not None and (
@@ -126,6 +157,7 @@ skill = SimpleSkill(
     description="Welcomes a new learner, asks consent for messages and their name.",
     handler=handle,
     accepts_fn=accepts,
+    state_loader=OnboardingState.from_data,
     prompts=(
         "onboarding/welcome",
         "onboarding/ask_name",

@@ -6,7 +6,7 @@ import re
 
 from sitecoach.infra.localtime import in_quiet_hours, local_now
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 _TIME = re.compile(
     r"\b(?:(?P<hhmm>\d{4})|(?P<half>half|quarter past|quarter to)\s+(?P<hw>\d{1,2})"
@@ -44,14 +44,14 @@ def handle(ctx: Ctx) -> Reply:
     """Set the learner's nudge time, or say what it is."""
     parsed = parse_time(ctx.message.text)
     if parsed is None:
-        return Reply.text(ctx.say("preferences/current", time=ctx.learner.nudge_time), state=CLEAR_STATE)
+        return Reply.text(ctx.say("preferences/current", time=ctx.learner.nudge_time), state=END)
     hour, minute = parsed
     ctx.learner.nudge_time = f"{hour:02d}:{minute:02d}"
     ctx.repo.session.add(ctx.learner)
     early = in_quiet_hours(
         local_now(ctx.now, ctx.learner.timezone).replace(hour=hour, minute=minute), ctx.settings
     )
-    return Reply.text(ctx.say("preferences/set", time=ctx.learner.nudge_time, early=early), state=CLEAR_STATE)
+    return Reply.text(ctx.say("preferences/set", time=ctx.learner.nudge_time, early=early), state=END)
 
 
 skill = SimpleSkill(

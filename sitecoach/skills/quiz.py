@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sitecoach.curriculum.catalogue import ItemInfo
 from sitecoach.learning.answers import LETTERS, parse_choice
 from sitecoach.learning.memory import Candidate, pick_next_item
-from sitecoach.models import EventKind
+from sitecoach.models import EventKind, Learner
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SetState, SimpleSkill
+from sitecoach.records.repository import CoachRepository
+from sitecoach.settings import Settings
+from sitecoach.skills.contract import END, ConversationData, Ctx, Reply, SetState, SimpleSkill, TimeoutCtx
+from sitecoach.skills.quiz_state import MockPaper, MockScore, QuizRound, load_state
 
-AWAITING_ANSWER = "awaiting_answer"
-MOCK_ANSWER = "mock_answer"
 _MOCK = re.compile(r"\b(mock|practice (?:paper|exam|test)|exam practice|epa test)\b", re.IGNORECASE)
 FINISH_WORDS = {
     "done",
@@ -70,8 +72,8 @@ def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str, total: int | None = 
     )
 
 
-def _state(ctx: Ctx, data: dict) -> SetState:
-    return SetState(AWAITING_ANSWER, data, ttl=timedelta(minutes=ctx.settings.conversation_ttl_minutes))
+def _state(ctx: Ctx, state: QuizRound) -> SetState:
+    return SetState(state, ttl=timedelta(minutes=ctx.settings.conversation_ttl_minutes))
 
 
 def start_round(ctx: Ctx) -> Reply:
@@ -87,26 +89,24 @@ def start_round(ctx: Ctx) -> Reply:
         topic = ctx.catalogue.lessons[lessons[0]].title if len(lessons) == 1 else topic
     item = _choose(ctx, lessons, [], None)
     if item is None:
-        return Reply.text(ctx.say("quiz/no_items", topic=topic), state=CLEAR_STATE)
-    data = {"item": item.code, "asked": [item.code], "correct": 0, "lessons": lessons, "topic": topic}
-    return Reply.text(_ask(ctx, item, 1, topic), state=_state(ctx, data))
+        return Reply.text(ctx.say("quiz/no_items", topic=topic), state=END)
+    state = QuizRound(item.code, (item.code,), lessons=tuple(lessons) if lessons else None, topic=topic)
+    return Reply.text(_ask(ctx, item, 1, topic), state=_state(ctx, state))
 
 
-def answer(ctx: Ctx) -> Reply:
+def answer(ctx: Ctx, state: QuizRound) -> Reply:
     """Mark the answer, explain, and ask the next question or close the round."""
-    data = dict(ctx.state.data) if ctx.state else {}
-    item = ctx.catalogue.items.get(data.get("item", ""))
-    if item is None:
+    item = ctx.catalogue.items.get(state.item)
+    if item is None:  # the lesson pack changed under the round
         return start_round(ctx)
     text = ctx.message.text.strip().lower().strip(".!")
-    asked: list[str] = list(data.get("asked", []))
     if text in FINISH_WORDS:
-        return _summary(ctx, data, asked_count=len(asked) - 1)
+        return _summary(ctx, state.correct, asked_count=len(state.asked) - 1)
     skipped = text in SKIP_WORDS
     choice = None if skipped else parse_choice(ctx.message.text, item.options)
     if choice is None and not skipped:
         letters = ", ".join(LETTERS[i].upper() for i in range(len(item.options)))
-        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_state(ctx, data))
+        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_state(ctx, state))
     correct = choice == item.answer_index
     ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
     right = f"{LETTERS[item.answer_index].upper()}) {item.options[item.answer_index]}"
@@ -115,24 +115,23 @@ def answer(ctx: Ctx) -> Reply:
         if correct
         else ctx.say("quiz/wrong", right_option=right, explanation=item.explanation)
     )
-    data["correct"] = int(data.get("correct", 0)) + (1 if correct else 0)
-    if len(asked) >= ctx.settings.quiz_round_length:
-        summary = _summary(ctx, data, asked_count=len(asked))
-        return Reply.text(feedback, *[m.body for m in summary.messages], state=CLEAR_STATE)
-    nxt = _choose(ctx, data.get("lessons"), asked, item.code)
-    if nxt is None:
-        summary = _summary(ctx, data, asked_count=len(asked))
-        return Reply.text(feedback, *[m.body for m in summary.messages], state=CLEAR_STATE)
-    asked.append(nxt.code)
-    data.update(item=nxt.code, asked=asked)
-    return Reply.text(feedback, _ask(ctx, nxt, len(asked), data.get("topic", "")), state=_state(ctx, data))
+    state = replace(state, correct=state.correct + (1 if correct else 0))
+    nxt = (
+        _choose(ctx, list(state.lessons) if state.lessons else None, list(state.asked), item.code)
+        if len(state.asked) < ctx.settings.quiz_round_length
+        else None
+    )
+    if nxt is None:  # the round is full, or no question is left to ask
+        summary = _summary(ctx, state.correct, asked_count=len(state.asked))
+        return Reply.text(feedback, *[m.body for m in summary.messages], state=END)
+    state = replace(state, item=nxt.code, asked=(*state.asked, nxt.code))
+    return Reply.text(feedback, _ask(ctx, nxt, len(state.asked), state.topic), state=_state(ctx, state))
 
 
-def _summary(ctx: Ctx, data: dict, asked_count: int) -> Reply:
-    correct = int(data.get("correct", 0))
+def _summary(ctx: Ctx, correct: int, asked_count: int) -> Reply:
     return Reply.text(
         ctx.say("quiz/summary", correct=correct, asked=asked_count, due_next=asked_count > 0),
-        state=CLEAR_STATE,
+        state=END,
     )
 
 
@@ -142,18 +141,10 @@ def start_mock(ctx: Ctx) -> Reply:
     bank = sorted(i.code for i in ctx.catalogue.items.values() if any(c in knowledge for c in i.competencies))
     count = min(ctx.settings.mock_test_questions, len(bank))
     if count == 0:
-        return Reply.text(ctx.say("quiz/no_items", topic="the EPA knowledge test"), state=CLEAR_STATE)
+        return Reply.text(ctx.say("quiz/no_items", topic="the EPA knowledge test"), state=END)
     paper = random.Random(f"{ctx.learner.id}-{ctx.now.isoformat()}").sample(bank, count)
     predicted = ctx.repo.insights(ctx.learner, ctx.now, ctx.settings.epa_pass_mark).readiness.pass_chance
-    data = {
-        "mode": "mock",
-        "paper": paper,
-        "index": 0,
-        "correct": 0,
-        "started": ctx.now.isoformat(),
-        "predicted": round(predicted, 4),
-        "item": paper[0],
-    }
+    state = MockPaper(tuple(paper), index=0, correct=0, started=ctx.now, predicted=round(predicted, 4))
     intro = ctx.say(
         "quiz/mock_start",
         questions=count,
@@ -162,80 +153,99 @@ def start_mock(ctx: Ctx) -> Reply:
         predicted=f"{100 * predicted:.0f}",
     )
     first = ctx.catalogue.items[paper[0]]
-    return Reply.text(intro, _ask(ctx, first, 1, "", total=count), state=_mock_state(ctx, data))
+    return Reply.text(intro, _ask(ctx, first, 1, "", total=count), state=_mock_state(ctx, state))
 
 
-def _mock_state(ctx: Ctx, data: dict) -> SetState:
-    return SetState(MOCK_ANSWER, data, ttl=timedelta(minutes=ctx.settings.mock_test_minutes + 5))
+def _mock_state(ctx: Ctx, state: MockPaper) -> SetState:
+    return SetState(state, ttl=timedelta(minutes=ctx.settings.mock_test_minutes + 5))
 
 
-def mock_answer(ctx: Ctx) -> Reply:
+def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     """Mark a mock answer silently and move on; finish on the last question, DONE, or time up."""
-    data = dict(ctx.state.data) if ctx.state else {}
-    paper: list[str] = list(data.get("paper", []))
-    index = int(data.get("index", 0))
-    started = datetime.fromisoformat(str(data.get("started")))
-    timed_out = ctx.now - started > timedelta(minutes=ctx.settings.mock_test_minutes)
+    timed_out = ctx.now - state.started > timedelta(minutes=ctx.settings.mock_test_minutes)
     text = ctx.message.text.strip().lower().strip(".!")
     if timed_out or text in FINISH_WORDS:
-        return _mock_result(ctx, data, timed_out=timed_out)
-    item = ctx.catalogue.items[paper[index]]
+        return _mock_result(ctx, state, timed_out=timed_out)
+    item = ctx.catalogue.items[state.item]
     choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
     if choice is None and text not in SKIP_WORDS:
         letters = ", ".join(LETTERS[i].upper() for i in range(len(item.options)))
-        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_mock_state(ctx, data))
+        return Reply.text(ctx.say("quiz/unclear", letters=letters), state=_mock_state(ctx, state))
     correct = choice == item.answer_index
     ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
-    data["correct"] = int(data.get("correct", 0)) + (1 if correct else 0)
-    data["index"] = index + 1
-    if data["index"] >= len(paper):
-        return _mock_result(ctx, data, timed_out=False)
-    nxt = ctx.catalogue.items[paper[data["index"]]]
-    data["item"] = nxt.code
-    return Reply.text(_ask(ctx, nxt, data["index"] + 1, "", total=len(paper)), state=_mock_state(ctx, data))
-
-
-def _mock_result(ctx: Ctx, data: dict, timed_out: bool) -> Reply:
-    questions = len(data.get("paper", []))
-    correct = int(data.get("correct", 0))
-    percent = 100 * correct / questions if questions else 0.0
-    started = datetime.fromisoformat(str(data.get("started")))
-    minutes = max(1, round((ctx.now - started).total_seconds() / 60))
-    passed = percent >= 100 * ctx.settings.epa_pass_mark - 1e-9
-    predicted = float(data.get("predicted", 0.0))
-    ctx.repo.add_event(
-        ctx.learner,
-        EventKind.MOCK_TEST,
-        ctx.now,
-        correct=correct,
-        questions=questions,
-        passed=passed,
-        predicted_pass_chance=predicted,
-        minutes=minutes,
-        timed_out=timed_out,
+    state = replace(state, correct=state.correct + (1 if correct else 0), index=state.index + 1)
+    if state.finished:
+        return _mock_result(ctx, state, timed_out=False)
+    nxt = ctx.catalogue.items[state.item]
+    return Reply.text(
+        _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)), state=_mock_state(ctx, state)
     )
+
+
+def _record_mock(
+    repo: CoachRepository,
+    learner: Learner,
+    settings: Settings,
+    state: MockPaper,
+    at: datetime,
+    timed_out: bool,
+    abandoned: bool = False,
+) -> MockScore:
+    """Append the paper's MOCK_TEST event and return its score; an abandoned paper also says so, with how
+    many questions were answered."""
+    score = state.score(at, settings.epa_pass_mark)
+    left = {"abandoned": True, "answered": state.index} if abandoned else {}
+    repo.add_event(
+        learner,
+        EventKind.MOCK_TEST,
+        at,
+        correct=state.correct,
+        questions=len(state.paper),
+        passed=score.passed,
+        predicted_pass_chance=state.predicted,
+        minutes=score.minutes,
+        timed_out=timed_out,
+        **left,
+    )
+    return score
+
+
+def _mock_result(ctx: Ctx, state: MockPaper, timed_out: bool) -> Reply:
+    score = _record_mock(ctx.repo, ctx.learner, ctx.settings, state, ctx.now, timed_out=timed_out)
     return Reply.text(
         ctx.say(
             "quiz/mock_result",
-            correct=correct,
-            questions=questions,
-            percent=f"{percent:.0f}",
-            passed=passed,
+            correct=state.correct,
+            questions=len(state.paper),
+            percent=f"{score.percent:.0f}",
+            passed=score.passed,
             pass_mark=f"{100 * ctx.settings.epa_pass_mark:.0f}",
-            minutes=minutes,
-            predicted=f"{100 * predicted:.0f}",
+            minutes=score.minutes,
+            predicted=f"{100 * state.predicted:.0f}",
             timed_out=timed_out,
         ),
-        state=CLEAR_STATE,
+        state=END,
     )
+
+
+def on_timeout(ctx: TimeoutCtx, state: ConversationData) -> Reply | None:
+    """A mock paper left unfinished is recorded with its score so far; a practice round needs nothing more
+    (each answer was recorded as it came)."""
+    if isinstance(state, MockPaper):
+        # At the learner's last answer: that is when they stopped, not when the expiry was noticed.
+        timed_out = ctx.last_turn_at - state.started > timedelta(minutes=ctx.settings.mock_test_minutes)
+        _record_mock(
+            ctx.repo, ctx.learner, ctx.settings, state, ctx.last_turn_at, timed_out=timed_out, abandoned=True
+        )
+    return None
 
 
 def handle(ctx: Ctx) -> Reply:
     """Start a round or a mock paper, or continue the one in progress."""
-    if ctx.in_conversation and ctx.state and ctx.state.state == MOCK_ANSWER:
-        return mock_answer(ctx)
-    if ctx.in_conversation and ctx.state and ctx.state.state == AWAITING_ANSWER:
-        return answer(ctx)
+    if ctx.in_conversation and (paper := ctx.state_as(MockPaper)) is not None:
+        return mock_answer(ctx, paper)
+    if ctx.in_conversation and (round_ := ctx.state_as(QuizRound)) is not None:
+        return answer(ctx, round_)
     if _MOCK.search(ctx.message.text):
         return start_mock(ctx)
     return start_round(ctx)
@@ -243,8 +253,8 @@ def handle(ctx: Ctx) -> Reply:
 
 def accepts(ctx: Ctx) -> bool:
     """An answer, a skip or a finish continues the quiz; anything else is classified afresh."""
-    data = ctx.state.data if ctx.state else {}
-    item = ctx.catalogue.items.get(data.get("item", ""))
+    state = ctx.state_as(QuizRound) or ctx.state_as(MockPaper)
+    item = ctx.catalogue.items.get(state.item) if state is not None else None
     if item is None:
         return False
     text = ctx.message.text.strip().lower().strip(".!")
@@ -262,6 +272,8 @@ skill = SimpleSkill(
     description="Asks quiz questions, marks answers and schedules reviews (FSRS).",
     handler=handle,
     accepts_fn=accepts,
+    state_loader=load_state,
+    timeout_fn=on_timeout,
     prompts=(
         "quiz/question",
         "quiz/correct",

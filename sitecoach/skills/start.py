@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sitecoach.models import Consent
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
 def handle(ctx: Ctx) -> Reply:
     """Record the opt-in and welcome the learner back."""
     ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
-    return Reply.text(ctx.say("start/welcome_back", name=ctx.learner.name or ""), state=CLEAR_STATE)
+    return Reply.text(ctx.say("start/welcome_back", name=ctx.learner.name or ""), state=END)
 
 
 skill = SimpleSkill(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sitecoach.models import Consent
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import CLEAR_STATE, Ctx, Reply, SimpleSkill
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
 def handle(ctx: Ctx) -> Reply:
     """Record the opt-out, end any conversation, confirm once."""
     ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now)
-    return Reply.text(ctx.say("stop/confirmed"), state=CLEAR_STATE)
+    return Reply.text(ctx.say("stop/confirmed"), state=END)
 
 
 skill = SimpleSkill(

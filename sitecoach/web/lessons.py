@@ -27,7 +27,17 @@ from sitecoach.delivery.proactive import to_learner
 from sitecoach.infra.enqueue import enqueue_delivery
 from sitecoach.infra.links import LessonLink, LinkExpired, LinkInvalid
 from sitecoach.infra.localtime import local_now
-from sitecoach.models import Consent, EventKind, Learner, LearningEvent, Lesson, Message, ReviewState, utcnow
+from sitecoach.models import (
+    Consent,
+    EventKind,
+    Learner,
+    LearningEvent,
+    Lesson,
+    Message,
+    MessageKind,
+    ReviewState,
+    utcnow,
+)
 from sitecoach.records.audit import append_event
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
@@ -42,7 +52,7 @@ CHECK_REPEAT = timedelta(minutes=2)  # a second submit of the same answer this s
 WATCHED_REPEAT = timedelta(minutes=10)
 WATCHED_MAX_SECONDS = 3600
 MEDIA_MAX_AGE_SECONDS = 3600
-FRESH_LINK_KIND = "fresh_link"
+FRESH_LINK_KIND = MessageKind.FRESH_LINK
 FRESH_LINK_BODY = 'Here\'s a fresh link to your lesson "{lesson}":\n{link}\nIt works for {days} days.'
 POST_VIEWS = ("check", "watched", "refresh")
 

@@ -35,12 +35,14 @@ from sitecoach.learning.cohort import percentile
 from sitecoach.models import (
     Cohort,
     Escalation,
+    EscalationStatus,
     EvidenceItem,
     Learner,
     LearnerSnapshot,
     LearningEvent,
     Mentor,
     Message,
+    MessageKind,
     utcnow,
 )
 from sitecoach.records.evidence import EvidenceError, decide_evidence
@@ -111,7 +113,7 @@ def summary() -> ResponseReturnValue:
             session.exec(
                 select(Escalation, Learner)
                 .join(Learner, col(Learner.id) == col(Escalation.learner_id))
-                .where(Escalation.status == "open", col(Escalation.learner_id).in_(ids))
+                .where(Escalation.status == EscalationStatus.OPEN, col(Escalation.learner_id).in_(ids))
                 .order_by(col(Escalation.created_at))
             ).all()
             if ids
@@ -263,7 +265,7 @@ def _notify(session: Session, learner: Learner, key: str, body: str) -> int | No
         current_services().settings,
         learner,
         key=key,
-        kind="mentor_update",
+        kind=MessageKind.MENTOR_UPDATE,
         body=body,
         variables={"text": body},
         now=utcnow(),
@@ -321,7 +323,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
     services = current_services()
     with services.db.session() as session:
         escalation = session.get(Escalation, escalation_id)
-        if escalation is None or escalation.status != "open":
+        if escalation is None or escalation.status != EscalationStatus.OPEN:
             abort(404)
         learner = _learner_or_404(session, escalation.learner_id)
         mentor = session.get(Mentor, current_user.mentor_id)
@@ -336,7 +338,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
                 phone=learner.phone,
                 key=key,
                 body=result.to_learner,
-                kind="relay",
+                kind=MessageKind.RELAY,
                 now=utcnow(),
                 learner_id=learner.id,
             )

@@ -19,28 +19,13 @@ from sitecoach.delivery.outbox import OUTSIDE_WINDOW, apply_status, use_template
 from sitecoach.delivery.twilio_form import FormError, parse_inbound
 from sitecoach.infra.enqueue import enqueue_delivery, enqueue_new_inbound
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import utcnow
+from sitecoach.models import MessageStatus, utcnow
 from sitecoach.services import Services
 from sitecoach.web.context import current_services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("whatsapp", __name__)
 EMPTY_TWIML = str(MessagingResponse())
-KNOWN_STATUSES = {
-    "queued",
-    "accepted",
-    "scheduled",
-    "sending",
-    "sent",
-    "delivered",
-    "read",
-    "undelivered",
-    "failed",
-    "canceled",
-    "receiving",
-    "received",
-}
-
 
 
 def _twiml(status: int = 200) -> Response:
@@ -116,8 +101,8 @@ def status() -> Response:
     if not signature_ok(services):
         return Response("invalid signature", status=403, mimetype="text/plain")
     sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
-    state = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").strip().lower()
-    if not sid or state not in KNOWN_STATUSES:
+    state = MessageStatus.parse(request.form.get("MessageStatus") or request.form.get("SmsStatus"))
+    if not sid or state is None:
         return Response(
             "MessageSid and a known MessageStatus are required", status=400, mimetype="text/plain"
         )
