@@ -21,6 +21,33 @@ _LEAD_IN = re.compile(
 )
 
 
+# "send me the video on resin", "got a lesson on spiking?", "link to the earthing vid pls"
+_LESSON_REQUEST = re.compile(
+    r"^(?:.*?\b(?:send|show|give|gies|gimme|got|have|get|share|link|where(?:'?s| is)|"
+    r"can i (?:see|watch|have)|want|need|any|is there)\b)?.*?\b(?:the |a |that |your )?"
+    r"(?:video|vid|vids|videos|lesson|lessons|clip|module)s?"
+    r"\b(?:\s+(?:on|about|for|re|regarding|covering|of))?\s+(?P<topic>.+?)[\s?!.]*$",
+    re.IGNORECASE,
+)
+# A topic name alone is short: the best lesson only needs to be clearly about it.
+LESSON_REQUEST_MIN_SCORE = 0.5
+
+
+def lesson_requested(ctx: Ctx, text: str) -> str | None:
+    """A link to the lesson asked for by name or topic, or None if this is not such a request."""
+    m = _LESSON_REQUEST.match(text.strip())
+    if not m:
+        return None
+    topic = re.sub(r"\b(?:please|pls|plz|mate|ta|thanks|cheers)\b", " ", m.group("topic"), flags=re.I).strip()
+    matches = ctx.catalogue.index.best_lessons(topic, k=1) if topic else []
+    if not matches or matches[0].score < LESSON_REQUEST_MIN_SCORE or matches[0].coverage == 0:
+        return None
+    lesson = ctx.catalogue.lessons[matches[0].lesson_id]
+    link = ctx.links.lesson_url(ctx.learner.id or 0, lesson.code)
+    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=lesson.code, via="request")
+    return ctx.say("explain/lesson_link", lesson_title=lesson.title, link=link)
+
+
 def answer_for(ctx: Ctx, question: str) -> str | None:
     """The grounded answer text for a question, or None when the pack does not cover it."""
     match = ctx.catalogue.covered(question)
@@ -120,6 +147,9 @@ def handle(ctx: Ctx) -> Reply:
     question = re.sub(r"\s+", " ", _PLACEHOLDER.sub(" ", redacted)).strip(" ,.")
     if len(question) < 2:
         return Reply.text(ctx.say("explain/empty", examples='"why do we spike a cable?"'))
+    requested = lesson_requested(ctx, question)
+    if requested is not None:
+        return Reply.text(requested)
     query, match = _covered_with_context(ctx, question)
     if match is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
@@ -138,5 +168,11 @@ skill = SimpleSkill(
     intent=Intent("explain", before_onboarding=True),
     description="Answers a question from the vetted lessons, safety first, with a link to the lesson video.",
     handler=handle,
-    prompts=("explain/answer", "explain/not_covered", "explain/empty", "llm/explain_system"),
+    prompts=(
+        "explain/answer",
+        "explain/not_covered",
+        "explain/empty",
+        "explain/lesson_link",
+        "llm/explain_system",
+    ),
 )
