@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sitecoach.export import portfolio as portfolio_export
-from sitecoach.export.portfolio import (
+from sitecoach.export import (
     Portfolio,
     PortfolioCompetency,
     PortfolioEvidence,
     PortfolioHours,
+    archive,
     to_latin1,
     write_portfolio_zip,
 )
@@ -457,7 +457,7 @@ def test_failed_write_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
     def boom(ctx):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(portfolio_export, "_events_csv", boom)
+    monkeypatch.setattr(archive, "events_csv", boom)
     with pytest.raises(RuntimeError):
         write_portfolio_zip(_portfolio(tmp_path, learner_name="Other"), out)
     assert out.read_bytes() == before
