@@ -40,8 +40,9 @@ class Progress:
     """Steps of work that is not one loop: `with Progress("Exporting", total=6) as done: ...; done.advance()`.
 
     On a terminal: click's bar with the count, the percentage and the time left. Elsewhere: nothing while
-    it runs, then one line, the summary with the count filled in and the seconds taken ("seeded 30
-    learners in 4.2 s"); no line when the work fails (the error says enough). `show=False`: silent.
+    it runs, then one line: the summary with `{count}` (and `{s}`, "s" unless the count is 1) filled in,
+    and the seconds taken ("seeded 30 learners in 4.2 s"); no line when the work fails (the error says
+    enough). `show=False`: silent.
     """
 
     def __init__(
@@ -55,7 +56,7 @@ class Progress:
     ) -> None:
         self.label = label
         self.total = total
-        self.summary = summary or f"{label}: {{count}} done"  # "{count}" is filled in at the end
+        self.summary = summary or f"{label}: {{count}} done"
         self.show = show
         self.stream = stream
         self.count = 0
@@ -102,9 +103,8 @@ class Progress:
             self._bar = None
         elif self.show and exc_type is None:
             seconds = time.monotonic() - self._started
-            click.echo(
-                f"{self.summary.format(count=self.count)} in {seconds:.1f} s", file=self.stream or sys.stderr
-            )
+            done = self.summary.format(count=self.count, s="" if self.count == 1 else "s")
+            click.echo(f"{done} in {seconds:.1f} s", file=self.stream or sys.stderr)
 
 
 def progress(

@@ -67,6 +67,12 @@ def test_the_callback_form_counts_steps_and_polled_totals():
     assert re.fullmatch(r"exported 5 parts in \d+\.\d s\n", stream.getvalue())
 
 
+def test_the_summary_says_one_without_a_plural():
+    stream = io.StringIO()
+    list(progress(["L03"], "Rendering", summary="checked {count} lesson video{s}", stream=stream))
+    assert re.fullmatch(r"checked 1 lesson video in \d+\.\d s\n", stream.getvalue())
+
+
 def test_the_default_summary_names_the_label():
     stream = io.StringIO()
     list(progress(["a", "b"], "Rendering", stream=stream))
