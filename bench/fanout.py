@@ -169,6 +169,8 @@ RACER = """
 import sys
 from sitecoach.jobs import tasks as jobs
 from sitecoach.jobs import runtime
+from sitecoach.wiring import install_job_services
+install_job_services()  # as `sitecoach worker` does: jobs build their services from the environment
 runtime.services()  # built before the start signal, as in a running clock's worker
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.readline()
