@@ -9,6 +9,7 @@ the functions that need them, so a script that only simulates (bench/learning.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AUTH_TOKEN",
-    "OPEN_LOOP_LEAD_SECONDS",
     "INBOUND_PATH",
     "PACK",
     "ROOT",
@@ -312,22 +312,14 @@ def start_gunicorn(
 
 def start_worker(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
     """A `sitecoach worker` in its own session; its stderr goes to `log` when given, else nowhere."""
-    if log is None:
+    # The worker keeps its own copy of the log's descriptor, so ours is closed at once.
+    with open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "sitecoach.cli", "worker"],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    with open(log, "wb") as fh:  # the worker keeps its own copy of the descriptor
-        return subprocess.Popen(
-            [sys.executable, "-m", "sitecoach.cli", "worker"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=fh,
+            stderr=stderr,
             start_new_session=True,
         )
 
