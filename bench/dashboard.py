@@ -15,14 +15,10 @@ import argparse
 import os
 import random
 import re
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,55 +29,39 @@ if str(ROOT) not in sys.path:
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench.harness import (  # noqa: E402
+    app_env,
+    database_kind,
+    free_port,
+    load_pack_into,
+    make_scratch,
+    pct,
+    progress,
+    remove_scratch,
+    scratch_database,
+    scratch_redis,
+    start_gunicorn,
+    stop,
+    wait_up,
+)
+
 TARGET_P95_MS = 200.0
 EVENTS_PER_LEARNER = 120  # about one practice session every three days for a year
 PASSWORD = "bench-password"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database(tmp: Path) -> tuple[str, object]:
-    """A fresh database URL and a cleanup callable."""
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    from sitecoach.settings import Settings
-
-    base = Settings(database_url=admin_url).database_uri
-    name = f"sitecoach_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
 def seed(url: str, learners: int) -> float:
     """Pack, cohorts, mentors, learners with snapshots and a year of events; returns seconds taken."""
     from werkzeug.security import generate_password_hash
 
-    from sitecoach.curriculum.pack import load_pack
-    from sitecoach.infra.migrate import upgrade
     from sitecoach.models import Cohort, Database, LearnerSnapshot, Mentor
-    from sitecoach.records.seeding import sync_pack
 
     started = time.perf_counter()
-    upgrade(url)
+    pack = load_pack_into(url)
     db = Database(url)
     rng = random.Random(7)
     now = datetime.now(UTC)
-    pack = load_pack(ROOT / "content" / "st1332")
     with db.session() as session:
-        sync_pack(session, pack)
         password = generate_password_hash(PASSWORD)
         session.add(Mentor(name="Admin", email="admin@bench.test", is_admin=True, password_hash=password))
         mentors = [
@@ -117,7 +97,9 @@ def seed(url: str, learners: int) -> float:
         )
         ids = [r[0] for r in conn.execute(sa.text("SELECT id FROM learner ORDER BY id"))]
         events = []
-        for learner_id in ids:
+        for learner_id in progress(
+            ids, "Seeding a year of events", summary="seeded events of {count} learners"
+        ):
             for n in range(EVENTS_PER_LEARNER):
                 at = (now - timedelta(days=365 - n * 3, hours=rng.randint(0, 10))).replace(tzinfo=None)
                 events.append(
@@ -203,78 +185,48 @@ def measure(session: requests.Session, url: str, count: int) -> list[float]:
     return times
 
 
-def pct(values: list[float], p: float) -> float:
-    """The p-th percentile."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def main() -> None:
     """Seed, serve, measure, print, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="sitecoach-bench-"))
-    url, drop = _database(tmp)
+    tmp = make_scratch()
+    url, drop = scratch_database(tmp)
     procs: list[subprocess.Popen] = []
     try:
         seconds = seed(url, args.learners)
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = dict(
-            os.environ,
-            DATABASE_URL=url,
-            INSTANCE_PATH=str(tmp),
-            SECRET_KEY="bench",
-            PORT=str(port),
-            PUBLIC_BASE_URL=base,
-            COACH_CHANNEL="simulator",
+        env = app_env(
+            url, scratch_redis(tmp), tmp, PORT=str(port), PUBLIC_BASE_URL=base, COACH_CHANNEL="simulator"
         )
-        if not os.environ.get("REDIS_URL"):
-            from sitecoach.infra.embedded_redis import ensure_embedded_redis
-
-            env["REDIS_URL"] = ensure_embedded_redis(tmp)
         workers = str(os.cpu_count() or 2)
         procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    workers,
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--access-logfile",
-                    "/dev/null",
-                    "sitecoach.wiring:create_app()",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            start_gunicorn(
+                "sitecoach.wiring:create_app()",
+                port,
+                env,
+                int(workers),
+                options=("--access-logfile", "/dev/null"),
             )
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
+        wait_up(f"{base}/health")
         admin, mentor = _login(base, "admin@bench.test"), _login(base, "m7@bench.test")
-        rows = [
-            ("bare /health (baseline)", measure(requests.Session(), f"{base}/health", args.requests)),
-            (f"summary, admin, all {args.learners}", measure(admin, f"{base}/mentor/", args.requests)),
-            ("summary, admin, page 100", measure(admin, f"{base}/mentor/?page=100", args.requests)),
-            ("summary, admin, one cohort", measure(admin, f"{base}/mentor/?cohort=3", args.requests)),
-            ("summary, mentor, 30 learners", measure(mentor, f"{base}/mentor/", args.requests)),
-            ("CSV export, mentor", measure(mentor, f"{base}/mentor/export.csv", max(20, args.requests // 5))),
+        plan = [
+            ("bare /health (baseline)", requests.Session(), f"{base}/health", args.requests),
+            (f"summary, admin, all {args.learners}", admin, f"{base}/mentor/", args.requests),
+            ("summary, admin, page 100", admin, f"{base}/mentor/?page=100", args.requests),
+            ("summary, admin, one cohort", admin, f"{base}/mentor/?cohort=3", args.requests),
+            ("summary, mentor, 30 learners", mentor, f"{base}/mentor/", args.requests),
+            ("CSV export, mentor", mentor, f"{base}/mentor/export.csv", max(20, args.requests // 5)),
         ]
-        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        rows = [
+            (name, measure(session, page, count))
+            for name, session, page, count in progress(plan, "Timing pages", summary="timed {count} pages")
+        ]
         print(
-            f"{args.learners} learners x {EVENTS_PER_LEARNER} events on {backend}, seeded in {seconds:.1f} s; "
+            f"{args.learners} learners x {EVENTS_PER_LEARNER} events on {database_kind(url)}, seeded in {seconds:.1f} s; "
             f"gunicorn {workers} workers on {os.cpu_count()} cores"
         )
         print(f"{'request':34} {'p50 ms':>8} {'p95 ms':>8} {'p95 / baseline':>15}")
@@ -289,14 +241,8 @@ def main() -> None:
             f"dashboard: summary p95 {worst:.1f} ms at {args.learners} learners ({verdict} the {TARGET_P95_MS:.0f} ms target)"
         )
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
-        from sitecoach.infra.embedded_redis import stop_embedded_redis
-
-        stop_embedded_redis(tmp)
-        drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        stop(procs)
+        remove_scratch(tmp, drop)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,12 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -41,37 +39,31 @@ if str(ROOT) not in sys.path:
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench.harness import (  # noqa: E402
+    AUTH_TOKEN,
+    Progress,
+    app_env,
+    database_kind,
+    load_pack_into,
+    make_scratch,
+    redis_kind,
+    remove_scratch,
+    scratch_database,
+    scratch_redis,
+    start_worker,
+    stop,
+)
+
 TARGET_SECONDS = 20.0  # plan + enqueue for 100,000 learners on 2 cores
 AT = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # the clock's instant: daytime in every zone below
 ZONES = ("Europe/London", "Europe/Berlin", "America/New_York", "Asia/Dubai", "America/Sao_Paulo")
 NOT_DUE, OPTED_OUT = 0.02, 0.01  # learners whose nudge is later today, and who said STOP
 BASELINE_SLICE = 5000  # jobs enqueued one at a time for the baseline
 ACCOUNT_SID = "AC" + "f" * 32
-AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 SENDER = "+14155238886"
 STUB_MPS = 80.0  # the stub's 429 limit: Twilio's default per-sender rate, with one second of burst
 PROBE_LEARNERS, PROBE_MESSAGES = 20, 3
-
-
-def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh database URL and a cleanup callable."""
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    from sitecoach.settings import Settings
-
-    base = Settings(database_url=admin_url).database_uri
-    name = f"sitecoach_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
+SEED_BATCH = 10_000  # learners per INSERT on SQLite
 
 
 def learner_rows(count: int, rng: random.Random) -> tuple[list[tuple], int]:
@@ -104,49 +96,42 @@ def learner_rows(count: int, rng: random.Random) -> tuple[list[tuple], int]:
 
 def seed(url: str, count: int) -> tuple[float, int]:
     """Migrate, load the pack, and insert the learners (COPY on PostgreSQL); return seconds and due count."""
-    from sitecoach.curriculum.pack import load_pack
-    from sitecoach.infra.migrate import upgrade
     from sitecoach.models import Database
-    from sitecoach.records.seeding import sync_pack
 
-    upgrade(url)
+    load_pack_into(url)
     db = Database(url)
-    with db.session() as session:
-        sync_pack(session, load_pack(ROOT / "content" / "st1332"))
     rows, due = learner_rows(count, random.Random(5))
     started = time.perf_counter()
     columns = "phone, name, timezone, consent, nudge_time, last_inbound_at, created_at"
-    if db.dialect == "postgresql":
-        raw = db.engine.raw_connection()
-        try:
-            with (
-                raw.driver_connection.cursor() as cur,
-                cur.copy(f"COPY learner ({columns}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-            raw.driver_connection.commit()
-        finally:
-            raw.close()
-    else:
-        naive = [(*r[:5], r[5].replace(tzinfo=None), r[6].replace(tzinfo=None)) for r in rows]
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql(f"INSERT INTO learner ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", naive)
+    with Progress("Seeding learners", total=len(rows), summary="seeded {count} learners") as done:
+        if db.dialect == "postgresql":
+            raw = db.engine.raw_connection()
+            try:
+                with (
+                    raw.driver_connection.cursor() as cur,
+                    cur.copy(f"COPY learner ({columns}) FROM STDIN") as copy,
+                ):
+                    for row in rows:
+                        copy.write_row(row)
+                        done.advance()
+                raw.driver_connection.commit()
+            finally:
+                raw.close()
+        else:
+            naive = [(*r[:5], r[5].replace(tzinfo=None), r[6].replace(tzinfo=None)) for r in rows]
+            with db.engine.begin() as conn:  # one transaction, in batches only to show progress
+                for i in range(0, len(naive), SEED_BATCH):
+                    batch = naive[i : i + SEED_BATCH]
+                    conn.exec_driver_sql(
+                        f"INSERT INTO learner ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?)", batch
+                    )
+                    done.advance(len(batch))
     db.dispose()
     return time.perf_counter() - started, due
 
 
 def _env(url: str, redis_url: str, queue: str, tmp: Path, **extra: str) -> dict[str, str]:
-    return dict(
-        os.environ,
-        DATABASE_URL=url,
-        REDIS_URL=redis_url,
-        QUEUE_NAME=queue,
-        INSTANCE_PATH=str(tmp),
-        SECRET_KEY="bench",
-        PUBLIC_BASE_URL="http://127.0.0.1:9",
-        **extra,
-    )
+    return app_env(url, redis_url, tmp, QUEUE_NAME=queue, PUBLIC_BASE_URL="http://127.0.0.1:9", **extra)
 
 
 def _services(url: str, redis_url: str, queue: str, tmp: Path):  # type: ignore[no-untyped-def]
@@ -184,6 +169,8 @@ RACER = """
 import sys
 from sitecoach.jobs import tasks as jobs
 from sitecoach.jobs import runtime
+from sitecoach.wiring import install_job_services
+install_job_services()  # as `sitecoach worker` does: jobs build their services from the environment
 runtime.services()  # built before the start signal, as in a running clock's worker
 sys.stdout.write("ready\\n"); sys.stdout.flush()
 sys.stdin.readline()
@@ -191,12 +178,11 @@ print(jobs.dispatch_nudges(sys.argv[1]), flush=True)
 """
 
 
-def race(url: str, redis_url: str, queue: str, tmp: Path) -> tuple[list[int], float]:
-    """Two dispatchers in two processes, released together (clock slots AT and AT + 1 min)."""
-    env = _env(url, redis_url, queue, tmp, COACH_CHANNEL="simulator")
+def _start_held(script: str, args: Sequence[str], env: dict[str, str]) -> list[subprocess.Popen[str]]:
+    """One `python -c script arg` per arg, each held once it has said "ready" until `_release`."""
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, (AT + timedelta(minutes=k)).isoformat()],
+            [sys.executable, "-c", script, arg],
             env=env,
             cwd=ROOT,
             stdin=subprocess.PIPE,
@@ -204,15 +190,27 @@ def race(url: str, redis_url: str, queue: str, tmp: Path) -> tuple[list[int], fl
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        for k in range(2)
+        for arg in args
     ]
     for proc in procs:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    started = time.perf_counter()
+    return procs
+
+
+def _release(procs: Sequence[subprocess.Popen[str]]) -> None:
+    """Let processes held by `_start_held` go, as close together as two writes allow."""
     for proc in procs:
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
+
+
+def race(url: str, redis_url: str, queue: str, tmp: Path) -> tuple[list[int], float]:
+    """Two dispatchers in two processes, released together (clock slots AT and AT + 1 min)."""
+    env = _env(url, redis_url, queue, tmp, COACH_CHANNEL="simulator")
+    procs = _start_held(RACER, [(AT + timedelta(minutes=k)).isoformat() for k in range(2)], env)
+    started = time.perf_counter()
+    _release(procs)
     counts = [int(proc.communicate(timeout=300)[0].strip()) for proc in procs]
     return counts, time.perf_counter() - started
 
@@ -314,25 +312,9 @@ with ThreadPoolExecutor(12) as pool:
 def paced_send(row_ids: list[int], env: dict[str, str], stub) -> Sends:  # type: ignore[no-untyped-def]
     """Send rows with deliver() from two processes of 12 threads each (far more than 80/s would need)."""
     halves = [row_ids[0::2], row_ids[1::2]]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", PACED, ",".join(map(str, half))],
-            env=env,
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        for half in halves
-    ]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    procs = _start_held(PACED, [",".join(map(str, half)) for half in halves], env)
     since, limited = time.time(), stub.rate_limited
-    for proc in procs:
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
+    _release(procs)
     for proc in procs:
         proc.communicate(timeout=300)
     return Sends.of(stub.arrivals, since, stub.rate_limited - limited)
@@ -350,7 +332,6 @@ def main() -> None:
     args = parser.parse_args()
     from redis import Redis
 
-    from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
     from sitecoach.infra.enqueue import DELIVERY_RETRY, enqueue_delivery, enqueue_unique
     from sitecoach.jobs import runtime
     from sitecoach.jobs import tasks as jobs
@@ -359,9 +340,9 @@ def main() -> None:
     from tests.stubs.twilio_stub import TwilioStub
 
     load = os.getloadavg()[0]
-    tmp = Path(tempfile.mkdtemp(prefix="sitecoach-bench-"))
-    url, drop = _database(tmp)
-    redis_url = os.environ.get("REDIS_URL") or ensure_embedded_redis(tmp)
+    tmp = make_scratch()
+    url, drop = scratch_database(tmp)
+    redis_url = scratch_redis(tmp)
     redis = Redis.from_url(redis_url)
     run = uuid.uuid4().hex[:8]
     queues = {k: f"bench-fanout-{k}-{run}" for k in ("one", "many", "race")}
@@ -434,18 +415,14 @@ def main() -> None:
             TWILIO_WHATSAPP_FROM=SENDER,
             TWILIO_API_BASE_URL=stub.base_url,
         )
-        for _ in range(args.workers):
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "sitecoach.cli", "worker"],
-                    env=twilio_env,
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    start_new_session=True,
-                )
-            )
-        _wait(lambda: len(stub.messages) >= len(sample), 240)
+        procs += [start_worker(twilio_env) for _ in range(args.workers)]
+        with Progress("Workers sending", total=len(sample), summary="workers sent {count} nudges") as sent:
+
+            def sample_sent() -> bool:
+                sent.advance_to(len(stub.messages))
+                return len(stub.messages) >= len(sample)
+
+            _wait(sample_sent, 240)
         workers_run = Sends.of(stub.arrivals, 0.0, stub.rate_limited)
 
         # the spacing probe: three messages queued at once to each of a few learners who just had a nudge
@@ -488,13 +465,11 @@ def main() -> None:
             ).one()
         svc.close()
 
-        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-        redis_kind = "Redis at REDIS_URL" if os.environ.get("REDIS_URL") else "embedded Redis"
         total_s = dispatch_s  # dispatch_nudges plans, then enqueues
         one_rate = len(slice_) / one_s
         one_total = plan_s + len(due) / one_rate
         print(
-            f"{args.learners:,} learners in {len(ZONES)} zones on {backend} + {redis_kind}, seeded in {seed_s:.1f} s; "
+            f"{args.learners:,} learners in {len(ZONES)} zones on {database_kind(url)} + {redis_kind()}, seeded in {seed_s:.1f} s; "
             f"instant {AT:%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores, load average {load:.1f} before the run"
         )
         print(f"{'step':48} {'jobs':>8} {'seconds':>8} {'jobs/s':>8}")
@@ -546,13 +521,7 @@ def main() -> None:
             f"{settings.learner_spacing_seconds:g} s"
         )
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         stub.stop()
         runtime.install(None)
         if services is not None:
@@ -562,9 +531,7 @@ def main() -> None:
         for key in redis.scan_iter(f"sitecoach:pace:{{whatsapp:{SENDER}}}:*", count=5000):
             redis.delete(key)
         redis.close()
-        stop_embedded_redis(tmp)
-        drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_scratch(tmp, drop)
 
 
 if __name__ == "__main__":

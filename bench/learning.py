@@ -58,7 +58,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,12 +67,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.harness import PACK, progress  # noqa: E402
 from sitecoach.curriculum.pack import load_pack  # noqa: E402
 from sitecoach.learning.mastery import CompetencyEvidence, competency_mastery  # noqa: E402
 from sitecoach.learning.memory import Candidate, Memory, pick_next_item  # noqa: E402
 from sitecoach.settings import DEFAULT_QUIZ_ROUND_LENGTH  # noqa: E402
 
-PACK = ROOT / "content" / "st1332"
 START = datetime(2025, 1, 6, tzinfo=UTC)  # a Monday; every simulated instant is aware UTC
 SITTING = timedelta(hours=12, minutes=30)  # lunch break, one question a minute
 STUDY_WEEKDAYS = 5
@@ -457,18 +457,29 @@ def ratio(a: float | None, b: float | None) -> str:
 
 
 def run(
-    seed: int, learners: int, days: int, jobs: int, ladder: tuple[int, ...] = FIXED_LADDER
+    seed: int,
+    learners: int,
+    days: int,
+    jobs: int,
+    ladder: tuple[int, ...] = FIXED_LADDER,
+    show_progress: bool = False,
 ) -> tuple[Bank, dict[str, Summary]]:
     """Simulate the cohort; return the bank and {scheduler: Summary}."""
     bank = load_bank(seed)
     work = [(bank, seed, learner, days, ladder) for learner in range(learners)]
+
+    def counted(rows: Iterable[list[Outcome]]) -> list[list[Outcome]]:
+        label, summary = "Simulating learners", "simulated {count} learners under every scheduler"
+        return list(progress(rows, label, total=learners, summary=summary, show=show_progress))
+
     if jobs > 1:
         from multiprocessing import get_context
 
         with get_context("fork" if sys.platform != "win32" else "spawn").Pool(jobs) as pool:
-            rows = pool.map(_run_learner, work, chunksize=max(1, learners // (jobs * 4)))
+            # imap keeps map's order (and so the results) while the learners come back one by one
+            rows = counted(pool.imap(_run_learner, work, chunksize=max(1, learners // (jobs * 4))))
     else:
-        rows = [_run_learner(w) for w in work]
+        rows = counted(_run_learner(w) for w in work)
     return bank, {s: summarise([row[k] for row in rows]) for k, s in enumerate(SCHEDULERS)}
 
 
@@ -492,7 +503,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     t0 = time.perf_counter()
-    bank, result = run(args.seed, args.learners, args.days, args.jobs, args.ladder)
+    bank, result = run(args.seed, args.learners, args.days, args.jobs, args.ladder, show_progress=True)
     wall = time.perf_counter() - t0
     day = min(RECALL_DAY, args.days)
     names = dict(NAMES, fixed="fixed " + "-".join(str(g) for g in args.ladder))

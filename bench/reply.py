@@ -20,31 +20,46 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
+
+from bench.harness import (  # noqa: E402
+    Progress,
+    database_kind,
+    drop_stale_jobs,
+    forget_redis_keys,
+    free_port,
+    load_pack_into,
+    make_scratch,
+    offer_open_loop,
+    pct,
+    redis_kind,
+    remove_scratch,
+    scratch_database,
+    scratch_redis,
+    signed_request,
+    start_gunicorn,
+    start_worker,
+    stop,
+    twilio_form,
+    wait_up,
+    webhook_env,
+)
 
 TARGET_P99_MS = 500.0
-AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
-PATH = "/whatsapp/inbound"
 TRIVIAL = "hi"
 QUESTIONS = (
     "quiz me on earthing",
@@ -57,44 +72,12 @@ QUESTIONS = (
 TRIVIAL_SHARE = 0.25
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh database URL and a cleanup callable."""
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    from sitecoach.settings import Settings
-
-    base = Settings(database_url=admin_url).database_uri
-    name = f"sitecoach_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
-
-
 def seed(url: str, learners: int) -> list[str]:
     """Migrate, load the pack, and add onboarded learners (opted in, named, talked to us an hour ago)."""
-    from sitecoach.curriculum.pack import load_pack
-    from sitecoach.infra.migrate import upgrade
     from sitecoach.models import Database
-    from sitecoach.records.seeding import sync_pack
 
-    upgrade(url)
+    load_pack_into(url)
     db = Database(url)
-    with db.session() as session:
-        sync_pack(session, load_pack(ROOT / "content" / "st1332"))
     now = datetime.now(UTC)
     sqlite = db.dialect == "sqlite"
     stamp = (lambda d: d.replace(tzinfo=None)) if sqlite else (lambda d: d)
@@ -121,85 +104,19 @@ def seed(url: str, learners: int) -> list[str]:
     return phones
 
 
-def twilio_form(phone: str, body: str, sid: str) -> dict[str, str]:
-    """The fields Twilio posts for an inbound WhatsApp message."""
-    return {
-        "MessageSid": sid,
-        "SmsMessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": "AC" + "1" * 32,
-        "MessagingServiceSid": "",
-        "From": f"whatsapp:{phone}",
-        "To": "whatsapp:+14155238886",
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "WaId": phone.lstrip("+"),
-        "ProfileName": "Bench Learner",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-        "MessageType": "text",
-    }
-
-
-def signed_request(port: int, public_base: str, form: dict[str, str]) -> bytes:
-    """The raw HTTP request Twilio would send, signed for PUBLIC_BASE_URL + path."""
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(public_base + PATH, form)
-    body = urlencode(form).encode()
-    head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(body)}\r\nX-Twilio-Signature: {signature}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-async def _one(
-    port: int, payload: bytes, scheduled: float, sid: str, out: dict[str, tuple[float, int]]
-) -> None:
-    loop = asyncio.get_running_loop()
-    status = 0
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(payload)
-        await writer.drain()
-        data = await reader.read()
-        writer.close()
-        status = int(data[9:12]) if data.startswith(b"HTTP/1.") else 0
-    except (OSError, ValueError):
-        status = 0
-    out[sid] = ((loop.time() - scheduled) * 1000, status)
-
-
-async def offer(
+def offer(
     port: int, payloads: list[tuple[str, bytes]], rate: float
 ) -> tuple[dict[str, float], dict[str, tuple[float, int]]]:
     """POST each payload at its scheduled time (open loop); return each sid's scheduled wall time and its ack."""
-    loop = asyncio.get_running_loop()
-    wall_offset = time.time() - loop.time()
-    start = loop.time() + 0.05
-    scheduled: dict[str, float] = {}
-    acks: dict[str, tuple[float, int]] = {}
-    tasks = []
-    for i, (sid, payload) in enumerate(payloads):
-        at = start + i / rate
-        delay = at - loop.time()
-        if delay > 0.0005:
-            await asyncio.sleep(delay)
-        scheduled[sid] = at + wall_offset
-        tasks.append(asyncio.create_task(_one(port, payload, at, sid, acks)))
-    await asyncio.gather(*tasks)
+    results, _seconds = asyncio.run(offer_open_loop(port, [payload for _sid, payload in payloads], rate))
+    scheduled = {sid: at for (sid, _), (at, _ms, _status) in zip(payloads, results, strict=True)}
+    acks = {sid: (ms, status) for (sid, _), (_at, ms, status) in zip(payloads, results, strict=True)}
     return scheduled, acks
 
 
-def pct(values: list[float], p: float) -> float:
-    """The p-th percentile (nan when empty)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def _wait_drained(engine: sa.Engine, expected: int, seconds: float) -> bool:
+def _wait_drained(
+    engine: sa.Engine, expected: int, seconds: float, on_processed: Callable[[int], None] | None = None
+) -> bool:
     """Until every inbound message is processed and no reply is waiting to be sent."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -212,6 +129,8 @@ def _wait_drained(engine: sa.Engine, expected: int, seconds: float) -> bool:
                     "SELECT count(*) FROM message WHERE direction = 'out' AND status IN ('pending', 'sending')"
                 )
             ).scalar_one()
+        if on_processed:
+            on_processed(done)
         if done >= expected and waiting == 0:
             return True
         time.sleep(0.5)
@@ -227,31 +146,6 @@ def _as_epoch(value: object) -> float:
     return value.timestamp()
 
 
-def _drop_stale_jobs(redis_url: str, patterns: tuple[str, ...]) -> int:
-    """Delete jobs another run left with ids this run will use (ids follow a fresh database's row ids)."""
-    from redis import Redis
-
-    redis = Redis.from_url(redis_url)
-    keys = [k for pattern in patterns for k in redis.scan_iter(f"rq:job:{pattern}", count=5000)]
-    for i in range(0, len(keys), 5000):
-        redis.delete(*keys[i : i + 5000])
-    redis.close()
-    return len(keys)
-
-
-def _forget_redis_keys(redis_url: str, queue_name: str, job_ids: list[str]) -> None:
-    """Delete the RQ keys this run made: its queue's keys and its jobs."""
-    from redis import Redis
-
-    redis = Redis.from_url(redis_url)
-    keys = list(redis.scan_iter(f"*{queue_name}*", count=1000))
-    keys += [f"rq:job:{j}" for j in job_ids] + [f"rq:results:{j}" for j in job_ids]
-    for i in range(0, len(keys), 5000):
-        redis.delete(*keys[i : i + 5000])
-    redis.srem("rq:queues", f"rq:queue:{queue_name}", f"rq:queue:{queue_name}-background")
-    redis.close()
-
-
 def main() -> None:  # noqa: C901 - one linear script
     """Seed, serve, offer, wait for every reply, print, clean up."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -262,8 +156,8 @@ def main() -> None:  # noqa: C901 - one linear script
     load = os.getloadavg()[0]
     count = int(args.rate * args.seconds)
     warm = 20
-    tmp = Path(tempfile.mkdtemp(prefix="sitecoach-bench-"))
-    db_url, drop = _database(tmp)
+    tmp = make_scratch()
+    db_url, drop = scratch_database(tmp)
     procs: list[subprocess.Popen] = []
     queue_name = f"bench-reply-{uuid.uuid4().hex[:8]}"
     redis_url = ""
@@ -272,63 +166,15 @@ def main() -> None:  # noqa: C901 - one linear script
     message_ids: list[int] = []
     try:
         phones = seed(db_url, count + warm)
-        if os.environ.get("REDIS_URL"):
-            redis_url = os.environ["REDIS_URL"]
-        else:
-            from sitecoach.infra.embedded_redis import ensure_embedded_redis
-
-            redis_url = ensure_embedded_redis(tmp)
-        _drop_stale_jobs(redis_url, ("inbound-*", "milestones-*"))
-        port = _free_port()
+        redis_url = scratch_redis(tmp)
+        drop_stale_jobs(redis_url, ("inbound-*", "milestones-*"))
+        port = free_port()
         public_base = f"http://127.0.0.1:{port}"
-        env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            REDIS_URL=redis_url,
-            QUEUE_NAME=queue_name,
-            INSTANCE_PATH=str(tmp),
-            SECRET_KEY="bench",
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            PUBLIC_BASE_URL=public_base,
-            COACH_CHANNEL="simulator",
-        )
+        env = webhook_env(db_url, redis_url, tmp, queue_name, public_base)
         web_workers = os.cpu_count() or 2
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--workers",
-                    str(web_workers),
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                ]
-                + ["sitecoach.wiring:create_app()"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        for n in range(args.workers):
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "sitecoach.cli", "worker"],
-                    env=env,
-                    cwd=ROOT,
-                    stdout=subprocess.DEVNULL,
-                    stderr=open(tmp / f"worker-{n}.log", "wb"),  # noqa: SIM115 - closed with the process
-                    start_new_session=True,
-                )
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{public_base}/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0.3)
+        procs.append(start_gunicorn("sitecoach.wiring:create_app()", port, env, web_workers))
+        procs += [start_worker(env, log=tmp / f"worker-{n}.log") for n in range(args.workers)]
+        wait_up(f"{public_base}/health")
         engine = sa.create_engine(db_url)
         rng = random.Random(17)
 
@@ -343,11 +189,12 @@ def main() -> None:  # noqa: C901 - one linear script
             return payloads, kinds
 
         warm_payloads, _ = batch(phones[:warm])
-        asyncio.run(offer(port, warm_payloads, 10))  # warm-up: imports, pools, caches (not measured)
+        offer(port, warm_payloads, 10)  # warm-up: imports, pools, caches (not measured)
         _wait_drained(engine, warm, 60)
         payloads, kinds = batch(phones[warm:])
-        scheduled, acks = asyncio.run(offer(port, payloads, args.rate))
-        drained = _wait_drained(engine, warm + count, 180)
+        scheduled, acks = offer(port, payloads, args.rate)
+        with Progress("Waiting for replies", total=count, summary="processed {count} messages") as done:
+            drained = _wait_drained(engine, warm + count, 180, lambda n: done.advance_to(n - warm))
 
         with engine.connect() as conn:
             rows = conn.execute(
@@ -383,12 +230,10 @@ def main() -> None:  # noqa: C901 - one linear script
             work[kind].append((_as_epoch(first_sent) - _as_epoch(processed_at)) * 1000)
         ack_ms = [ms for ms, status in acks.values() if status == 200]
 
-        backend = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite"
-        redis_kind = "Redis at REDIS_URL" if os.environ.get("REDIS_URL") else "embedded Redis"
         print(
             f"{count} messages at {args.rate:.0f}/s for {args.seconds:.0f} s, each from its own onboarded learner; "
             f"gunicorn {web_workers} workers + {args.workers} sitecoach workers, simulator channel, offline path; "
-            f"{backend} + {redis_kind}; {os.cpu_count()} cores, load average {load:.1f} before the run"
+            f"{database_kind(db_url)} + {redis_kind()}; {os.cpu_count()} cores, load average {load:.1f} before the run"
         )
         print(f"{'from the POST to ...':46} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
         table = [
@@ -425,23 +270,13 @@ def main() -> None:  # noqa: C901 - one linear script
             f"(questions/trivial {p99 / base:.2f}); webhook ack p99 {pct(ack_ms, 99):.0f} ms"
         )
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         if engine is not None:
             engine.dispose()
         if redis_url:
             job_ids = [f"inbound-{m}" for m in message_ids] + [f"milestones-{i}" for i in learner_ids]
-            _forget_redis_keys(redis_url, queue_name, job_ids)
-        from sitecoach.infra.embedded_redis import stop_embedded_redis
-
-        stop_embedded_redis(tmp)
-        drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+            forget_redis_keys(redis_url, queue_name, job_ids)
+        remove_scratch(tmp, drop)
 
 
 if __name__ == "__main__":

@@ -20,30 +20,42 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
+
+from bench.harness import (  # noqa: E402
+    Progress,
+    database_kind,
+    drop_stale_jobs,
+    forget_redis_keys,
+    free_port,
+    make_scratch,
+    offer_open_loop,
+    pct,
+    redis_kind,
+    remove_scratch,
+    scratch_database,
+    scratch_redis,
+    signed_request,
+    start_gunicorn,
+    stop,
+    twilio_form,
+    wait_up,
+    webhook_env,
+)
 
 TARGET_RATE = 1000.0  # msgs/s acknowledged on 2 cores
 TARGET_P99_MS = 50.0  # at 500 msgs/s
-AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
-PATH = "/whatsapp/inbound"
 REPEATS = 200  # already-stored messages posted again, as Twilio retries
 BARE_APP = '''
 """A bare Flask endpoint: reads the same form and answers the same empty TwiML."""
@@ -77,101 +89,6 @@ class Phase:
         return self.acked / self.seconds if self.seconds else 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _database(tmp: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh database URL and a cleanup callable."""
-    admin_url = os.environ.get("DATABASE_URL")
-    if not admin_url:
-        return f"sqlite:///{tmp / 'bench.db'}", lambda: None
-    from sitecoach.settings import Settings
-
-    base = Settings(database_url=admin_url).database_uri
-    name = f"sitecoach_bench_{uuid.uuid4().hex[:8]}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), drop
-
-
-def _redis_url(tmp: Path) -> str:
-    if os.environ.get("REDIS_URL"):
-        return os.environ["REDIS_URL"]
-    from sitecoach.infra.embedded_redis import ensure_embedded_redis
-
-    return ensure_embedded_redis(tmp)
-
-
-def _drop_stale_jobs(redis_url: str, patterns: tuple[str, ...]) -> int:
-    """Delete jobs another run left with ids this run will use (ids follow a fresh database's row ids)."""
-    from redis import Redis
-
-    redis = Redis.from_url(redis_url)
-    keys = [k for pattern in patterns for k in redis.scan_iter(f"rq:job:{pattern}", count=5000)]
-    for i in range(0, len(keys), 5000):
-        redis.delete(*keys[i : i + 5000])
-    redis.close()
-    return len(keys)
-
-
-def _forget_redis_keys(redis_url: str, queue_name: str, job_ids: list[str]) -> None:
-    """Delete the RQ keys this run made: its queue's keys and its jobs."""
-    from redis import Redis
-
-    redis = Redis.from_url(redis_url)
-    keys = [k for k in redis.scan_iter(f"*{queue_name}*", count=1000)]
-    for i in range(0, len(job_ids), 5000):
-        chunk = job_ids[i : i + 5000]
-        keys.extend(f"rq:job:{j}" for j in chunk)
-        keys.extend(f"rq:results:{j}" for j in chunk)
-    for i in range(0, len(keys), 5000):
-        redis.delete(*keys[i : i + 5000])
-    redis.close()
-
-
-def twilio_form(phone: str, body: str, sid: str) -> dict[str, str]:
-    """The fields Twilio posts for an inbound WhatsApp message."""
-    return {
-        "MessageSid": sid,
-        "SmsMessageSid": sid,
-        "SmsSid": sid,
-        "AccountSid": "AC" + "1" * 32,
-        "MessagingServiceSid": "",
-        "From": f"whatsapp:{phone}",
-        "To": "whatsapp:+14155238886",
-        "Body": body,
-        "NumMedia": "0",
-        "NumSegments": "1",
-        "WaId": phone.lstrip("+"),
-        "ProfileName": "Bench Learner",
-        "SmsStatus": "received",
-        "ApiVersion": "2010-04-01",
-        "MessageType": "text",
-    }
-
-
-def signed_request(port: int, public_base: str, form: dict[str, str]) -> bytes:
-    """The raw HTTP request Twilio would send, signed for PUBLIC_BASE_URL + path."""
-    signature = RequestValidator(AUTH_TOKEN).compute_signature(public_base + PATH, form)
-    body = urlencode(form).encode()
-    head = (
-        f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: TwilioProxy/1.1\r\n"
-        f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
-        f"X-Twilio-Signature: {signature}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + body
-
-
 BODIES = ("quiz me on earthing", "why do we spike a cable", "hows ma progress", "yes", "3", "thanks")
 
 
@@ -189,71 +106,11 @@ def make_requests(
     return reqs, sids
 
 
-async def _one(port: int, payload: bytes, scheduled: float, out: list[tuple[float, int]]) -> None:
-    loop = asyncio.get_running_loop()
-    status = 0
-    try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(payload)
-        await writer.drain()
-        data = await reader.read()
-        writer.close()
-        status = int(data[9:12]) if data.startswith(b"HTTP/1.") else 0
-    except (OSError, ValueError):
-        status = 0
-    out.append(((loop.time() - scheduled) * 1000, status))
-
-
-async def offer(port: int, payloads: list[bytes], rate: float) -> tuple[list[tuple[float, int]], float]:
-    """Send each payload at its scheduled time (open loop); return (latency ms, status) and the seconds taken."""
-    loop = asyncio.get_running_loop()
-    out: list[tuple[float, int]] = []
-    tasks = []
-    start = loop.time() + 0.05
-    for i, payload in enumerate(payloads):
-        at = start + i / rate
-        delay = at - loop.time()
-        if delay > 0.0005:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(_one(port, payload, at, out)))
-    await asyncio.gather(*tasks)
-    return out, loop.time() - start
-
-
 def run_phase(server: str, port: int, payloads: list[bytes], rate: float) -> Phase:
     """Offer one load and summarise it."""
-    results, seconds = asyncio.run(offer(port, payloads, rate))
-    ok = [ms for ms, status in results if status == 200]
+    results, seconds = asyncio.run(offer_open_loop(port, payloads, rate))
+    ok = [ms for _at, ms, status in results if status == 200]
     return Phase(server, rate, len(payloads), len(ok), len(results) - len(ok), seconds, ok)
-
-
-def pct(values: list[float], p: float) -> float:
-    """The p-th percentile (nan when empty)."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
-def _gunicorn(app: str, port: int, env: dict[str, str], cwd: Path, workers: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", app],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _wait_up(url: str, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
 
 
 def check_stored(
@@ -296,8 +153,8 @@ def main() -> None:
     workers = int(os.environ.get("BENCH_WEB_WORKERS", 0)) or os.cpu_count() or 2
     load = os.getloadavg()[0]
     rng = random.Random(11)
-    tmp = Path(tempfile.mkdtemp(prefix="sitecoach-bench-"))
-    db_url, drop = _database(tmp)
+    tmp = make_scratch()
+    db_url, drop = scratch_database(tmp)
     procs: list[subprocess.Popen] = []
     queue_name = f"bench-webhook-{uuid.uuid4().hex[:8]}"
     redis_url = ""
@@ -306,40 +163,33 @@ def main() -> None:
         from sitecoach.infra.migrate import upgrade
 
         upgrade(db_url)
-        redis_url = _redis_url(tmp)
-        _drop_stale_jobs(redis_url, ("inbound-*",))
+        redis_url = scratch_redis(tmp)
+        drop_stale_jobs(redis_url, ("inbound-*",))
         (tmp / "bare_app.py").write_text(BARE_APP)
-        bare_port, app_port = _free_port(), _free_port()
+        bare_port, app_port = free_port(), free_port()
         public_base = f"http://127.0.0.1:{app_port}"
-        env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            REDIS_URL=redis_url,
-            QUEUE_NAME=queue_name,
-            INSTANCE_PATH=str(tmp),
-            SECRET_KEY="bench",
-            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            PUBLIC_BASE_URL=public_base,
-            COACH_CHANNEL="simulator",
-        )
-        procs.append(_gunicorn("bare_app:app", bare_port, env, tmp, workers))
-        procs.append(_gunicorn("sitecoach.wiring:create_app()", app_port, env, ROOT, workers))
-        _wait_up(f"http://127.0.0.1:{bare_port}/")
-        _wait_up(f"{public_base}/health")
+        env = webhook_env(db_url, redis_url, tmp, queue_name, public_base)
+        procs.append(start_gunicorn("bare_app:app", bare_port, env, workers, cwd=tmp))
+        procs.append(start_gunicorn("sitecoach.wiring:create_app()", app_port, env, workers))
+        wait_up(f"http://127.0.0.1:{bare_port}/", status=None)  # it serves only the webhook's POST
+        wait_up(f"{public_base}/health")
 
         phases: list[Phase] = []
         all_sids: list[str] = []
-        for server, port in (("bare Flask (baseline)", bare_port), ("webhook", app_port)):
-            warm, warm_sids = make_requests(port, public_base, 200, rng)
-            run_phase(server, port, warm, 200)  # warm-up: connections, imports, caches
-            if port == app_port:
-                all_sids += warm_sids
-            for rate in rates:
-                payloads, sids = make_requests(port, public_base, int(rate * args.seconds), rng)
-                phases.append(run_phase(server, port, payloads, rate))
+        with Progress("Offering loads", total=2 * (1 + len(rates)), summary="offered {count} loads") as done:
+            for server, port in (("bare Flask (baseline)", bare_port), ("webhook", app_port)):
+                warm, warm_sids = make_requests(port, public_base, 200, rng)
+                run_phase(server, port, warm, 200)  # warm-up: connections, imports, caches
+                done.advance()
                 if port == app_port:
-                    all_sids += sids
-                time.sleep(1.0)
+                    all_sids += warm_sids
+                for rate in rates:
+                    payloads, sids = make_requests(port, public_base, int(rate * args.seconds), rng)
+                    phases.append(run_phase(server, port, payloads, rate))
+                    done.advance()
+                    if port == app_port:
+                        all_sids += sids
+                    time.sleep(1.0)
         # Twilio retries: post a sample of stored messages again, at once.
         again = rng.sample(all_sids, REPEATS)
         rebuilt = {sid: twilio_form(f"+4477{rng.randrange(10**9):09d}", "again", sid) for sid in again}
@@ -351,10 +201,8 @@ def main() -> None:
         )
         stored, job_ids = check_stored(db_url, redis_url, queue_name, all_sids)
 
-        backend = "PostgreSQL" if db_url.startswith("postgresql") else "SQLite"
-        redis_kind = "Redis at REDIS_URL" if os.environ.get("REDIS_URL") else "embedded Redis"
         print(
-            f"gunicorn {workers} sync workers on {os.cpu_count()} cores; {backend} + {redis_kind}; "
+            f"gunicorn {workers} sync workers on {os.cpu_count()} cores; {database_kind(db_url)} + {redis_kind()}; "
             f"open-loop, {args.seconds:.0f} s per load, latency from each request's scheduled send time; "
             f"load average {load:.1f} before the run"
         )
@@ -403,20 +251,10 @@ def main() -> None:
         )
         print("webhook: " + "; ".join(verdicts))
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
         if redis_url:
-            _forget_redis_keys(redis_url, queue_name, job_ids)
-        from sitecoach.infra.embedded_redis import stop_embedded_redis
-
-        stop_embedded_redis(tmp)
-        drop()
-        shutil.rmtree(tmp, ignore_errors=True)
+            forget_redis_keys(redis_url, queue_name, job_ids)
+        remove_scratch(tmp, drop)
 
 
 if __name__ == "__main__":

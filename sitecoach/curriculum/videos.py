@@ -24,6 +24,7 @@ from pathlib import Path
 import click
 
 from sitecoach.curriculum.catalogue import Catalogue, LessonInfo
+from sitecoach.infra.progress import is_terminal, progress
 from sitecoach.settings import Settings
 
 RENDERER_VERSION = 1  # bump to re-render every lesson after changing the look
@@ -390,7 +391,8 @@ def render_all(
     catalogue: Catalogue,
     only: Iterable[str] | None = None,
     force: bool = False,
-    progress: Callable[[RenderOutcome], None] | None = None,
+    on_outcome: Callable[[RenderOutcome], None] | None = None,
+    show_progress: bool = False,
 ) -> list[RenderOutcome]:
     """Render every lesson (or `only` some) whose video is missing or older than its content."""
     ffmpeg, espeak = tools_available()
@@ -398,10 +400,11 @@ def render_all(
         raise RenderError(missing_tools_message(ffmpeg, espeak))
     wanted = set(only) if only is not None else None
     out_dir = videos_dir(settings)
+    lessons = [lesson for lesson in catalogue.lessons.values() if wanted is None or lesson.code in wanted]
     outcomes = []
-    for lesson in catalogue.lessons.values():
-        if wanted is not None and lesson.code not in wanted:
-            continue
+    for lesson in progress(
+        lessons, "Rendering lesson videos", summary="checked {count} lesson video{s}", show=show_progress
+    ):
         video = video_files(out_dir, lesson.code)
         source = settings.content_pack_path / "lessons" / f"{lesson.code}.yaml"
         started = time.monotonic()
@@ -409,8 +412,8 @@ def render_all(
         if rendered:
             video = render_lesson_video(lesson, out_dir, ffmpeg, espeak)
         outcome = RenderOutcome(lesson.code, video, rendered, time.monotonic() - started)
-        if progress:
-            progress(outcome)
+        if on_outcome:
+            on_outcome(outcome)
         outcomes.append(outcome)
     return outcomes
 
@@ -429,7 +432,13 @@ def missing_tools_message(ffmpeg: str | None, espeak: str | None) -> str:
 @click.command("render-videos")
 @click.option("--lesson", "lesson_code", metavar="CODE", help="Render one lesson only, e.g. L03.")
 @click.option("--force", is_flag=True, help="Render even if the video is up to date.")
-def render_videos_command(lesson_code: str | None, force: bool) -> None:
+@click.option(
+    "--progress/--no-progress",
+    "show_progress",
+    default=True,
+    help="A progress bar on a terminal, else one summary line (on stderr).",
+)
+def render_videos_command(lesson_code: str | None, force: bool, show_progress: bool) -> None:
     """Render the lesson micro-videos (narration, slides, captions, poster) into instance/videos."""
     from sitecoach.models import Database
 
@@ -459,11 +468,21 @@ def render_videos_command(lesson_code: str | None, force: bool) -> None:
         status = f"rendered in {outcome.seconds:.1f} s" if outcome.rendered else "up to date"
         click.echo(f"{outcome.lesson}  {outcome.video.size / 1_000_000:5.2f} MB  {length}  {status}")
 
+    # A line per lesson as it finishes; under a bar on this terminal the lines follow the bar instead.
+    bar = show_progress and is_terminal()
     try:
         outcomes = render_all(
-            settings, catalogue, only=[code] if code else None, force=force, progress=report
+            settings,
+            catalogue,
+            only=[code] if code else None,
+            force=force,
+            on_outcome=None if bar else report,
+            show_progress=show_progress,
         )
     except RenderError as exc:
         raise click.ClickException(str(exc)) from exc
+    if bar:
+        for outcome in outcomes:
+            report(outcome)
     made = sum(o.rendered for o in outcomes)
     click.echo(f"{made} rendered, {len(outcomes) - made} up to date, in {videos_dir(settings)}")

@@ -1,1 +1,17 @@
-"""export"""
+"""The e-portfolio export, one module per format: `csv_files`, `html_page`, `pdf` and the `archive` (ZIP).
+
+Callers import from here: build a `Portfolio` (`model`) and call `write_portfolio_zip`.
+"""
+
+from sitecoach.export.archive import write_portfolio_zip
+from sitecoach.export.latin1 import to_latin1
+from sitecoach.export.model import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
+
+__all__ = [
+    "Portfolio",
+    "PortfolioCompetency",
+    "PortfolioEvidence",
+    "PortfolioHours",
+    "to_latin1",
+    "write_portfolio_zip",
+]

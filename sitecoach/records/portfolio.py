@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from sitecoach.curriculum.catalogue import Catalogue
-from sitecoach.export.portfolio import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
+from sitecoach.export import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
 from sitecoach.infra.privacy import mask_phone, normalise_phone
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Cohort, EventKind, EvidenceItem, Learner, Mentor, Standard

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from sitecoach.curriculum.pack import CompetencyMap, ContentPack, PackError, load_competency_map
+from sitecoach.infra.progress import progress
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
     Cohort,
@@ -322,7 +323,9 @@ def _interleaved(items: list[QuizItem], lesson_position: dict[int, int]) -> list
     return out
 
 
-def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory) -> int:
+def seed_demo(
+    session: Session, pack: ContentPack, now: datetime, memory: Memory, *, show_progress: bool = False
+) -> int:
     """A cohort, a mentor with a login and five learners with differentiated histories; once only."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
@@ -346,7 +349,10 @@ def seed_demo(session: Session, pack: ContentPack, now: datetime, memory: Memory
     lesson_comps: dict[int, list[str]] = {}
     for link in session.exec(select(LessonCompetency)).all():
         lesson_comps.setdefault(link.lesson_id, []).append(comps[link.competency_id].code)
-    for profile in DEMO_LEARNERS:
+    learners = progress(
+        DEMO_LEARNERS, "Seeding demo learners", summary="seeded {count} demo learner{s}", show=show_progress
+    )
+    for profile in learners:
         start = now - timedelta(days=profile.started_days_ago, hours=1)
         learner = Learner(
             phone=profile.phone,

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, func, select
 
 from sitecoach.conversation.mentor_inbox import reply_to_escalation
 from sitecoach.delivery import proactive
-from sitecoach.export.portfolio import write_portfolio_zip
+from sitecoach.export import write_portfolio_zip
 from sitecoach.infra.enqueue import enqueue_delivery
 from sitecoach.learning.cohort import percentile
 from sitecoach.models import (

@@ -29,6 +29,7 @@ from sitecoach.curriculum.videos import (
     tools_available,
     webvtt_from_script,
 )
+from sitecoach.infra import progress as progress_module
 from sitecoach.settings import DEFAULT_CONTENT_PACK, Settings
 
 MAX_BYTES = 3 * 1024 * 1024
@@ -173,22 +174,51 @@ def test_command_explains_missing_tools_without_a_traceback(monkeypatch):
     assert "ffmpeg not found" in result.output and "apt-get install ffmpeg espeak-ng" in result.output
 
 
-def test_command_reports_each_lesson(base_settings, seeded, rendered):
+@pytest.fixture
+def command_env(base_settings, seeded, rendered) -> dict[str, str]:
+    """The environment for `render-videos`, with L03's video already rendered and up to date."""
     out = base_settings.instance_path / "videos"
     out.mkdir(exist_ok=True)
     for path in (rendered.mp4, rendered.vtt, rendered.poster):
         shutil.copy2(path, out / path.name)
         (out / path.name).touch()
-    env = {
+    return {
         "DATABASE_URL": base_settings.database_uri,
         "INSTANCE_PATH": str(base_settings.instance_path),
         "SECRET_KEY": base_settings.secret_key,
     }
-    result = CliRunner().invoke(render_videos_command, ["--lesson", "l03"], env=env)
+
+
+L03_LINE = re.compile(r"^L03\s+\d\.\d\d MB\s+\d+\.\d s\s+up to date$", re.MULTILINE)
+
+
+def test_command_reports_each_lesson(command_env):
+    result = CliRunner().invoke(render_videos_command, ["--lesson", "l03"], env=command_env)
     assert result.exit_code == 0, result.output
-    assert re.search(r"^L03\s+\d\.\d\d MB\s+\d+\.\d s\s+up to date$", result.output, re.MULTILINE)
-    bad = CliRunner().invoke(render_videos_command, ["--lesson", "L99"], env=env)
+    assert L03_LINE.search(result.stdout)
+    # not a terminal: no bar, exactly one summary line on stderr
+    assert re.fullmatch(r"checked 1 lesson video in \d+\.\d s\n", result.stderr), result.stderr
+    quiet = CliRunner().invoke(render_videos_command, ["--lesson", "L03", "--no-progress"], env=command_env)
+    assert quiet.exit_code == 0 and quiet.stderr == "" and L03_LINE.search(quiet.stdout)
+    bad = CliRunner().invoke(render_videos_command, ["--lesson", "L99"], env=command_env)
     assert bad.exit_code == 1 and "no lesson L99" in bad.output
+
+
+def test_command_on_a_terminal_draws_a_bar_and_prints_the_table_after_it(command_env, monkeypatch):
+    callbacks = []
+    real_render_all = videos.render_all
+
+    def render_all(*args, **kwargs):  # type: ignore[no-untyped-def]
+        callbacks.append(kwargs["on_outcome"])
+        return real_render_all(*args, **kwargs)
+
+    monkeypatch.setattr(videos, "render_all", render_all)
+    monkeypatch.setattr(videos, "is_terminal", lambda stream=None: True)
+    monkeypatch.setattr(progress_module, "is_terminal", lambda stream=None: True)
+    result = CliRunner().invoke(render_videos_command, ["--lesson", "L03"], env=command_env)
+    assert result.exit_code == 0, result.output
+    assert "Rendering lesson videos" in result.stderr and "checked" not in result.stderr
+    assert callbacks == [None] and L03_LINE.search(result.stdout)  # no line under the bar; the table after
 
 
 # --- slides -------------------------------------------------------------------------------------

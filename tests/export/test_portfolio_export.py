@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import re
 import shutil
 import struct
 import subprocess
@@ -17,12 +18,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sitecoach.export import portfolio as portfolio_export
-from sitecoach.export.portfolio import (
+from sitecoach.export import (
     Portfolio,
     PortfolioCompetency,
     PortfolioEvidence,
     PortfolioHours,
+    archive,
     to_latin1,
     write_portfolio_zip,
 )
@@ -457,7 +458,7 @@ def test_failed_write_keeps_the_old_file_and_cleans_up(tmp_path, monkeypatch):
     def boom(ctx):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(portfolio_export, "_events_csv", boom)
+    monkeypatch.setattr(archive, "events_csv", boom)
     with pytest.raises(RuntimeError):
         write_portfolio_zip(_portfolio(tmp_path, learner_name="Other"), out)
     assert out.read_bytes() == before
@@ -468,3 +469,18 @@ def test_unknown_timezone_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="Mars/Olympus"):
         write_portfolio_zip(_portfolio(tmp_path, timezone="Mars/Olympus"), tmp_path / "p.zip")
     assert not (tmp_path / "p.zip").exists()
+
+
+# ------------------------------------------------------------------------------------------- progress
+
+
+def test_export_asked_for_progress_prints_exactly_one_summary_line_off_a_terminal(tmp_path, capsys):
+    write_portfolio_zip(_portfolio(tmp_path), tmp_path / "p.zip", show_progress=True)
+    out, err = capsys.readouterr()
+    # index.html, index.pdf, the two media files on disk and the four CSV tables
+    assert out == "" and re.fullmatch(r"exported 8 portfolio files in \d+\.\d s\n", err), err
+
+
+def test_export_is_silent_by_default_as_the_web_calls_it(tmp_path, capsys):
+    write_portfolio_zip(_portfolio(tmp_path), tmp_path / "p.zip")
+    assert capsys.readouterr() == ("", "")

@@ -1,0 +1,74 @@
+"""What a learner's e-portfolio holds: plain frozen dataclasses (no Flask, no ORM) that every format renders.
+
+The web app, the CLI and tests build a `Portfolio` and hand it to `write_portfolio_zip`. Naive datetimes
+are taken to be UTC; everything is shown in `Portfolio.timezone`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PortfolioCompetency:
+    """One KSB (or working-map item) with its mastery and the evidence that claims it."""
+
+    code: str
+    kind: str
+    area_title: str
+    text: str
+    mastery: float  # 0-100
+    signed_evidence: tuple[int, ...]  # evidence ids signed off that claim it
+    pending_evidence: tuple[int, ...]
+    status: str  # plain words, e.g. "Ready", "Needs signed evidence", "Mastery 42%, needs 85%"
+
+
+@dataclass(frozen=True)
+class PortfolioEvidence:
+    """One evidence item captured by the learner, with its sign-off state and local media files."""
+
+    id: int
+    captured_at: datetime
+    note: str
+    status: str  # pending | signed_off | returned
+    competencies: tuple[str, ...]
+    media: tuple[Path, ...]  # local files; some may be missing on disk
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    signed_by: str | None
+    signed_at: datetime | None
+    mentor_comment: str | None
+
+
+@dataclass(frozen=True)
+class PortfolioHours:
+    """One off-the-job training log entry."""
+
+    logged_at: datetime
+    hours: float
+    activity: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Everything the export renders for one learner."""
+
+    learner_name: str
+    learner_ref: str  # masked phone, e.g. "+*********123" (never the full number)
+    cohort: str | None
+    mentor: str | None
+    standard_code: str
+    standard_title: str
+    working_map: bool  # True: say clearly it is a working map, not the official KSBs
+    generated_at: datetime
+    timezone: str  # render datetimes in this zone, e.g. Europe/London
+    overall_mastery: float
+    competencies: tuple[PortfolioCompetency, ...]
+    evidence: tuple[PortfolioEvidence, ...]
+    hours: tuple[PortfolioHours, ...]
+    planned_hours: float
+    gateway_gaps: tuple[str, ...]  # plain-words list of what is still missing for gateway
+    events: tuple[dict[str, object], ...]  # audit log rows: {"seq","at","kind","data","hash"}
