@@ -29,6 +29,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
+from bench.harness import progress  # noqa: E402
 from sitecoach.nlu.classifier import IntentClassifier  # noqa: E402
 from sitecoach.nlu.training import train  # noqa: E402
 from sitecoach.skills import build_classifier, build_registry  # noqa: E402
@@ -101,7 +102,9 @@ def cross_validate(folds: int) -> None:
     labels = np.array([r[0] for r in rows])
     gold, pred = [], []
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=1)
-    for train_index, test_index in splitter.split(rows, labels):
+    for train_index, test_index in progress(
+        list(splitter.split(rows, labels)), "Cross-validation folds", summary="cross-validated {count} folds"
+    ):
         fold_examples: dict[str, list[str]] = {}
         for i in train_index:
             fold_examples.setdefault(rows[i][0], []).append(rows[i][1])

@@ -72,7 +72,9 @@ def _seed(settings: Settings, demo: bool) -> str:
         learners = 0
         if demo:
             with db.session() as session:
-                learners = seed_demo(session, pack, utcnow(), Memory(settings.desired_retention))
+                learners = seed_demo(
+                    session, pack, utcnow(), Memory(settings.desired_retention), show_progress=True
+                )
             if learners:
                 from sitecoach.curriculum.catalogue import Catalogue
                 from sitecoach.records.snapshots import refresh_all
@@ -151,7 +153,7 @@ def portfolio() -> None:
 )
 def portfolio_export(learner: str, out: Path) -> None:
     """Write LEARNER's portfolio (phone or id) as a ZIP: index.html, index.pdf, media and CSVs."""
-    from sitecoach.export.portfolio import write_portfolio_zip
+    from sitecoach.export import write_portfolio_zip
     from sitecoach.models import utcnow
     from sitecoach.records.portfolio import LearnerNotFound, build_portfolio, find_learner
     from sitecoach.wiring import build_services
@@ -169,7 +171,7 @@ def portfolio_export(learner: str, out: Path) -> None:
             )
     finally:
         services.close()
-    path = write_portfolio_zip(data, out)
+    path = write_portfolio_zip(data, out, show_progress=True)
     click.echo(f"wrote {path} ({len(data.competencies)} competencies, {len(data.evidence)} evidence items)")
 
 
@@ -367,7 +369,7 @@ def nlu_train(folds: int) -> None:
     total = sum(len(v) for v in examples.values())
     click.echo(f"training on {total} examples of {len(examples)} intents ({folds}-fold cross-validation)...")
     started = time.perf_counter()
-    model = train(examples, folds=folds)
+    model = train(examples, folds=folds, show_progress=True)
     model.save(MODEL_PATH)
     bars = ", ".join(f"{k} {v:.3f}" for k, v in sorted(model.thresholds.items()))
     click.echo(f"wrote {MODEL_PATH.name} in {time.perf_counter() - started:.1f} s; bars: {bars}")
@@ -499,7 +501,7 @@ def demo(no_seed: bool) -> None:
     from sitecoach.curriculum.videos import tools_available
 
     if all(tools_available()):  # narrated lesson videos, rendered once in the background
-        procs["videos"] = subprocess.Popen(exe + ["render-videos"], env=env, cwd=REPO_ROOT)
+        procs["videos"] = subprocess.Popen(exe + ["render-videos", "--no-progress"], env=env, cwd=REPO_ROOT)
     if healthy:
         click.echo("\n" + "=" * 64)
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")

@@ -21,6 +21,7 @@ from sitecoach.curriculum.pack import load_pack
 from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
 from sitecoach.infra.migrate import upgrade
 from sitecoach.jobs import runtime
+from sitecoach.jobs.legacy import MovedPathJob
 from sitecoach.models import (
     AdminAuditLog,
     BanditRecord,
@@ -197,7 +198,7 @@ def add_admin(services: Services, email: str, password: str, name: str = "Ada Ad
 
 def run_worker(services: Services) -> int:
     """Run a real RQ worker over the queues until they are empty; return how many jobs it ran."""
-    worker = SimpleWorker(services.queues, connection=services.redis)
+    worker = SimpleWorker(services.queues, connection=services.redis, job_class=MovedPathJob)
     worker.work(burst=True, logging_level="WARNING")
     return worker.successful_job_count + worker.failed_job_count
 

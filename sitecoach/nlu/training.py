@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from sitecoach.infra.progress import progress
 from sitecoach.nlu.model import IntentModel, char_vectorizer, examples_fingerprint, word_vectorizer
 from sitecoach.nlu.normalise import DEFAULT_NORMALISER
 
@@ -68,12 +69,17 @@ def fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
     )
 
 
-def out_of_fold(data: Dataset, folds: int = FOLDS) -> tuple[np.ndarray, tuple[str, ...]]:
+def out_of_fold(
+    data: Dataset, folds: int = FOLDS, show_progress: bool = False
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Cross-validated probabilities: each example scored by a model that never saw it."""
     classes = tuple(sorted(set(data.labels.tolist())))
     proba = np.zeros((len(data.texts), len(classes)))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-    for train, test in splitter.split(data.texts, data.labels):
+    splits = list(splitter.split(data.texts, data.labels))
+    for train, test in progress(
+        splits, "Cross-validating", summary="cross-validated {count} fold{s}", show=show_progress
+    ):
         model = fit([data.texts[i] for i in train], data.labels[train])
         columns = [classes.index(c) for c in model.classes]
         for i in test:
@@ -111,10 +117,12 @@ def choose_thresholds(proba: np.ndarray, classes: Sequence[str], labels: np.ndar
     return out
 
 
-def train(examples: Mapping[str, Sequence[str]], folds: int = FOLDS) -> IntentModel:
+def train(
+    examples: Mapping[str, Sequence[str]], folds: int = FOLDS, show_progress: bool = False
+) -> IntentModel:
     """The deployable model: thresholds from cross-validation, then a fit on every example."""
     data = Dataset.from_examples(examples)
-    proba, classes = out_of_fold(data, folds)
+    proba, classes = out_of_fold(data, folds, show_progress)
     model = fit(data.texts, data.labels)
     model.thresholds = choose_thresholds(proba, classes, data.labels)
     model.lexicon = tuple(sorted({tok for text in data.texts for tok in text.split()}))
