@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 RULE_CONFIDENCE = 0.99
 EMPTY_CONFIDENCE = 0.2
 CACHE_SIZE = 4096
+# START from the model (not the keyword) re-subscribes an opted-out learner: only when it is likely.
+START_MIN = 0.5
 MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 
 
@@ -98,8 +100,7 @@ class IntentClassifier:
             return Classification("smalltalk", EMPTY_CONFIDENCE)
         norm = " ".join(tokens)
         model = self.model
-        cue = hazard_cue(norm)
-        if not cue and model.known_words(norm) == 0:
+        if model.known_words(norm) == 0 and not hazard_cue(norm):
             # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.
             return Classification("smalltalk", EMPTY_CONFIDENCE)
         p = model.probabilities(norm)
@@ -108,6 +109,9 @@ class IntentClassifier:
         # 1. emergency: a hazard cue needs less of the model; a bare HELP command is the menu, which
         # then leads with the emergency line instead (Twilio's HELP keyword must keep working).
         emergency = probs.get("emergency", 0.0)
+        # The cue grammar is the slow part; below the cue bar and the flag bar it could change nothing
+        # but whether the reply leads with the safety line, so it runs only when it can matter.
+        cue = emergency >= min(bars["emergency_cue"], bars["emergency_possible"]) and hazard_cue(norm)
         help_command = is_help_command(norm, len(tokens))
         if self._has["emergency"] and (
             (cue and emergency >= bars["emergency_cue"])
@@ -131,7 +135,7 @@ class IntentClassifier:
             return Classification("help", RULE_CONFIDENCE, possible, probs)
         start = probs.get("start", 0.0)
         rest = max(self._rest, key=lambda k: p[k]) if self._rest else None
-        if self._has["start"] and (rest is None or start > p[rest]):
+        if self._has["start"] and start >= START_MIN and (rest is None or start > p[rest]):
             return Classification("start", start, possible, probs)
         # 4. the rest
         if rest is None:

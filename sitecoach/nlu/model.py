@@ -9,6 +9,7 @@ estimator (a test pins that) at a fraction of its per-call overhead.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,26 +38,41 @@ def char_vectorizer() -> TfidfVectorizer:
     )  # fmt: skip
 
 
+TOKEN_CACHE_LIMIT = 100_000
+
+
 @dataclass
 class _Block:
     vocabulary: dict[str, int]
     idf: np.ndarray
     offset: int
     analyzer: Callable[[str], list[str]]
+    per_word: bool = False  # char_wb n-grams never cross a space: a word's features can be cached
+    _cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def _indices(self, text: str) -> list[int]:
+        if not self.per_word:
+            vocabulary = self.vocabulary
+            return [j for j in map(vocabulary.get, self.analyzer(text)) if j is not None]
+        out: list[int] = []
+        for word in text.split():
+            cached = self._cache.get(word)
+            if cached is None:
+                cached = tuple(j for j in map(self.vocabulary.get, self.analyzer(word)) if j is not None)
+                if len(self._cache) < TOKEN_CACHE_LIMIT:
+                    self._cache[word] = cached
+            out.extend(cached)
+        return out
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts: dict[int, int] = {}
-        for gram in self.analyzer(text):
-            j = self.vocabulary.get(gram)
-            if j is not None:
-                counts[j] = counts.get(j, 0) + 1
+        """Column indices and TF-IDF values (sublinear tf, L2-normalised), as scikit-learn computes them."""
+        counts = Counter(self._indices(text))
         if not counts:
             return np.empty(0, dtype=np.int64), np.empty(0)
         index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[
-            index
-        ]
-        values /= np.linalg.norm(values)
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        values = (1.0 + np.log(tf)) * self.idf[index]
+        values /= np.sqrt(values @ values)
         return index + self.offset, values
 
 
@@ -78,7 +94,11 @@ class IntentModel:
     def __post_init__(self) -> None:
         self._word = _Block(self.word_vocabulary, self.word_idf, 0, word_vectorizer().build_analyzer())
         self._char = _Block(
-            self.char_vocabulary, self.char_idf, len(self.word_vocabulary), char_vectorizer().build_analyzer()
+            self.char_vocabulary,
+            self.char_idf,
+            len(self.word_vocabulary),
+            char_vectorizer().build_analyzer(),
+            per_word=True,
         )
         self._index = {name: k for k, name in enumerate(self.classes)}
 
