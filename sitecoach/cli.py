@@ -51,7 +51,8 @@ def validate_pack(path: Path | None) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(
         f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
-        f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items: valid"
+        f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items, {len(pack.cards)} knowledge cards "
+        f"({sum(len(c.quiz) for c in pack.cards)} card questions): valid"
     )
 
 

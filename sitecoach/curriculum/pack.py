@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sitecoach.curriculum.cards import CardSpec, load_cards
 from sitecoach.curriculum.retrieval import Passage, lesson_passages
 
 KIND_NAMES = Literal["knowledge", "skill", "behaviour"]
@@ -136,6 +137,7 @@ class PackManifest(_Strict):
     standard: str = "competencies.yaml"
     lessons_dir: str = "lessons"
     quiz_dir: str = "quiz"
+    cards_dir: str = "cards"
     notes: str = ""
 
 
@@ -148,6 +150,7 @@ class ContentPack:
     competency_map: CompetencyMap
     lessons: tuple[LessonSpec, ...]
     quiz: tuple[tuple[str, QuizItemSpec], ...]  # (lesson id, item)
+    cards: tuple[CardSpec, ...] = ()
 
     def lesson(self, lesson_id: str) -> LessonSpec:
         """The lesson with this id."""
@@ -261,6 +264,7 @@ def load_pack(root: Path) -> ContentPack:
             problems.extend(e for e in _describe(path, None, exc) if ".items." not in e and "items." not in e)
         if raw.get("lesson") not in lesson_ids:
             problems.append(f"{path}: lesson: unknown lesson {raw.get('lesson')!r}")
+    cards = load_cards(root / manifest.cards_dir, known, lesson_ids, problems)
     tested: dict[str, int] = {}
     for _lesson_id, item in quiz:
         for code in item.competencies:
@@ -281,7 +285,7 @@ def load_pack(root: Path) -> ContentPack:
         raise PackError(problems)
     assert comp_map is not None
     lessons.sort(key=lambda lesson: lesson.order)
-    return ContentPack(root, manifest, comp_map, tuple(lessons), tuple(quiz))
+    return ContentPack(root, manifest, comp_map, tuple(lessons), tuple(quiz), tuple(cards))
 
 
 def load_competency_map(path: Path, problems: list[str] | None = None) -> CompetencyMap | None:

@@ -292,3 +292,34 @@ def test_competency_file_can_be_yaml(tmp_path):
     path = tmp_path / "official.yaml"
     shutil.copy(PACK / "competencies.yaml", path)
     assert read_competency_file(path).standard.code == "ST1332"
+
+
+# --- knowledge cards ---------------------------------------------------------------------------------
+
+
+def test_real_pack_has_at_least_250_knowledge_cards_covering_every_area(pack):
+    assert len(pack.cards) >= 250
+    areas = {c.area for c in pack.cards}
+    assert {"LAW", "SDR", "ISO", "LIV", "CAB", "ERT", "EXC", "JNT", "TST", "MHL", "EMG"} <= areas
+    assert sum(len(c.quiz) for c in pack.cards) >= 400
+
+
+def test_every_card_names_its_sources_and_says_when_it_varies_by_operator(pack):
+    for card in pack.cards:
+        assert card.sources and 3 <= len(card.questions)
+        if card.varies_by_operator:
+            assert card.verify_locally, card.id
+
+
+def test_a_broken_card_is_reported_by_file_card_and_field(pack_copy):
+    path = pack_copy / "cards" / "safety_law_cables_earthing_health.yaml"
+    data = _load(path)
+    data["cards"][0]["competencies"] = ["NOPE-K9"]
+    data["cards"][1]["mandatory_phrases"] = ["a phrase the answer does not contain"]
+    data["cards"][2]["lesson"] = "L99"
+    _dump(path, data)
+    problems = _problems(pack_copy)
+    first, second, third = (data["cards"][i]["id"] for i in range(3))
+    assert any(first in p and "unknown competency 'NOPE-K9'" in p for p in problems), problems
+    assert any(second in p and "mandatory_phrases" in p for p in problems), problems
+    assert any(third in p and "unknown lesson 'L99'" in p for p in problems), problems
