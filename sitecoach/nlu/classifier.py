@@ -75,9 +75,10 @@ class IntentClassifier:
         cls, examples: Mapping[str, Sequence[str]], intents: Sequence[Intent], path: Path = MODEL_PATH
     ) -> IntentClassifier:
         """The versioned model when it was trained on these examples; otherwise train one now."""
+        fingerprint = examples_fingerprint(examples)
         if path.exists():
-            model = IntentModel.load(path)
-            if model.fingerprint == examples_fingerprint(examples):
+            model = _load_cached(path, path.stat().st_mtime_ns)
+            if model.fingerprint == fingerprint:
                 return cls(model, intents)
             log.warning("intent model %s is stale (examples changed): training in memory", path.name)
         return cls(_trained_in_memory(examples), intents)
@@ -146,6 +147,12 @@ class IntentClassifier:
 
 
 _MEMO: dict[str, IntentModel] = {}
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: Path, mtime_ns: int) -> IntentModel:
+    """The model file, read once per process (and again only if it changes)."""
+    return IntentModel.load(path)
 
 
 def _trained_in_memory(examples: Mapping[str, Sequence[str]]) -> IntentModel:
