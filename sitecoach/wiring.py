@@ -12,7 +12,7 @@ from flask import Flask
 from redis import Redis
 from rq import Queue
 
-from sitecoach.conversation.router import Router
+from sitecoach.conversation.router import SAFETY_PROMPT, Router
 from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.delivery.channels import make_channel
 from sitecoach.infra.embedded_redis import embedded_redis_url, ensure_embedded_redis
@@ -46,7 +46,8 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     registry = build_registry()
     prompts = PromptLibrary(settings.prompts_path)
-    problems = prompts.check(registry.required_prompts() + ["core/apology", "core/skill_error"])
+    core = ["core/apology", "core/skill_error", SAFETY_PROMPT]
+    problems = prompts.check(registry.required_prompts() + core)
     if problems:
         raise RuntimeError("prompt check failed:\n  " + "\n  ".join(problems))
     redis = connect_redis(settings, start_embedded_redis)

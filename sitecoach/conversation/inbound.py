@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from sitecoach.conversation import state as conversation_state
 from sitecoach.conversation.mentor_inbox import handle_mentor_message, mentor_by_phone
-from sitecoach.conversation.router import Route
+from sitecoach.conversation.router import SAFETY_PROMPT, Route
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
@@ -242,6 +242,8 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
                 )
             if route.skills:  # the expired conversation's last word comes first (none when suppressed)
                 reply.messages[:0] = said_on_timeout
+            if route.lead_with_safety:  # ... after the emergency line, if this might be an emergency
+                reply.messages.insert(0, OutMessage(services.prompts.render(SAFETY_PROMPT)))
         except SkillError as exc:
             session.rollback()
             return _finish_with(

@@ -10,7 +10,7 @@
 
 Opted-out learners hear nothing except the answer to START and to an emergency. A message that might
 be an emergency (the language layer is neither sure nor sure not) is answered as routed, led by the
-one-line emergency reminder (`safety_check`); an opted-out learner gets that line alone.
+one-line emergency reminder (`SAFETY_PROMPT`); an opted-out learner gets that line alone.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _QUESTION = re.compile(
 )
 ONBOARDING_SKILL = "onboarding"
 MODEL_ROUTED_CONFIDENCE = 0.8
-SAFETY_SKILL = "safety_check"
+SAFETY_PROMPT = "emergency/possible"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,8 @@ class Route:
     group: str
     intent: Classification
     continues_conversation: bool = False
+    # The message might be an emergency: the reply leads with the one-line emergency reminder.
+    lead_with_safety: bool = False
 
     @property
     def skill(self) -> str | None:
@@ -86,13 +88,11 @@ class Router:
 
     def _safety_first(self, route: Route, intent: Classification) -> Route:
         """Lead with the emergency line when the message might be an emergency (even after STOP)."""
-        if not intent.possible_emergency or SAFETY_SKILL not in self.registry:
-            return route
-        if route.skill in ("emergency", "help"):  # both already say it
+        if not intent.possible_emergency or route.skill in ("emergency", "help"):  # both already say it
             return route
         if route.group == "suppressed":
-            return Route((SAFETY_SKILL,), "safety", intent)
-        return Route((SAFETY_SKILL, *route.skills), route.group, intent, route.continues_conversation)
+            return Route((), "safety", intent, lead_with_safety=True)
+        return replace(route, lead_with_safety=True)
 
     def _ask_model(self, ctx: Ctx, offline: Classification) -> Classification:
         """Let Claude route a message the classifier was unsure of (never STOP, START or emergency)."""

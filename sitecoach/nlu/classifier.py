@@ -6,9 +6,9 @@ Order of decisions (the same for every message, whatever state the learner is in
    (`sitecoach.nlu.hazards`) with the model at a lower bar. A bare HELP (Twilio's keyword) is the menu.
    Between "sure" and "sure not"
    (`possible_emergency`) the message is answered normally, but the reply leads with the emergency line.
-2. **STOP**: Twilio's opt-out keywords as the whole message, the model's P(stop) at its bar, or an
-   opt-out phrase anywhere in the message with the model at a lower bar.
-3. **START** and **HELP** as whole-message commands, then START from the model.
+2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
+   its bar, or an opt-out phrase anywhere in the message with the model at a lower bar.
+3. **HELP** as a whole-message command, then START from the model (only when likely).
 4. Everything else: the model's most likely intent among the rest, with its probability.
 
 The bars come from cross-validation on the training data (`sitecoach.nlu.training`) and travel with
@@ -121,20 +121,22 @@ class IntentClassifier:
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
             return Classification("emergency", confidence, False, probs)
         possible = self._has["emergency"] and (cue or emergency >= bars["emergency_possible"])
-        # 2. STOP
+        # 2. STOP and START keywords, then STOP from the model (an explicit keyword beats a guess)
         stop = probs.get("stop", 0.0)
+        start = probs.get("start", 0.0)
         if is_stop_command(norm, len(tokens)):
             return Classification("stop", RULE_CONFIDENCE, possible, probs)
-        if self._has["stop"] and (
-            stop >= bars["stop"] or (OPT_OUT_RE.search(norm) is not None and stop >= bars["stop_cue"])
-        ):
-            return Classification("stop", stop, possible, probs)
-        # 3. START, HELP
         if is_start_command(norm, len(tokens)):
             return Classification("start", RULE_CONFIDENCE, possible, probs)
+        if (
+            self._has["stop"]
+            and stop >= start
+            and (stop >= bars["stop"] or (OPT_OUT_RE.search(norm) is not None and stop >= bars["stop_cue"]))
+        ):
+            return Classification("stop", stop, possible, probs)
+        # 3. HELP, then START from the model
         if help_command:
             return Classification("help", RULE_CONFIDENCE, possible, probs)
-        start = probs.get("start", 0.0)
         rest = max(self._rest, key=lambda k: p[k]) if self._rest else None
         if self._has["start"] and start >= START_MIN and (rest is None or start > p[rest]):
             return Classification("start", start, possible, probs)

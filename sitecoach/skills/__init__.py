@@ -12,7 +12,6 @@ from sitecoach.skills import (
     preferences,
     progress,
     quiz,
-    safety_check,
     smalltalk,
     start,
     stop,
@@ -25,7 +24,6 @@ def build_registry() -> SkillRegistry:
     return SkillRegistry(
         [
             emergency.skill,
-            safety_check.skill,
             stop.skill,
             start.skill,
             help_menu.skill,

@@ -85,3 +85,40 @@ def test_an_emergency_during_onboarding_is_not_taken_as_a_name(coach, services):
     replies = coach.send("he's not breathing", PHONE)
     assert any("999" in r for r in replies)
     assert _learner(services).name is None
+
+
+def test_a_possible_emergency_inside_a_conversation_keeps_the_conversation(coach, services, monkeypatch):
+    # Force the "neither sure nor sure not" band: the reply leads with the safety line, and the quiz in
+    # progress still takes the answer.
+    _onboarded_with_mentor(coach, services)
+    first = coach.send("quiz me", PHONE)
+    assert first
+    classifier = services.router.classifier
+    original = classifier.classify
+
+    def unsure(text: str):
+        from dataclasses import replace
+
+        return replace(original(text), possible_emergency=True)
+
+    monkeypatch.setattr(classifier, "classify", unsure)
+    replies = coach.send("b", PHONE)
+    assert "call 999" in replies[0] and "EMERGENCY" in replies[0]
+    assert len(replies) >= 2 and "999" not in replies[1]
+
+
+def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(coach, services, monkeypatch):
+    _onboarded_with_mentor(coach, services)
+    coach.send("STOP", PHONE)
+    classifier = services.router.classifier
+    original = classifier.classify
+
+    def unsure(text: str):
+        from dataclasses import replace
+
+        return replace(original(text), possible_emergency=True)
+
+    monkeypatch.setattr(classifier, "classify", unsure)
+    replies = coach.send("whats the cure time for resin", PHONE)
+    assert len(replies) == 1 and "call 999" in replies[0]
+    assert _learner(services).consent == Consent.OPTED_OUT
