@@ -1,41 +1,55 @@
 """The intent model: TF-IDF word and character n-grams under a multinomial logistic regression.
 
 Trained by scikit-learn (`sitecoach.nlu.training`), stored as plain arrays in an `.npz` file (no
-pickles, so a new scikit-learn cannot break loading), and applied one message at a time with
-scikit-learn's own analyzers and a sparse dot product: the same probabilities as the fitted
-estimator (a test pins that) at a fraction of its per-call overhead.
+pickles, so a new scikit-learn cannot break loading), and applied one message at a time with the same
+n-gram analyzers as scikit-learn's (written out here so that a worker does not import scikit-learn,
+which takes a second at start-up) and a sparse dot product: the same probabilities as the fitted
+estimator (tests pin both) at a fraction of its per-call overhead.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 WORD_TOKENS = r"(?u)\b\w+\b"
 
 
-def word_vectorizer() -> TfidfVectorizer:
-    """Word 1-2-grams of the normalised text."""
-    return TfidfVectorizer(
-        analyzer="word", ngram_range=WORD_NGRAMS, token_pattern=WORD_TOKENS, sublinear_tf=True,
-        lowercase=False, dtype=np.float64,
-    )  # fmt: skip
+_WORD = re.compile(WORD_TOKENS)
 
 
-def char_vectorizer() -> TfidfVectorizer:
-    """In-word character 2-5-grams (robust to typos and dialect spellings)."""
-    return TfidfVectorizer(
-        analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=2, lowercase=False,
-        dtype=np.float64,
-    )  # fmt: skip
+def word_ngrams(text: str) -> list[str]:
+    """Word 1-2-grams of normalised text: scikit-learn's "word" analyzer (`WORD_TOKENS`, no lower-casing)."""
+    tokens = _WORD.findall(text)
+    grams = list(tokens)
+    for n in range(WORD_NGRAMS[0] + 1 if WORD_NGRAMS[0] == 1 else WORD_NGRAMS[0], WORD_NGRAMS[1] + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+def char_wb_ngrams(text: str) -> list[str]:
+    """In-word character 2-5-grams: scikit-learn's "char_wb" analyzer (each word padded with a space)."""
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(CHAR_NGRAMS[0], CHAR_NGRAMS[1] + 1):
+            offset = 0
+            grams.append(padded[offset : offset + n])
+            while offset + n < size:
+                offset += 1
+                grams.append(padded[offset : offset + n])
+            if offset == 0:  # a word shorter than n counts once
+                break
+    return grams
 
 
 TOKEN_CACHE_LIMIT = 100_000
@@ -92,12 +106,12 @@ class IntentModel:
     fingerprint: str = ""  # of the training data it was fitted on
 
     def __post_init__(self) -> None:
-        self._word = _Block(self.word_vocabulary, self.word_idf, 0, word_vectorizer().build_analyzer())
+        self._word = _Block(self.word_vocabulary, self.word_idf, 0, word_ngrams)
         self._char = _Block(
             self.char_vocabulary,
             self.char_idf,
             len(self.word_vocabulary),
-            char_vectorizer().build_analyzer(),
+            char_wb_ngrams,
             per_word=True,
         )
         self._index = {name: k for k, name in enumerate(self.classes)}

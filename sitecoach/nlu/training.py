@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from sitecoach.infra.progress import progress
-from sitecoach.nlu.model import IntentModel, char_vectorizer, examples_fingerprint, word_vectorizer
+from sitecoach.nlu.model import CHAR_NGRAMS, WORD_NGRAMS, WORD_TOKENS, IntentModel, examples_fingerprint
 from sitecoach.nlu.normalise import DEFAULT_NORMALISER
 
 C = 30.0  # inverse regularisation, chosen by cross-validation on the training data (3, 10, 30 tried)
@@ -31,6 +32,22 @@ STOP_MAX_FALSE = 0.005
 POSSIBLE_MAX_FLAGGED = 0.05
 # With a cue phrase (a hazard now, an opt-out phrase) the model need only reach this share of the bar.
 CUE_FRACTION = 0.3
+
+
+def word_vectorizer() -> TfidfVectorizer:
+    """Word 1-2-grams of the normalised text (`model.word_ngrams` applies the same at run time)."""
+    return TfidfVectorizer(
+        analyzer="word", ngram_range=WORD_NGRAMS, token_pattern=WORD_TOKENS, sublinear_tf=True,
+        lowercase=False, dtype=np.float64,
+    )  # fmt: skip
+
+
+def char_vectorizer() -> TfidfVectorizer:
+    """In-word character 2-5-grams (`model.char_wb_ngrams`), robust to typos and dialect spellings."""
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, min_df=2, lowercase=False,
+        dtype=np.float64,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

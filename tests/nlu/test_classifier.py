@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from sitecoach.nlu.classifier import MODEL_PATH, RULE_CONFIDENCE, Classification, IntentClassifier
 from sitecoach.nlu.intents import Intent
-from sitecoach.nlu.model import IntentModel, char_vectorizer, examples_fingerprint, word_vectorizer
-from sitecoach.nlu.training import fit, recall_first_threshold
+from sitecoach.nlu.model import IntentModel, char_wb_ngrams, examples_fingerprint, word_ngrams
+from sitecoach.nlu.training import char_vectorizer, fit, recall_first_threshold, word_vectorizer
 from sitecoach.skills import build_classifier, build_registry
 
 ROOT = Path(__file__).parents[2]
@@ -342,3 +342,10 @@ def test_deterministic_across_hash_seeds() -> None:
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1]
     assert Counter(i for i, _ in outputs[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc xyz 11kv\t\n  ")) | st.characters(), max_size=80))
+def test_the_run_time_analyzers_are_scikit_learns(text: str) -> None:
+    assert word_ngrams(text) == word_vectorizer().build_analyzer()(text)
+    assert char_wb_ngrams(text) == char_vectorizer().build_analyzer()(text)
