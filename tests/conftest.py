@@ -196,6 +196,17 @@ def add_admin(services: Services, email: str, password: str, name: str = "Ada Ad
         )
 
 
+def assign_mentor(services: Services, learner_phone: str, mentor_phone: str) -> None:
+    """A new mentor, Sam Okafor, with this phone, assigned to the learner with this phone."""
+    with services.db.session() as session:
+        mentor = Mentor(name="Sam Okafor", phone=mentor_phone)
+        session.add(mentor)
+        session.flush()
+        learner = session.exec(select(Learner).where(Learner.phone == learner_phone)).one()
+        learner.mentor_id = mentor.id
+        session.add(learner)
+
+
 def run_worker(services: Services) -> int:
     """Run a real RQ worker over the queues until they are empty; return how many jobs it ran."""
     worker = SimpleWorker(services.queues, connection=services.redis, job_class=MovedPathJob)

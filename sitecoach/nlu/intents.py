@@ -6,7 +6,6 @@ LLM routing schema read their lists from the registry, never from a list of thei
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,11 +33,3 @@ def load_examples(path: Path) -> list[str]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
-def load_example_files(directory: Path, names: Iterable[str]) -> dict[str, list[str]]:
-    """Intent name to its examples from `<directory>/<name>.txt`, for the intents that have any."""
-    if not directory.is_dir():
-        raise FileNotFoundError(f"examples directory not found: {directory}")
-    found = {name: load_examples(directory / f"{name}.txt") for name in names}
-    return {name: lines for name, lines in found.items() if lines}

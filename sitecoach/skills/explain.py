@@ -39,7 +39,7 @@ def lesson_requested(ctx: Ctx, text: str) -> str | None:
     if not m:
         return None
     topic = re.sub(r"\b(?:please|pls|plz|mate|ta|thanks|cheers)\b", " ", m.group("topic"), flags=re.I).strip()
-    matches = ctx.catalogue.index.best_lessons(topic, k=1) if topic else []
+    matches = ctx.catalogue.find_lessons(topic, k=1) if topic else []
     if not matches or matches[0].score < LESSON_REQUEST_MIN_SCORE or matches[0].coverage == 0:
         return None
     lesson = ctx.catalogue.lessons[matches[0].lesson_id]

@@ -13,12 +13,11 @@ from sitecoach.models import (
     Escalation,
     Learner,
     LearningEvent,
-    Mentor,
     Message,
     ReviewState,
 )
 from sitecoach.skills.contract import SimpleSkill
-from tests.conftest import post_signed, run_worker, twilio_form
+from tests.conftest import assign_mentor, post_signed, run_worker, twilio_form
 
 PHONE = "+447700900123"
 MENTOR_PHONE = "+447700900999"
@@ -30,13 +29,7 @@ def _learner(services, phone=PHONE) -> Learner:
 
 
 def _with_mentor(services, phone=PHONE) -> None:
-    with services.db.session() as session:
-        mentor = Mentor(name="Sam Okafor", phone=MENTOR_PHONE)
-        session.add(mentor)
-        session.flush()
-        learner = session.exec(select(Learner).where(Learner.phone == phone)).one()
-        learner.mentor_id = mentor.id
-        session.add(learner)
+    assign_mentor(services, phone, MENTOR_PHONE)
 
 
 def test_first_contact_onboards_with_consent_and_remembers_the_name(coach, services):

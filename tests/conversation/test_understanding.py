@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlmodel import select
 
-from sitecoach.models import Consent, Escalation, Learner, Mentor
-from tests.conftest import Coach
+from sitecoach.models import Consent, Escalation, Learner
+from tests.conftest import Coach, assign_mentor
 
 PHONE = "+447700900321"
 MENTOR_PHONE = "+447700900998"
@@ -18,13 +20,7 @@ def _learner(services) -> Learner:
 
 def _onboarded_with_mentor(coach: Coach, services) -> None:
     coach.onboard(PHONE, name="Jamie")
-    with services.db.session() as session:
-        mentor = Mentor(name="Sam Okafor", phone=MENTOR_PHONE)
-        session.add(mentor)
-        session.flush()
-        learner = session.exec(select(Learner).where(Learner.phone == PHONE)).one()
-        learner.mentor_id = mentor.id
-        session.add(learner)
+    assign_mentor(services, PHONE, MENTOR_PHONE)
 
 
 def test_hi_gets_a_greeting_with_one_suggestion_not_an_apology(coach, services):
@@ -87,21 +83,18 @@ def test_an_emergency_during_onboarding_is_not_taken_as_a_name(coach, services):
     assert _learner(services).name is None
 
 
-def test_a_possible_emergency_inside_a_conversation_keeps_the_conversation(coach, services, monkeypatch):
-    # Force the "neither sure nor sure not" band: the reply leads with the safety line, and the quiz in
-    # progress still takes the answer.
-    _onboarded_with_mentor(coach, services)
-    first = coach.send("quiz me", PHONE)
-    assert first
+def _unsure_about_safety(services, monkeypatch) -> None:
+    """Force the "neither sure nor sure not" band for every message from now on."""
     classifier = services.router.classifier
     original = classifier.classify
+    monkeypatch.setattr(classifier, "classify", lambda text: replace(original(text), possible_emergency=True))
 
-    def unsure(text: str):
-        from dataclasses import replace
 
-        return replace(original(text), possible_emergency=True)
-
-    monkeypatch.setattr(classifier, "classify", unsure)
+def test_a_possible_emergency_inside_a_conversation_keeps_the_conversation(coach, services, monkeypatch):
+    # The reply leads with the safety line, and the quiz in progress still takes the answer.
+    _onboarded_with_mentor(coach, services)
+    assert coach.send("quiz me", PHONE)
+    _unsure_about_safety(services, monkeypatch)
     replies = coach.send("b", PHONE)
     assert "call 999" in replies[0] and "EMERGENCY" in replies[0]
     assert len(replies) >= 2 and "999" not in replies[1]
@@ -110,15 +103,7 @@ def test_a_possible_emergency_inside_a_conversation_keeps_the_conversation(coach
 def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(coach, services, monkeypatch):
     _onboarded_with_mentor(coach, services)
     coach.send("STOP", PHONE)
-    classifier = services.router.classifier
-    original = classifier.classify
-
-    def unsure(text: str):
-        from dataclasses import replace
-
-        return replace(original(text), possible_emergency=True)
-
-    monkeypatch.setattr(classifier, "classify", unsure)
+    _unsure_about_safety(services, monkeypatch)
     replies = coach.send("whats the cure time for resin", PHONE)
     assert len(replies) == 1 and "call 999" in replies[0]
     assert _learner(services).consent == Consent.OPTED_OUT
