@@ -1,98 +1,112 @@
-"""bench/explain.py: would the knowledge cards answer what jointers ask? (a baseline before wiring them in)
+"""bench/explain.py: does the coach answer what jointers ask? Through the real `ask` path, offline.
 
-Runs the blind question set (bench/data/explain_questions.yaml: written by someone who never saw the
-cards, each question with must-mention fact groups and must-not-mention dangerous advice, 10% out of
-scope) against the pack's knowledge cards, retrieved by BM25 (bm25s) over each card's title, phrasings,
-answer and key facts, analysed with the coach's jointer vocabulary (`curriculum.retrieval.analyze`).
+Default: runs the team's blind question set (bench/data/explain_questions.yaml: written by someone who
+never saw the cards, each question with must-mention fact groups and must-not-mention dangerous advice,
+10% out of scope) through the same code as `sitecoach eval explain FILE` (each question from a new
+learner, through the router and the explain skill, no LLM) and prints grounded answers, refusals,
+dangerous advice and p95 answer time; then retrieval recall@1/@3 (is a card that carries every fact group
+among the top cards?). The set is never used to write cards or choose the bars.
 
-A question counts as **grounded** when the top card's answer text (answer, must-dos, key facts) matches
-every must-mention group, and **dangerous** when it matches a must-not pattern; recall@k is whether any
-of the top k cards is grounded. Out-of-scope questions should score below the refusal bar. The cards are
-not yet what learners hear (they await the safety lead's review workflow), so this measures the content
-and the ranking, not the reply.
+`--tune`: how the bars were chosen, on tuning data only: each card phrasing asked of an index built
+without it (5 folds), and the out-of-scope tuning list (content/st1332/tuning/out_of_scope.txt). Prints
+accuracy and refusals per bar, so the choice in `curriculum/card_search.py` can be checked.
 
-    python bench/explain.py [--refuse-below 4.0]
+    python bench/explain.py [--tune] [--file QUESTIONS.yaml]
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
 import sys
-import time
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import bm25s  # noqa: E402
-import numpy as np  # noqa: E402
-import yaml  # noqa: E402
-
-from sitecoach.curriculum.cards import CardSpec  # noqa: E402
+from sitecoach.curriculum.card_search import CardIndex, CardInfo  # noqa: E402
+from sitecoach.curriculum.grading import load_questions, mentions_all  # noqa: E402
 from sitecoach.curriculum.pack import load_pack  # noqa: E402
-from sitecoach.curriculum.retrieval import analyze  # noqa: E402
 
 QUESTIONS = ROOT / "bench" / "data" / "explain_questions.yaml"
 PACK = ROOT / "content" / "st1332"
+OUT_OF_SCOPE = PACK / "tuning" / "out_of_scope.txt"
+FOLDS = 5
 
 
-def terms(text: str) -> list[str]:
-    """The coach's canonical index terms for a text (stems, jointer synonyms, no stop words)."""
-    return [t for group in analyze(text) for t in group]
+def pack_cards() -> list[CardInfo]:
+    return [CardInfo.from_content(c.model_dump(mode="json")) for c in load_pack(PACK).cards]
 
 
-def card_text(card: CardSpec) -> str:
-    """What a learner would read from a card."""
+def card_text(card: CardInfo) -> str:
     return " ".join([card.answer, *card.must_do, *card.key_facts])
 
 
-def matches(text: str, pattern: str) -> bool:
-    return re.search(pattern, text, re.IGNORECASE) is not None
+def tune() -> None:
+    cards = pack_cards()
+    rows = []  # (score, coverage, correct) per held-out phrasing
+    for fold in range(FOLDS):
+        texts = [c.index_text([q for i, q in enumerate(c.questions) if i % FOLDS != fold]) for c in cards]
+        index = CardIndex(cards, texts=texts)
+        for card in cards:
+            for i, q in enumerate(card.questions):
+                if i % FOLDS == fold:
+                    hits = index.search(q, k=1)
+                    rows.append((hits[0].score, hits[0].coverage, hits[0].card is card) if hits else (0, 0, False))
+    full = CardIndex(cards)
+    oos = [line.strip() for line in OUT_OF_SCOPE.read_text().splitlines() if line.strip() and line[0] != "#"]
+    out = [(h[0].score, h[0].coverage) if (h := full.search(q, k=1)) else (0.0, 0.0) for q in oos]
+    n = len(rows)
+    print(f"# card bars: {n} held-out phrasings of {len(cards)} cards ({FOLDS} folds), {len(oos)} out-of-scope")
+    print(f"top-1 card right (no bar): {sum(r[2] for r in rows) / n:.1%}")
+    print(f"{'min score':>9s} {'min cover':>9s} {'right':>7s} {'refused':>8s} {'wrong':>7s} {'oos refused':>11s}")
+    for min_score in (2.0, 3.0, 4.0, 5.0, 6.0):
+        for min_cov in (0.34, 0.5, 0.6, 0.67):
+            answered = [r for r in rows if r[0] >= min_score and r[1] >= min_cov]
+            right = sum(r[2] for r in answered)
+            refused_oos = sum(1 for s, c in out if not (s >= min_score and c >= min_cov))
+            print(
+                f"{min_score:9.1f} {min_cov:9.2f} {right / n:7.1%} {1 - len(answered) / n:8.1%} "
+                f"{(len(answered) - right) / n:7.1%} {refused_oos / len(oos):11.1%}"
+            )
+
+
+def evaluate(path: Path) -> None:
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='explain-bench-')}/bench.db")
+    from sitecoach.cli import _ensure_seeded, _print_explain_eval, _settings, explain_eval
+    from sitecoach.wiring import build_services
+
+    questions = load_questions(path)
+    settings = _settings().with_overrides(coach_channel="simulator", anthropic_api_key="")
+    _ensure_seeded(settings)
+    services = build_services(settings, start_embedded_redis=True)
+    try:
+        grades, seconds = explain_eval(services, questions, show_progress=True)
+        catalogue = services.catalogue()
+        inside = [q for q in questions if q.in_scope]
+        at1 = at3 = 0
+        for q in inside:
+            ok = [mentions_all(card_text(h.card), q)[0] for h in catalogue.find_cards(q.text, k=3)]
+            at1 += bool(ok and ok[0])
+            at3 += any(ok)
+    finally:
+        services.close()
+    print(f"# explain: {len(catalogue.cards)} live cards, {len(questions)} questions ({path.name}), offline")
+    _print_explain_eval(grades, seconds, as_json=False)
+    print(f"{'retrieval recall@1':28s} {at1 / len(inside):8.1%}")
+    print(f"{'retrieval recall@3':28s} {at3 / len(inside):8.1%}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--refuse-below", type=float, default=4.0, help="BM25 score under which we refuse")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--tune", action="store_true", help="the bar table on tuning data only")
+    parser.add_argument("--file", type=Path, default=QUESTIONS, help="the question set (YAML)")
     args = parser.parse_args()
-    cards = list(load_pack(PACK).cards)
-    corpus = [
-        terms(" ".join([c.title, *c.questions, *c.questions, c.answer, *c.key_facts])) for c in cards
-    ]  # the phrasings twice: they are what a jointer asks
-    retriever = bm25s.BM25()
-    retriever.index(corpus, show_progress=False)
-    questions = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
-    in_scope = [q for q in questions if q["in_scope"]]
-    out_scope = [q for q in questions if not q["in_scope"]]
-    grounded = at3 = dangerous = refused_in = 0
-    times = []
-    for q in in_scope:
-        started = time.perf_counter()
-        docs, scores = retriever.retrieve([terms(q["question"])], k=3, show_progress=False)
-        times.append(time.perf_counter() - started)
-        top = [(cards[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True)]
-        if top[0][1] < args.refuse_below:
-            refused_in += 1
-            continue
-        ok = [
-            all(any(matches(card_text(c), p) for p in group) for group in q["must_mention"]) for c, _ in top
-        ]
-        grounded += ok[0]
-        at3 += any(ok)
-        dangerous += any(matches(card_text(top[0][0]), p) for p in q.get("must_not_mention") or [])
-    refused_out = 0
-    for q in out_scope:
-        _, scores = retriever.retrieve([terms(q["question"])], k=1, show_progress=False)
-        refused_out += float(scores[0][0]) < args.refuse_below
-    n = len(in_scope)
-    print(f"# explain baseline: {len(cards)} cards, {n} in-scope and {len(out_scope)} out-of-scope questions")
-    print(f"{'measure':34s} {'value':>8s}")
-    print(f"{'grounded (top card, all facts)':34s} {grounded / n:8.1%}")
-    print(f"{'recall@3 (a grounded card in top 3)':34s} {at3 / n:8.1%}")
-    print(f"{'dangerous advice (top card)':34s} {dangerous:8d}")
-    print(f"{'in-scope refused':34s} {refused_in / n:8.1%}")
-    print(f"{'out-of-scope refused':34s} {refused_out / max(1, len(out_scope)):8.1%}")
-    print(f"{'p95 retrieval time':34s} {np.percentile(times, 95) * 1000:6.2f} ms")
+    if args.tune:
+        tune()
+    else:
+        evaluate(args.file)
 
 
 if __name__ == "__main__":

@@ -10,10 +10,16 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from sitecoach.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:
+    from sitecoach.conversation.inbound import Outcome
+    from sitecoach.curriculum.grading import Grade, Question
+    from sitecoach.services import Services
 
 # Path only (%(U)s), never the query string: the simulator's API carries phone numbers there.
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -92,7 +98,8 @@ def _seed(settings: Settings, demo: bool) -> str:
         db.dispose()
     return (
         f"{report.standard}: {report.competencies} competencies, {report.lessons} lessons, "
-        f"{report.quiz_items} quiz items" + (f"; demo cohort with {learners} learners" if learners else "")
+        f"{report.cards} knowledge cards, {report.quiz_items} quiz items"
+        + (f"; demo cohort with {learners} learners" if learners else "")
     )
 
 
@@ -385,35 +392,13 @@ ASK_PHONE = "+447000000001"
 @click.option("--json", "as_json", is_flag=True, help='Print {"intent", "skill", "replies": [...]}.')
 def ask(text: str, phone: str, as_json: bool) -> None:
     """Run one message through the real router and skills for a learner and print the reply."""
-    from sitecoach.conversation.inbound import process_inbound, store_inbound
-    from sitecoach.delivery.twilio_form import FormError, parse_inbound
-    from sitecoach.models import Consent, Learner, utcnow
+    settings = _settings().with_overrides(coach_channel="simulator")
+    _ensure_seeded(settings)
     from sitecoach.wiring import build_services
 
-    settings = _settings().with_overrides(coach_channel="simulator")
-    try:
-        form = parse_inbound(
-            {"MessageSid": "CLI" + uuid.uuid4().hex, "From": f"whatsapp:{phone}", "Body": text}
-        )
-    except FormError as exc:
-        raise click.ClickException(str(exc)) from exc
-    _ensure_seeded(settings)
     services = build_services(settings, start_embedded_redis=False)
     try:
-        with services.db.session() as session:
-            from sqlmodel import select
-
-            if session.exec(select(Learner).where(Learner.phone == form.phone)).first() is None:
-                session.add(
-                    Learner(
-                        phone=form.phone,
-                        name="Apprentice",
-                        consent=Consent.OPTED_IN,
-                        timezone=settings.default_timezone,
-                    )
-                )
-        message_id = store_inbound(services.db, form, utcnow())
-        outcome = process_inbound(services, int(message_id))
+        outcome = _ask_as(services, phone, text)
     finally:
         services.close()
     if as_json:
@@ -425,6 +410,102 @@ def ask(text: str, phone: str, as_json: bool) -> None:
         )
     else:
         click.echo("\n\n".join(outcome.replies))
+
+
+def _ask_as(services: Services, phone: str, text: str) -> Outcome:
+    """Store one WhatsApp-shaped message from `phone` (an opted-in learner, made if new) and process it."""
+    from sqlmodel import select
+
+    from sitecoach.conversation.inbound import process_inbound, store_inbound
+    from sitecoach.delivery.twilio_form import FormError, parse_inbound
+    from sitecoach.models import Consent, Learner, utcnow
+
+    try:
+        form = parse_inbound(
+            {"MessageSid": "CLI" + uuid.uuid4().hex, "From": f"whatsapp:{phone}", "Body": text}
+        )
+    except FormError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with services.db.session() as session:
+        if session.exec(select(Learner).where(Learner.phone == form.phone)).first() is None:
+            session.add(
+                Learner(
+                    phone=form.phone,
+                    name="Apprentice",
+                    consent=Consent.OPTED_IN,
+                    timezone=services.settings.default_timezone,
+                )
+            )
+    message_id = store_inbound(services.db, form, utcnow())
+    return process_inbound(services, int(message_id))
+
+
+@main.group("eval")
+def evaluate() -> None:
+    """Measure the coach on a question set, offline, through the real message path."""
+
+
+@evaluate.command("explain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per question, then the summary.")
+def eval_explain(file: Path, as_json: bool) -> None:
+    """Ask every question of FILE (each as a new learner) and print grounded, refused and dangerous."""
+    from sitecoach.curriculum.grading import QuestionSetError, load_questions
+
+    try:
+        questions = load_questions(file)
+    except QuestionSetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = _settings().with_overrides(coach_channel="simulator", anthropic_api_key="")
+    _ensure_seeded(settings)
+    from sitecoach.wiring import build_services
+
+    services = build_services(settings, start_embedded_redis=False)
+    try:
+        grades, seconds = explain_eval(services, questions, show_progress=not as_json)
+    finally:
+        services.close()
+    _print_explain_eval(grades, seconds, as_json)
+
+
+def explain_eval(
+    services: Services, questions: list[Question], show_progress: bool = False
+) -> tuple[list[Grade], list[float]]:
+    """Ask each question as its own new learner through the real path; grade the replies."""
+    from sitecoach.curriculum.grading import grade
+    from sitecoach.infra.progress import progress
+
+    refusal = services.prompts.render("explain/not_covered", question="").splitlines()[0]
+    run = uuid.uuid4().int % 10**6
+    grades, seconds = [], []
+    for n, question in enumerate(progress(questions, "asking", show=show_progress)):
+        started = time.perf_counter()
+        outcome = _ask_as(services, f"+4470{run:06d}{n:04d}", question.text)
+        seconds.append(time.perf_counter() - started)
+        answer = "\n\n".join(outcome.replies)
+        grades.append(grade(question, answer, refused=refusal in answer))
+    return grades, seconds
+
+
+def _print_explain_eval(grades: list[Grade], seconds: list[float], as_json: bool) -> None:
+    from sitecoach.curriculum.grading import summary
+
+    figures = summary(grades)
+    ordered = sorted(seconds)
+    figures["p95_answer_ms"] = round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1) if ordered else 0.0
+    if as_json:
+        for g in grades:
+            line = {"id": g.question.id, "grounded": g.grounded, "refused": g.refused}
+            line |= {"dangerous": g.dangerous, "missing": g.missing, "answer": g.answer}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        click.echo(json.dumps(figures))
+        return
+    click.echo(f"{'measure':28s} {'value':>8s}")
+    for key in ("grounded", "in_scope_refused", "out_of_scope_refused"):
+        click.echo(f"{key.replace('_', ' '):28s} {figures[key]:8.1%}")
+    click.echo(f"{'dangerous':28s} {figures['dangerous']:8d}")
+    click.echo(f"{'p95 answer time':28s} {figures['p95_answer_ms']:6.1f} ms")
+    click.echo(f"({figures['in_scope']} in scope, {figures['out_of_scope']} out of scope)")
 
 
 def _ensure_seeded(settings: Settings) -> None:

@@ -6,7 +6,9 @@ of the higher floors are named for the type checker only, so this module sits at
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -15,6 +17,9 @@ from redis import Redis
 from rq import Queue
 
 from sitecoach.settings import Settings
+
+log = logging.getLogger(__name__)
+CATALOGUE_STAMP_TTL_SECONDS = 1.0
 
 if TYPE_CHECKING:
     from sitecoach.conversation.router import Router
@@ -49,7 +54,12 @@ class Services:
     llm: LLMService
     metrics: Metrics
     load_catalogue: Callable[[], Catalogue]
+    # What changes when the curriculum in the database does (an admin withdrew a card): checked at most
+    # once a second, so every web and worker process answers from the new content within a second.
+    catalogue_stamp: Callable[[], object] | None = None
     _catalogue: Catalogue | None = None
+    _stamp: object = None
+    _stamp_checked_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -58,16 +68,33 @@ class Services:
         return [self.queue, self.background_queue]
 
     def catalogue(self) -> Catalogue:
-        """The curriculum, loaded from the database on first use."""
+        """The curriculum, loaded from the database on first use and again when its stamp moves."""
         with self._lock:
+            self._check_stamp()
             if self._catalogue is None:
                 self._catalogue = self.load_catalogue()
             return self._catalogue
 
     def reload_catalogue(self) -> None:
-        """Forget the loaded curriculum (after seeding or importing a standard)."""
+        """Forget the loaded curriculum (after seeding, importing a standard or reviewing content)."""
         with self._lock:
             self._catalogue = None
+            self._stamp_checked_at = None
+
+    def _check_stamp(self) -> None:
+        if self.catalogue_stamp is None:
+            return
+        now = time.monotonic()
+        if self._stamp_checked_at is not None and now - self._stamp_checked_at < CATALOGUE_STAMP_TTL_SECONDS:
+            return
+        self._stamp_checked_at = now
+        try:
+            stamp = self.catalogue_stamp()
+        except Exception as exc:  # the database is down: keep answering from what is loaded
+            log.warning("curriculum stamp unavailable (%s): keeping the loaded curriculum", exc)
+            return
+        if stamp != self._stamp:
+            self._stamp, self._catalogue = stamp, None
 
     def close(self) -> None:
         """Release connections."""

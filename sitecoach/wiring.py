@@ -58,6 +58,10 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         with db.read_session() as session:
             return Catalogue.load(session)
 
+    def catalogue_stamp() -> object:
+        with db.read_session() as session:
+            return Catalogue.stamp(session)
+
     return Services(
         settings=settings,
         db=db,
@@ -73,6 +77,7 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         llm=LLMService(settings, Metrics(redis)),
         metrics=Metrics(redis),
         load_catalogue=load_catalogue,
+        catalogue_stamp=catalogue_stamp,
     )
 
 

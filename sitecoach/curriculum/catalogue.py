@@ -1,14 +1,27 @@
-"""The curriculum as skills see it: lessons, competencies and quiz items, plus the passage index."""
+"""The curriculum as skills see it: lessons, competencies, quiz items and live knowledge cards, with the
+passage index over the lessons and the card index (BM25) over the cards."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
+from sitecoach.curriculum.card_search import CardHit, CardIndex, CardInfo
 from sitecoach.curriculum.retrieval import LessonMatch, Passage, PassageIndex, lesson_passages
-from sitecoach.models import Competency, Lesson, LessonCompetency, QuizItem, QuizItemCompetency, Standard
+from sitecoach.models import (
+    Competency,
+    KnowledgeCard,
+    Lesson,
+    LessonCompetency,
+    QuizItem,
+    QuizItemCompetency,
+    ReviewStatus,
+    Standard,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,7 @@ class LessonInfo:
     keywords: tuple[str, ...]
     competencies: tuple[str, ...]
     verify_locally: bool
+    live: bool = True  # withdrawn lessons are neither searched nor linked
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,7 @@ class Catalogue:
         competencies: list[CompetencyInfo],
         items: list[ItemInfo],
         default_standard: str | None,
+        cards: Sequence[CardInfo] = (),
     ) -> None:
         self.lessons = {lesson.code: lesson for lesson in sorted(lessons, key=lambda x: x.position)}
         self.lessons_by_id = {lesson.id: lesson for lesson in lessons}
@@ -73,11 +88,16 @@ class Catalogue:
         self.items_by_id = {i.id: i for i in items}
         self.default_standard = default_standard
         self.index = PassageIndex(self._passages())
+        self.cards = {card.code: card for card in cards}
+        # A card of a withdrawn lesson goes with it; a card with no lesson stands on its own.
+        taught = [c for c in cards if c.lesson_code is None or self.lesson_is_live(c.lesson_code)]
+        self.card_index = CardIndex(taught)
 
     def _passages(self) -> list[Passage]:
         return [
             p
             for lesson in self.lessons.values()
+            if lesson.live
             for p in lesson_passages(
                 lesson.code,
                 lesson.title,
@@ -91,6 +111,19 @@ class Catalogue:
     def find_lessons(self, query: str, k: int = 3) -> list[LessonMatch]:
         """The lessons that best answer a question, strongest first."""
         return self.index.best_lessons(query, k=k)
+
+    def lesson_is_live(self, code: str | None) -> bool:
+        """Whether a lesson exists and may be taught (not withdrawn by the safety lead)."""
+        lesson = self.lessons.get(code) if code else None
+        return lesson is not None and lesson.live
+
+    def find_cards(self, question: str, k: int = 3) -> list[CardHit]:
+        """The live cards that best answer a question, strongest first (whether or not they clearly do)."""
+        return self.card_index.search(question, k=k)
+
+    def card_for(self, question: str) -> CardHit | None:
+        """The live card that clearly answers a question, or None."""
+        return self.card_index.answering(question)
 
     def covered(self, query: str) -> LessonMatch | None:
         """The best lesson if the pack really covers the question, else None."""
@@ -143,6 +176,7 @@ class Catalogue:
                 tuple(l.keywords),
                 tuple(sorted(lesson_comps[l.id])),
                 l.verify_locally,
+                l.review_status == ReviewStatus.LIVE,
             )
             for l in lesson_rows  # noqa: E741
         ]
@@ -163,4 +197,19 @@ class Catalogue:
         ]
         working = [s for s in standards.values() if s.working_map]
         default = working[0] if working else next(iter(standards.values()), None)
-        return cls(lessons, competencies, items, default.code if default else None)
+        live = select(KnowledgeCard).where(KnowledgeCard.status == ReviewStatus.LIVE)
+        cards = [
+            CardInfo.from_content(c.content, c.version)
+            for c in session.exec(live.order_by(col(KnowledgeCard.code))).all()
+        ]
+        return cls(lessons, competencies, items, default.code if default else None, cards)
+
+    @staticmethod
+    def stamp(session: Session) -> tuple[datetime | None, int, datetime | None, int]:
+        """Changes whenever what the catalogue would load changes (a card or lesson edited, reviewed or
+        withdrawn, a pack re-synced): compared at most once a second to reload it in every process."""
+        card = session.exec(
+            select(func.max(KnowledgeCard.updated_at), func.count(col(KnowledgeCard.id)))
+        ).one()
+        lesson = session.exec(select(func.max(Lesson.updated_at), func.count(col(Lesson.id)))).one()
+        return card[0], int(card[1]), lesson[0], int(lesson[1])

@@ -159,6 +159,27 @@ class ContentPack:
                 return lesson
         raise KeyError(lesson_id)
 
+    def card_quiz(self) -> list[tuple[str, QuizItemSpec, str]]:
+        """The cards' own questions as quiz items: (lesson id, item, card id). A card with no lesson has none
+        (every quiz item is taught by a lesson)."""
+        return [
+            (
+                card.lesson,
+                QuizItemSpec(
+                    id=f"Q-{card.id}-{n}",
+                    competencies=list(card.competencies),
+                    question=q.question,
+                    options=list(q.options),
+                    answer=q.answer,
+                    explanation=q.explanation,
+                ),
+                card.id,
+            )
+            for card in self.cards
+            if card.lesson is not None
+            for n, q in enumerate(card.quiz, start=1)
+        ]
+
     def passages(self) -> list[Passage]:
         """Every searchable passage of the pack, for retrieval."""
         return [

@@ -4,10 +4,12 @@ from sitecoach.models.admin import AdminAuditLog, PromptVersion
 from sitecoach.models.curriculum import (
     Competency,
     CompetencyKind,
+    KnowledgeCard,
     Lesson,
     LessonCompetency,
     QuizItem,
     QuizItemCompetency,
+    ReviewStatus,
     Standard,
 )
 from sitecoach.models.db import Database, UTCDateTime, metadata, utcnow
@@ -46,6 +48,7 @@ __all__ = [
     "EvidenceStatus",
     "LearningEvent",
     "Learner",
+    "KnowledgeCard",
     "Lesson",
     "LessonCompetency",
     "Mentor",
@@ -53,6 +56,7 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "PromptVersion",
+    "ReviewStatus",
     "QuizItem",
     "QuizItemCompetency",
     "ReviewState",

@@ -20,6 +20,14 @@ class CompetencyKind(StrEnum):
     BEHAVIOUR = "behaviour"
 
 
+class ReviewStatus(StrEnum):
+    """Where a piece of content stands in the safety lead's review: only live content reaches learners."""
+
+    LIVE = "live"  # vetted (shipped reviewed in the pack, or marked reviewed by the safety lead)
+    DRAFT = "draft"  # new or edited, awaiting the safety lead's review: not used until marked reviewed
+    WITHDRAWN = "withdrawn"  # taken out of use by the safety lead
+
+
 class Standard(SQLModel, table=True):
     """An apprenticeship standard (ours is a working map until the official list is imported)."""
 
@@ -62,6 +70,8 @@ class Lesson(SQLModel, table=True):
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     verify_locally: bool = False
     video_url: str | None = Field(default=None, max_length=500)
+    review_status: str = Field(default="live", max_length=20)  # ReviewStatus: only live lessons are taught
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class LessonCompetency(SQLModel, table=True):
@@ -82,6 +92,7 @@ class QuizItem(SQLModel, table=True):
     answer_index: int
     explanation: str
     active: bool = True
+    card_code: str | None = Field(default=None, max_length=20, index=True)  # the card it tests, if any
 
     def option_list(self) -> list[str]:
         """The options as plain strings."""
@@ -97,3 +108,21 @@ class QuizItemCompetency(SQLModel, table=True):
 
     quiz_item_id: int = Field(foreign_key="quizitem.id", primary_key=True)
     competency_id: int = Field(foreign_key="competency.id", primary_key=True)
+
+
+class KnowledgeCard(SQLModel, table=True):
+    """A short vetted answer (see `curriculum.cards`): its current text, review state and version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    pack: str = Field(max_length=40)
+    area: str = Field(max_length=10)
+    title: str = Field(max_length=200)
+    lesson_code: str | None = Field(default=None, max_length=40)
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=ReviewStatus.LIVE, max_length=20, index=True)
+    version: int = 1
+    edited: bool = False  # changed in the admin pages: a pack re-sync keeps the edit
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -17,6 +17,7 @@ class EventKind(StrEnum):
 
     QUIZ_ANSWERED = "quiz_answered"
     LESSON_SENT = "lesson_sent"
+    CARD_SENT = "card_sent"  # an answer from a knowledge card that has no lesson to link
     LESSON_WATCHED = "lesson_watched"
     EVIDENCE_LOGGED = "evidence_logged"
     EVIDENCE_SIGNED = "evidence_signed"

@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 STAMP_TTL_SECONDS = 1.0
 PROMPT_MAX_CHARS = 4000
 # Sample values for the variables the coach's prompts use; anything else starts as a string.
-LIST_VARIABLES = frozenset({"options", "facts", "warnings", "areas", "gaps", "suggestions"})
+LIST_VARIABLES = frozenset(
+    {"options", "facts", "warnings", "areas", "gaps", "suggestions", "must_do", "passages"}
+)
 BOOL_VARIABLES = frozenset(
     {"approved", "passed", "early", "fallback", "urgent", "timed_out", "due_next", "verify_locally"}
 )

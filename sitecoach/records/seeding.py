@@ -19,6 +19,7 @@ from sitecoach.models import (
     Consent,
     EventKind,
     EvidenceItem,
+    KnowledgeCard,
     Learner,
     Lesson,
     LessonCompetency,
@@ -26,7 +27,9 @@ from sitecoach.models import (
     QuizItem,
     QuizItemCompetency,
     ReviewState,
+    ReviewStatus,
     Standard,
+    utcnow,
 )
 from sitecoach.records.audit import append_event
 
@@ -39,6 +42,7 @@ class SeedReport:
     competencies: int
     lessons: int
     quiz_items: int
+    cards: int = 0
 
 
 def _upsert_standard(session: Session, cmap: CompetencyMap) -> Standard:
@@ -117,8 +121,11 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         {lessons[s.id].id: [comps[c].id for c in s.competencies] for s in pack.lessons},
         comps,
     )
+    cards = _sync_cards(session, pack)
     items: dict[str, QuizItem] = {q.code: q for q in session.exec(select(QuizItem)).all()}
-    for lesson_code, spec in pack.quiz:
+    card_of = {spec.id: card_code for _l, spec, card_code in pack.card_quiz()}
+    every_item = [*pack.quiz, *((lesson_code, spec) for lesson_code, spec, _c in pack.card_quiz())]
+    for lesson_code, spec in every_item:
         item = items.get(spec.id) or QuizItem(
             code=spec.id,
             lesson_id=lessons[lesson_code].id,
@@ -131,7 +138,9 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
             spec.question,
             list(spec.options),
         )
-        item.answer_index, item.explanation, item.active = spec.answer, spec.explanation, True
+        item.answer_index, item.explanation = spec.answer, spec.explanation
+        item.card_code = card_of.get(spec.id)
+        item.active = item.card_code is None or cards[item.card_code].status == ReviewStatus.LIVE
         session.add(item)
         items[spec.id] = item
     session.flush()
@@ -139,10 +148,35 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         session,
         QuizItemCompetency,
         "quiz_item_id",
-        {items[s.id].id: [comps[c].id for c in s.competencies] for _l, s in pack.quiz},
+        {items[s.id].id: [comps[c].id for c in s.competencies] for _l, s in every_item},
         comps,
     )
-    return SeedReport(standard.code, len(comps), len(pack.lessons), len(pack.quiz))
+    return SeedReport(standard.code, len(comps), len(pack.lessons), len(every_item), len(pack.cards))
+
+
+def _sync_cards(session: Session, pack: ContentPack) -> dict[str, KnowledgeCard]:
+    """Insert new cards (live: the pack ships vetted content) and refresh unedited ones from the pack.
+
+    A card the safety lead edited keeps the edit, and a withdrawn card stays withdrawn: the admin pages,
+    not a re-deploy, decide what learners see.
+    """
+    cards = {c.code: c for c in session.exec(select(KnowledgeCard)).all()}
+    for spec in pack.cards:
+        content = spec.model_dump(mode="json")
+        card = cards.get(spec.id)
+        if card is None:
+            card = KnowledgeCard(code=spec.id, pack=pack.manifest.id, area=spec.area, title=spec.title)
+            cards[spec.id] = card
+        elif card.edited or card.content == content:
+            continue
+        else:
+            card.version += 1
+            card.updated_at = utcnow()
+        card.pack, card.area, card.title = pack.manifest.id, spec.area, spec.title
+        card.lesson_code, card.content = spec.lesson, content
+        session.add(card)
+    session.flush()
+    return cards
 
 
 def _relink(

@@ -1,9 +1,19 @@
-"""explain: answers from the vetted lessons (safety first), with a link to the micro-video."""
+"""explain: answers from the vetted knowledge cards and lessons (safety first), with a link to the lesson.
+
+The answer leads: the live card that clearly answers the question gives its direct answer (cards answer
+"can I / should I / is it ok" with yes or no and the rule), then its safety must-dos and a key fact or two
+that the answer does not already say, in at most about six WhatsApp lines; then a note when the detail is
+the employer's to confirm, the one-line emergency reminder when the question is about what to do if
+something happens, the lesson link and the source in a few words. With Claude configured the same cards
+are all it may answer from. When no card clearly answers, the best lesson is used if it covers the
+question; otherwise the coach says plainly that it has nothing vetted, rather than guess.
+"""
 
 from __future__ import annotations
 
 import re
 
+from sitecoach.curriculum.card_search import CardHit, CardInfo, terms
 from sitecoach.curriculum.retrieval import LessonMatch
 from sitecoach.infra.llm import cap_answer, ensure_phrases
 from sitecoach.infra.redact import redact
@@ -13,6 +23,24 @@ from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 
 MAX_FACTS = 3
 MAX_PASSAGES = 8
+MAX_BODY_LINES = 6  # the answer, must-dos, extra facts and the local note: about one phone screen
+MAX_MUST_DO = 3
+MAX_CARD_FACTS = 2
+MAX_SOURCES = 2
+LLM_CARDS = 3  # Claude sees the answering card and the next best ones that also clear the bar
+NEW_FACT_SHARE = 0.5  # a key fact is added only if at least half its words are not in the answer
+# "what do I do if ...", "what happens if ...", "if someone gets a belt ...": about an emergency, not in one.
+_WHAT_IF = re.compile(
+    r"\b(?:what (?:do|should|would) (?:i|you|we) do|what to do|what happens|"
+    r"how do (?:i|you|we) (?:deal|cope)|(?:in )?(?:the )?(?:event|case) of|"
+    r"if (?:a|an|some|the|your|my|he|she|they|you|i|we)\b)",
+    re.IGNORECASE,
+)
+_INCIDENT = re.compile(
+    r"\b(?:shock|belt|electrocut|burn|flash|arc|strike|struck|hit|fire|explo|collaps|cave|gas|faint|unconscious|"
+    r"injur|hurt|accident|incident|emergenc|bleed|trapped|overcome|fumes|rescue|fall|fell|drown|flood)",
+    re.IGNORECASE,
+)
 _PLACEHOLDER = re.compile(r"\[(?:phone|email|name|postcode|address|reg)\]")
 _LEAD_IN = re.compile(
     r"^(?:(?:can you |could you |pls |please )?"
@@ -78,6 +106,121 @@ def answer_for(ctx: Ctx, question: str) -> str | None:
         link=link,
         verify_locally=lesson.verify_locally,
     )
+
+
+def is_what_if(question: str) -> bool:
+    """A question about what to do if something goes wrong (not a report that it is happening)."""
+    return bool(_WHAT_IF.search(question) and _INCIDENT.search(question))
+
+
+def _new_facts(card: CardInfo, room: int) -> list[str]:
+    """Up to `room` key facts that add to the answer (most of their words are not already in it)."""
+    said = set(terms(card.answer)) | {t for m in card.must_do for t in terms(m)}
+    facts = []
+    for fact in card.key_facts:
+        words = set(terms(fact))
+        if words and len(words - said) / len(words) >= NEW_FACT_SHARE and len(facts) < room:
+            facts.append(fact)
+            said |= words
+    return facts
+
+
+def local_note(ctx: Ctx, card: CardInfo) -> str | None:
+    """The line saying the detail is the employer's to confirm, when it is."""
+    if card.varies_by_operator or card.verify_locally:
+        return ctx.say("explain/local_note", varies=card.varies_by_operator or "")
+    return None
+
+
+def card_answer(ctx: Ctx, question: str, card: CardInfo) -> str:
+    """The offline reply from one card: the answer first, then the must-dos, then what to check."""
+    must_do = list(card.must_do[:MAX_MUST_DO])
+    note = local_note(ctx, card)
+    room = MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0)
+    facts = _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
+    link = _lesson_link(ctx, card, via="card")
+    lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
+    return ctx.say(
+        "explain/card_answer",
+        answer=card.answer.strip(),
+        must_do=must_do,
+        facts=facts,
+        note=note,
+        reminder=ctx.say("explain/what_if_reminder") if is_what_if(question) else "",
+        link=link,
+        lesson_title=lesson.title if lesson else "",
+        source="; ".join(card.sources[:MAX_SOURCES]),
+    )
+
+
+def _lesson_link(ctx: Ctx, card: CardInfo, via: str) -> str | None:
+    """The signed link to the card's lesson (recorded as sent), or None when it has no live lesson."""
+    if not ctx.catalogue.lesson_is_live(card.lesson_code):
+        ctx.repo.add_event(ctx.learner, EventKind.CARD_SENT, ctx.now, card=card.code, via=via)
+        return None
+    code = card.lesson_code or ""
+    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=code, card=card.code, via=via)
+    return ctx.links.lesson_url(ctx.learner.id or 0, code)
+
+
+def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, bool]:
+    """Claude's answer from the answering card (and the next best that also clear the bar), or
+    (None, not_covered). Only ever from the cards."""
+    llm = ctx.llm
+    if llm is None or not llm.enabled:
+        return None, False
+    s = ctx.settings
+    if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
+        return None, False
+    found = ctx.catalogue.find_cards(question, k=LLM_CARDS)
+    others = [h.card for h in found if ctx.catalogue.card_index.answers(h)]
+    cards = list(dict.fromkeys([hit.card, *others]))[:LLM_CARDS]
+    passages = [
+        f"[{c.title}] {c.answer} " + " ".join([*c.key_facts, *c.must_do])
+        + (f" (Varies by operator: {c.varies_by_operator})" if c.varies_by_operator else "")
+        for c in cards
+    ]
+    system = ctx.say(
+        "llm/explain_system",
+        lesson_title=hit.card.title,
+        passages=passages,
+        warnings=list(hit.card.must_do),
+    )
+    names = _personal_names(ctx)
+    history = [
+        (role, redact(text, names).text)
+        for role, text in ctx.repo.recent_turns(ctx.learner, ctx.message.message_id)
+    ]
+    call = llm.explain(system, redact(question, names).text, history)
+    ctx.repo.record_llm(
+        ctx.learner, "explain", call, llm.model, llm.cost_usd(call.input_tokens, call.output_tokens), ctx.now
+    )
+    if call.outcome == "not_covered":
+        return None, True
+    if not call.ok or call.text is None:
+        return None, False
+    text = ensure_phrases(cap_answer(call.text), hit.card.mandatory_phrases)
+    extra = [line for line in (local_note(ctx, hit.card),) if line]
+    if is_what_if(question):
+        extra.append(ctx.say("explain/what_if_reminder"))
+    link = _lesson_link(ctx, hit.card, via="card-llm")
+    if link:
+        extra.append(f"▶️ Lesson: {link}")
+    extra.append("📄 Source: " + "; ".join(hit.card.sources[:MAX_SOURCES]))
+    return "\n".join([text, *extra]), False
+
+
+def _card_with_context(ctx: Ctx, question: str) -> tuple[str, CardHit | None]:
+    """The card that answers the question, reading it with the learner's previous question if needed."""
+    hit = ctx.catalogue.card_for(question)
+    if hit is not None:
+        return question, hit
+    turns = ctx.repo.recent_turns(ctx.learner, ctx.message.message_id, limit=4)
+    previous = next((text for role, text in reversed(turns) if role == "learner"), None)
+    if previous and len(question.split()) <= 8:
+        combined = f"{previous} {question}"
+        return combined, ctx.catalogue.card_for(combined)
+    return question, None
 
 
 def _personal_names(ctx: Ctx) -> list[str]:
@@ -150,6 +293,12 @@ def handle(ctx: Ctx) -> Reply:
     requested = lesson_requested(ctx, question)
     if requested is not None:
         return Reply.text(requested)
+    query, hit = _card_with_context(ctx, question)
+    if hit is not None:
+        text, not_covered = llm_card_answer(ctx, question, hit)
+        if not_covered:
+            return Reply.text(ctx.say("explain/not_covered", question=question))
+        return Reply.text(text if text is not None else card_answer(ctx, query, hit.card))
     query, match = _covered_with_context(ctx, question)
     if match is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
@@ -170,6 +319,9 @@ skill = SimpleSkill(
     handler=handle,
     prompts=(
         "explain/answer",
+        "explain/card_answer",
+        "explain/what_if_reminder",
+        "explain/local_note",
         "explain/not_covered",
         "explain/empty",
         "explain/lesson_link",

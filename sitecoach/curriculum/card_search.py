@@ -1,0 +1,171 @@
+"""Finding the knowledge card that answers a question: BM25 (bm25s) over each live card.
+
+Cards and questions go through the coach's own analyser (`retrieval.analyze`: stems, voltages, jointer slang
+such as "genny", "belt", "11k", stop words out), so "got a belt off the pot end" and "electric shock from a
+cable end" meet on the same terms. A card's index text is its phrasings (twice: they are what a jointer
+asks), its title, its answer and its key facts. A query word the cards never use is corrected to the
+closest word they do use (typos: "megar", "exavation").
+
+A card answers only when it clearly does: its BM25 score reaches `min_score` AND it covers enough of the
+question's content words (`min_coverage`), so "best van to buy" or "what's the offside rule" is refused
+rather than answered from whichever card shares one word. The bars are chosen on the cards' own phrasings
+(each phrasing asked of an index built without it) and on the out-of-scope tuning list kept beside the
+cards, never on the evaluation questions in `bench/data/`: `bench/explain.py --tune` prints that table.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+
+from sitecoach.curriculum.retrieval import analyze
+
+MIN_SCORE = 5.0
+MIN_COVERAGE = 0.5
+PHRASING_REPEATS = 2
+FUZZY_CUTOFF = 0.84
+FUZZY_MIN_LENGTH = 5
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A live knowledge card as the coach uses it."""
+
+    code: str
+    title: str
+    area: str
+    lesson_code: str | None
+    questions: tuple[str, ...]
+    answer: str
+    key_facts: tuple[str, ...]
+    must_do: tuple[str, ...]
+    mandatory_phrases: tuple[str, ...]
+    sources: tuple[str, ...]
+    verify_locally: bool
+    varies_by_operator: str | None
+    competencies: tuple[str, ...]
+    version: int = 1
+
+    @classmethod
+    def from_content(cls, content: dict[str, object], version: int = 1) -> CardInfo:
+        """A card from its stored content (the pack's card fields, as `CardSpec.model_dump` writes them)."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = content.get(key) or []
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        varies = content.get("varies_by_operator")
+        lesson = content.get("lesson")
+        return cls(
+            code=str(content["id"]),
+            title=str(content["title"]),
+            area=str(content.get("area", "")),
+            lesson_code=str(lesson) if lesson else None,
+            questions=strings("questions"),
+            answer=str(content["answer"]),
+            key_facts=strings("key_facts"),
+            must_do=strings("must_do"),
+            mandatory_phrases=strings("mandatory_phrases"),
+            sources=strings("sources"),
+            verify_locally=bool(content.get("verify_locally")),
+            varies_by_operator=str(varies) if varies else None,
+            competencies=strings("competencies"),
+            version=version,
+        )
+
+    def index_text(self, questions: Iterable[str] | None = None) -> str:
+        """What the index reads for this card (optionally with some phrasings left out, for tuning)."""
+        asked = list(self.questions if questions is None else questions)
+        return " ".join([self.title, *(asked * PHRASING_REPEATS), self.answer, *self.key_facts])
+
+
+@dataclass(frozen=True)
+class CardHit:
+    """A card found for a question: its BM25 score and the share of the question's words it covers."""
+
+    card: CardInfo
+    score: float
+    coverage: float
+
+
+def terms(text: str) -> list[str]:
+    """The canonical index terms of a text (each content word's stems and slang expansions)."""
+    return [t for group in analyze(text) for t in group]
+
+
+class CardIndex:
+    """BM25 over cards, with typo correction against the cards' vocabulary and a coverage check."""
+
+    def __init__(
+        self,
+        cards: Sequence[CardInfo],
+        min_score: float = MIN_SCORE,
+        min_coverage: float = MIN_COVERAGE,
+        texts: Sequence[str] | None = None,
+    ) -> None:
+        self.cards = tuple(cards)
+        self.min_score = min_score
+        self.min_coverage = min_coverage
+        corpus = [terms(t) for t in (texts if texts is not None else [c.index_text() for c in self.cards])]
+        self._vocabulary = sorted({t for doc in corpus for t in doc})
+        self._known = frozenset(self._vocabulary)
+        self._card_terms = [frozenset(doc) for doc in corpus]
+        self._retriever: bm25s.BM25 | None = None
+        if self.cards:
+            self._retriever = bm25s.BM25()
+            self._retriever.index(corpus, show_progress=False)
+        self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+
+    def __len__(self) -> int:
+        return len(self.cards)
+
+    def search(self, question: str, k: int = 3) -> list[CardHit]:
+        """The `k` best cards for a question, strongest first (empty when nothing shares a word)."""
+        groups = self._groups(question)
+        query = [t for group in groups for t in group]
+        if self._retriever is None or not query:
+            return []
+        k = min(k, len(self.cards))
+        docs, scores = self._retriever.retrieve([query], k=k, show_progress=False)
+        hits = []
+        for doc, score in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True):
+            if score <= 0:
+                continue
+            card_terms = self._card_terms[int(doc)]
+            covered = sum(1 for group in groups if not card_terms.isdisjoint(group))
+            hits.append(CardHit(self.cards[int(doc)], float(score), covered / len(groups)))
+        return hits
+
+    def answering(self, question: str) -> CardHit | None:
+        """The card that answers the question, or None when no card clearly does."""
+        hits = self.search(question, k=1)
+        if hits and self.answers(hits[0]):
+            return hits[0]
+        return None
+
+    def answers(self, hit: CardHit) -> bool:
+        """Whether a hit is strong enough to answer from."""
+        return hit.score >= self.min_score and hit.coverage >= self.min_coverage
+
+    def _groups(self, question: str) -> list[tuple[str, ...]]:
+        """The question's content-word groups, unknown words corrected to the closest card word."""
+        groups: list[tuple[str, ...]] = []
+        for group in analyze(question):
+            if len(group) == 1 and group[0] not in self._known:
+                corrected = self._correct(group[0])
+                if corrected is not None:
+                    group = (corrected,)
+            if group not in groups:
+                groups.append(group)
+        return groups
+
+    def _correct_uncached(self, term: str) -> str | None:
+        if len(term) < FUZZY_MIN_LENGTH or not term.isalpha():
+            return None
+        close = difflib.get_close_matches(term, self._vocabulary, n=1, cutoff=FUZZY_CUTOFF)
+        return close[0] if close else None
