@@ -53,23 +53,25 @@ def tune() -> None:
             for i, q in enumerate(card.questions):
                 if i % FOLDS == fold:
                     hits = index.search(q, k=1)
-                    rows.append((hits[0].score, hits[0].coverage, hits[0].card is card) if hits else (0, 0, False))
+                    top = hits[0] if hits else None
+                    rows.append((top.score, top.coverage, top.known, top.card is card) if top else (0, 0, 0, False))
     full = CardIndex(cards)
     oos = [line.strip() for line in OUT_OF_SCOPE.read_text().splitlines() if line.strip() and line[0] != "#"]
-    out = [(h[0].score, h[0].coverage) if (h := full.search(q, k=1)) else (0.0, 0.0) for q in oos]
+    out = [(h[0].score, h[0].coverage, h[0].known) if (h := full.search(q, k=1)) else (0, 0, 0) for q in oos]
     n = len(rows)
     print(f"# card bars: {n} held-out phrasings of {len(cards)} cards ({FOLDS} folds), {len(oos)} out-of-scope")
-    print(f"top-1 card right (no bar): {sum(r[2] for r in rows) / n:.1%}")
-    print(f"{'min score':>9s} {'min cover':>9s} {'right':>7s} {'refused':>8s} {'wrong':>7s} {'oos refused':>11s}")
-    for min_score in (2.0, 3.0, 4.0, 5.0, 6.0):
-        for min_cov in (0.34, 0.5, 0.6, 0.67):
-            answered = [r for r in rows if r[0] >= min_score and r[1] >= min_cov]
-            right = sum(r[2] for r in answered)
-            refused_oos = sum(1 for s, c in out if not (s >= min_score and c >= min_cov))
-            print(
-                f"{min_score:9.1f} {min_cov:9.2f} {right / n:7.1%} {1 - len(answered) / n:8.1%} "
-                f"{(len(answered) - right) / n:7.1%} {refused_oos / len(oos):11.1%}"
-            )
+    print(f"top-1 card right (no bar): {sum(r[3] for r in rows) / n:.1%}")
+    print(f"{'score':>6s} {'cover':>6s} {'known':>6s} {'right':>7s} {'refused':>8s} {'wrong':>7s} {'oos refused':>11s}")
+    for min_score in (1.0, 2.0, 3.0, 4.0):
+        for min_cov in (0.34, 0.5, 0.6):
+            for min_known in (0.5, 0.6, 0.75, 0.8):
+                answered = [r for r in rows if r[0] >= min_score and r[1] >= min_cov and r[2] >= min_known]
+                right = sum(r[3] for r in answered)
+                refused_oos = sum(1 for s, c, k in out if not (s >= min_score and c >= min_cov and k >= min_known))
+                print(
+                    f"{min_score:6.1f} {min_cov:6.2f} {min_known:6.2f} {right / n:7.1%} "
+                    f"{1 - len(answered) / n:8.1%} {(len(answered) - right) / n:7.1%} {refused_oos / len(oos):11.1%}"
+                )
 
 
 def evaluate(path: Path) -> None:

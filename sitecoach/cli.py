@@ -483,7 +483,7 @@ def explain_eval(
         outcome = _ask_as(services, f"+4470{run:06d}{n:04d}", question.text)
         seconds.append(time.perf_counter() - started)
         answer = "\n\n".join(outcome.replies)
-        grades.append(grade(question, answer, refused=refusal in answer))
+        grades.append(grade(question, answer, refused=refusal in answer, skill=outcome.skill or ""))
     return grades, seconds
 
 
@@ -496,7 +496,7 @@ def _print_explain_eval(grades: list[Grade], seconds: list[float], as_json: bool
     if as_json:
         for g in grades:
             line = {"id": g.question.id, "grounded": g.grounded, "refused": g.refused}
-            line |= {"dangerous": g.dangerous, "missing": g.missing, "answer": g.answer}
+            line |= {"dangerous": g.dangerous, "skill": g.skill, "missing": g.missing, "answer": g.answer}
             click.echo(json.dumps(line, ensure_ascii=False))
         click.echo(json.dumps(figures))
         return

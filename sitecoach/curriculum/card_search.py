@@ -6,16 +6,19 @@ cable end" meet on the same terms. A card's index text is its phrasings (twice: 
 asks), its title, its answer and its key facts. A query word the cards never use is corrected to the
 closest word they do use (typos: "megar", "exavation").
 
-A card answers only when it clearly does: its BM25 score reaches `min_score` AND it covers enough of the
-question's content words (`min_coverage`), so "best van to buy" or "what's the offside rule" is refused
-rather than answered from whichever card shares one word. The bars are chosen on the cards' own phrasings
-(each phrasing asked of an index built without it) and on the out-of-scope tuning list kept beside the
-cards, never on the evaluation questions in `bench/data/`: `bench/explain.py --tune` prints that table.
+A card answers only when it clearly does: its BM25 score reaches `min_score`, it covers enough of the
+question's content words (`min_coverage`) and enough of those words are ones the cards use at all
+(`min_known`: "how do I bleed a radiator" shares one word with the cards), so "best van to buy" or
+"what's the offside rule" is refused rather than answered from whichever card shares one word. The bars
+are chosen on the cards' own phrasings (each phrasing asked of an index built without it) and on the
+out-of-scope tuning list kept beside the cards, never on the evaluation questions in `bench/data/`:
+`bench/explain.py --tune` prints that table.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,11 +28,14 @@ import numpy as np
 
 from sitecoach.curriculum.retrieval import analyze
 
-MIN_SCORE = 5.0
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+
+MIN_SCORE = 2.0
 MIN_COVERAGE = 0.5
+MIN_KNOWN = 0.75
 PHRASING_REPEATS = 2
-FUZZY_CUTOFF = 0.84
-FUZZY_MIN_LENGTH = 5
+FUZZY_CUTOFF = 0.85
+FUZZY_MIN_LENGTH = 6
 
 
 @dataclass(frozen=True)
@@ -86,11 +92,13 @@ class CardInfo:
 
 @dataclass(frozen=True)
 class CardHit:
-    """A card found for a question: its BM25 score and the share of the question's words it covers."""
+    """A card found for a question: its BM25 score, the share of the question's words it covers, and the
+    share of the question's words that any card uses at all (low for "how do I bleed a radiator")."""
 
     card: CardInfo
     score: float
     coverage: float
+    known: float = 1.0
 
 
 def terms(text: str) -> list[str]:
@@ -106,11 +114,13 @@ class CardIndex:
         cards: Sequence[CardInfo],
         min_score: float = MIN_SCORE,
         min_coverage: float = MIN_COVERAGE,
+        min_known: float = MIN_KNOWN,
         texts: Sequence[str] | None = None,
     ) -> None:
         self.cards = tuple(cards)
         self.min_score = min_score
         self.min_coverage = min_coverage
+        self.min_known = min_known
         corpus = [terms(t) for t in (texts if texts is not None else [c.index_text() for c in self.cards])]
         self._vocabulary = sorted({t for doc in corpus for t in doc})
         self._known = frozenset(self._vocabulary)
@@ -132,13 +142,14 @@ class CardIndex:
             return []
         k = min(k, len(self.cards))
         docs, scores = self._retriever.retrieve([query], k=k, show_progress=False)
+        known = sum(1 for group in groups if any(t in self._known for t in group)) / len(groups)
         hits = []
         for doc, score in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True):
             if score <= 0:
                 continue
             card_terms = self._card_terms[int(doc)]
             covered = sum(1 for group in groups if not card_terms.isdisjoint(group))
-            hits.append(CardHit(self.cards[int(doc)], float(score), covered / len(groups)))
+            hits.append(CardHit(self.cards[int(doc)], float(score), covered / len(groups), known))
         return hits
 
     def answering(self, question: str) -> CardHit | None:
@@ -150,7 +161,9 @@ class CardIndex:
 
     def answers(self, hit: CardHit) -> bool:
         """Whether a hit is strong enough to answer from."""
-        return hit.score >= self.min_score and hit.coverage >= self.min_coverage
+        return (
+            hit.score >= self.min_score and hit.coverage >= self.min_coverage and hit.known >= self.min_known
+        )
 
     def _groups(self, question: str) -> list[tuple[str, ...]]:
         """The question's content-word groups, unknown words corrected to the closest card word."""
@@ -167,5 +180,6 @@ class CardIndex:
     def _correct_uncached(self, term: str) -> str | None:
         if len(term) < FUZZY_MIN_LENGTH or not term.isalpha():
             return None
-        close = difflib.get_close_matches(term, self._vocabulary, n=1, cutoff=FUZZY_CUTOFF)
-        return close[0] if close else None
+        close = difflib.get_close_matches(term, self._vocabulary, n=3, cutoff=FUZZY_CUTOFF)
+        same_start = [word for word in close if word[0] == term[0]]  # typos rarely hit the first letter
+        return same_start[0] if same_start else None

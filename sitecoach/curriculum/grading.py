@@ -37,6 +37,7 @@ class Grade:
     grounded: bool
     dangerous: bool
     missing: list[int] = field(default_factory=list)  # the fact groups not mentioned
+    skill: str = ""  # which skill answered (the router may send a question elsewhere)
 
 
 class QuestionSetError(ValueError):
@@ -86,11 +87,11 @@ def mentions_all(text: str, question: Question) -> tuple[bool, list[int]]:
     return not missing, missing
 
 
-def grade(question: Question, answer: str, refused: bool) -> Grade:
+def grade(question: Question, answer: str, refused: bool, skill: str = "") -> Grade:
     """Grade one answer."""
     grounded, missing = mentions_all(answer, question)
     dangerous = not refused and any(_matches(answer, p) for p in question.must_not_mention)
-    return Grade(question, answer, refused, grounded and not refused, dangerous, missing)
+    return Grade(question, answer, refused, grounded and not refused, dangerous, missing, skill)
 
 
 def summary(grades: Sequence[Grade]) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 Order of decisions (the same for every message, whatever state the learner is in):
 
 1. **Emergency** (recall first): the model's P(emergency) at or above its bar, or a hazard-now cue
-   (`sitecoach.nlu.hazards`) with the model at a lower bar. A bare HELP (Twilio's keyword) is the menu.
+   (`sitecoach.nlu.hazards`) with the model at a lower bar. A bare HELP (Twilio's keyword) is the menu,
+   and a lone word with no hazard in it (a name given at onboarding) is never one.
    Between "sure" and "sure not"
    (`possible_emergency`) the message is answered normally, but the reply leads with the emergency line.
 2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
@@ -43,6 +44,56 @@ CACHE_SIZE = 4096
 # START from the model (not the keyword) re-subscribes an opted-out learner: only when it is likely.
 START_MIN = 0.5
 MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
+
+
+# Single words that, alone, may be a cry for help: the model may still raise an emergency on them.
+LONE_HAZARD_WORDS = frozenset(
+    {
+        "shock",
+        "shocked",
+        "smoke",
+        "smoking",
+        "gas",
+        "trapped",
+        "burnt",
+        "burned",
+        "burns",
+        "burning",
+        "collapse",
+        "collapsing",
+        "fumes",
+        "flames",
+        "sparks",
+        "sparking",
+        "bang",
+        "arcing",
+        "flood",
+        "flooding",
+        "drowning",
+        "unresponsive",
+        "casualty",
+        "hurt",
+        "injury",
+        "accident",
+        "bleed",
+        "blood",
+        "fallen",
+        "fall",
+        "fell",
+        "crushed",
+        "cavein",
+        "cave-in",
+        "struck",
+        "strike",
+        "live",
+        "dying",
+        "dead",
+        "choking",
+        "seizure",
+        "stroke",
+        "heart",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -110,6 +161,10 @@ class IntentClassifier:
         # 1. emergency: a hazard cue needs less of the model; a bare HELP command is the menu, which
         # then leads with the emergency line instead (Twilio's HELP keyword must keep working).
         emergency = probs.get("emergency", 0.0)
+        if len(tokens) == 1 and norm not in LONE_HAZARD_WORDS and not hazard_cue(norm):
+            # One word with no hazard in it ("Kev", "Jamie": a name given at onboarding) says nothing
+            # about harm; the model only knows such names from emergency examples about them.
+            emergency = 0.0
         # The cue grammar is the slow part; below the cue bar and the flag bar it could change nothing
         # but whether the reply leads with the safety line, so it runs only when it can matter.
         cue = emergency >= min(bars["emergency_cue"], bars["emergency_possible"]) and hazard_cue(norm)

@@ -404,6 +404,15 @@ def seed_demo(
     return len(DEMO_LEARNERS)
 
 
+DEMO_BANK_BASE = 138  # the demo histories were written for a bank of this size
+
+
+def _scaled(per_day: int, bank: int) -> int:
+    """Questions a day for a demo learner: practice grows with the bank, so the same learner covers the
+    same share of it (and stays as near to, or as far from, the gateway) whatever the pack holds."""
+    return max(1, round(per_day * bank / DEMO_BANK_BASE))
+
+
 def _demo_history(session, learner, profile, items, lessons, item_comps, memory, now):  # type: ignore[no-untyped-def]
     """Deterministic practice: quiz answers spread over the bank, lessons opened, hours logged."""
     cards: dict[int, dict] = {}
@@ -422,7 +431,7 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
                 day - timedelta(minutes=30),
                 {"lesson": lesson.code},
             )
-        for k in range(profile.questions_per_day):
+        for k in range(_scaled(profile.questions_per_day, len(items))):
             item = items[answered % len(items)]
             answered += 1
             correct = (answered * 37 % 100) < profile.accuracy * 100  # right and wrong spread evenly

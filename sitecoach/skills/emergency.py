@@ -1,9 +1,12 @@
-"""emergency: fixed, vetted instructions at once, and the mentor alerted at top priority."""
+"""emergency: fixed, vetted instructions at once, and the mentor alerted at top priority; then, when a live
+knowledge card clearly answers what the learner asked ("he's still in the cab, should he jump out?"), that
+card's guidance as a second message (a report with no question gets the steps alone: short is safer)."""
 
 from __future__ import annotations
 
 from sitecoach.models import EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
+from sitecoach.skills.card_reply import card_answer, is_question
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
@@ -29,6 +32,10 @@ def handle(ctx: Ctx) -> Reply:
             text=text[:500],
         )
         reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
+    if is_question(text):  # "should he jump out of the cab?": the vetted guidance too, after the steps
+        hit = ctx.catalogue.card_for(text)
+        if hit is not None:
+            reply.add(card_answer(ctx, text, hit.card, reminder=False))
     return reply
 
 
@@ -44,5 +51,11 @@ skill = SimpleSkill(
     ),
     description="Someone is hurt or in danger now: vetted instructions and an urgent mentor alert.",
     handler=handle,
-    prompts=("emergency/instructions", "emergency/to_mentor"),
+    prompts=(
+        "emergency/instructions",
+        "emergency/to_mentor",
+        "explain/card_answer",
+        "explain/local_note",
+        "explain/what_if_reminder",
+    ),
 )

@@ -13,34 +13,18 @@ from __future__ import annotations
 
 import re
 
-from sitecoach.curriculum.card_search import CardHit, CardInfo, terms
+from sitecoach.curriculum.card_search import CardHit
 from sitecoach.curriculum.retrieval import LessonMatch
 from sitecoach.infra.llm import cap_answer, ensure_phrases
 from sitecoach.infra.redact import redact
 from sitecoach.models import EventKind
 from sitecoach.nlu.intents import Intent
+from sitecoach.skills.card_reply import MAX_SOURCES, card_answer, is_what_if, lesson_link, local_note
 from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 
 MAX_FACTS = 3
 MAX_PASSAGES = 8
-MAX_BODY_LINES = 6  # the answer, must-dos, extra facts and the local note: about one phone screen
-MAX_MUST_DO = 3
-MAX_CARD_FACTS = 2
-MAX_SOURCES = 2
 LLM_CARDS = 3  # Claude sees the answering card and the next best ones that also clear the bar
-NEW_FACT_SHARE = 0.5  # a key fact is added only if at least half its words are not in the answer
-# "what do I do if ...", "what happens if ...", "if someone gets a belt ...": about an emergency, not in one.
-_WHAT_IF = re.compile(
-    r"\b(?:what (?:do|should|would) (?:i|you|we) do|what to do|what happens|"
-    r"how do (?:i|you|we) (?:deal|cope)|(?:in )?(?:the )?(?:event|case) of|"
-    r"if (?:a|an|some|the|your|my|he|she|they|you|i|we)\b)",
-    re.IGNORECASE,
-)
-_INCIDENT = re.compile(
-    r"\b(?:shock|belt|electrocut|burn|flash|arc|strike|struck|hit|fire|explo|collaps|cave|gas|faint|unconscious|"
-    r"injur|hurt|accident|incident|emergenc|bleed|trapped|overcome|fumes|rescue|fall|fell|drown|flood)",
-    re.IGNORECASE,
-)
 _PLACEHOLDER = re.compile(r"\[(?:phone|email|name|postcode|address|reg)\]")
 _LEAD_IN = re.compile(
     r"^(?:(?:can you |could you |pls |please )?"
@@ -108,61 +92,6 @@ def answer_for(ctx: Ctx, question: str) -> str | None:
     )
 
 
-def is_what_if(question: str) -> bool:
-    """A question about what to do if something goes wrong (not a report that it is happening)."""
-    return bool(_WHAT_IF.search(question) and _INCIDENT.search(question))
-
-
-def _new_facts(card: CardInfo, room: int) -> list[str]:
-    """Up to `room` key facts that add to the answer (most of their words are not already in it)."""
-    said = set(terms(card.answer)) | {t for m in card.must_do for t in terms(m)}
-    facts = []
-    for fact in card.key_facts:
-        words = set(terms(fact))
-        if words and len(words - said) / len(words) >= NEW_FACT_SHARE and len(facts) < room:
-            facts.append(fact)
-            said |= words
-    return facts
-
-
-def local_note(ctx: Ctx, card: CardInfo) -> str | None:
-    """The line saying the detail is the employer's to confirm, when it is."""
-    if card.varies_by_operator or card.verify_locally:
-        return ctx.say("explain/local_note", varies=card.varies_by_operator or "")
-    return None
-
-
-def card_answer(ctx: Ctx, question: str, card: CardInfo) -> str:
-    """The offline reply from one card: the answer first, then the must-dos, then what to check."""
-    must_do = list(card.must_do[:MAX_MUST_DO])
-    note = local_note(ctx, card)
-    room = MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0)
-    facts = _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
-    link = _lesson_link(ctx, card, via="card")
-    lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
-    return ctx.say(
-        "explain/card_answer",
-        answer=card.answer.strip(),
-        must_do=must_do,
-        facts=facts,
-        note=note,
-        reminder=ctx.say("explain/what_if_reminder") if is_what_if(question) else "",
-        link=link,
-        lesson_title=lesson.title if lesson else "",
-        source="; ".join(card.sources[:MAX_SOURCES]),
-    )
-
-
-def _lesson_link(ctx: Ctx, card: CardInfo, via: str) -> str | None:
-    """The signed link to the card's lesson (recorded as sent), or None when it has no live lesson."""
-    if not ctx.catalogue.lesson_is_live(card.lesson_code):
-        ctx.repo.add_event(ctx.learner, EventKind.CARD_SENT, ctx.now, card=card.code, via=via)
-        return None
-    code = card.lesson_code or ""
-    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=code, card=card.code, via=via)
-    return ctx.links.lesson_url(ctx.learner.id or 0, code)
-
-
 def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, bool]:
     """Claude's answer from the answering card (and the next best that also clear the bar), or
     (None, not_covered). Only ever from the cards."""
@@ -203,7 +132,7 @@ def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, 
     extra = [line for line in (local_note(ctx, hit.card),) if line]
     if is_what_if(question):
         extra.append(ctx.say("explain/what_if_reminder"))
-    link = _lesson_link(ctx, hit.card, via="card-llm")
+    link = lesson_link(ctx, hit.card, via="card-llm")
     if link:
         extra.append(f"▶️ Lesson: {link}")
     extra.append("📄 Source: " + "; ".join(hit.card.sources[:MAX_SOURCES]))

@@ -16,7 +16,7 @@ from tests.conftest import post_signed, run_worker, twilio_form
 from tests.stubs.anthropic_stub import AnthropicStub
 
 PHONE = "+447700900123"
-OFFLINE_SPIKING = "*HV cable identification and spiking*"
+OFFLINE_SPIKING = "Spiking is the final proof before an HV cable is cut."  # the offline answer, from its card
 
 
 @pytest.fixture
@@ -95,10 +95,13 @@ def test_grounded_answer_carries_the_passages_and_no_personal_data(claude, stub)
 
 
 def test_missing_mandatory_safety_phrases_are_added(claude, stub):
-    stub.reply_text("Check your tester works before and after.")
-    [answer] = _ask(claude, "how do i prove dead on lv")
-    lesson = claude.catalogue().lessons["L03"]
-    for phrase in lesson.mandatory_phrases:
+    stub.reply_text("Check the cable records first.")
+    question = "what should I check before spiking"
+    card = claude.catalogue().card_for(question).card
+    assert card.mandatory_phrases  # a safety-critical card
+    [answer] = _ask(claude, question)
+    assert card.answer in _body(stub.requests[-1]["system"])  # Claude answers from the card
+    for phrase in card.mandatory_phrases:
         assert phrase.lower() in answer.lower()
 
 
@@ -191,5 +194,5 @@ def test_the_daily_token_budget_is_enforced(claude, stub):
     stub.reply_text("Spiking proves the cable dead.", input_tokens=90, output_tokens=30)
     _ask(claude, "why do we spike a cable")
     calls = len(stub.requests)
-    [answer] = _ask(claude, "why do we spike a cable before cutting")
+    [answer] = _ask(claude, "why do we spike a cable then")
     assert len(stub.requests) == calls and OFFLINE_SPIKING in answer  # over budget: offline, no call

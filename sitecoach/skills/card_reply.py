@@ -1,0 +1,153 @@
+"""Replies built from one knowledge card, shared by the skills that answer from cards (explain, emergency).
+
+The card's answer leads, with its yes or no only when the learner asked the card's own question the same
+way round; then its safety must-dos, a key fact or two the answer does not already say (about six
+WhatsApp lines in all), a note when the detail is the employer's to confirm, the one-line emergency
+reminder for "what do I do if ..." questions, the lesson link and the source in a few words.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sitecoach.curriculum.card_search import CardInfo, terms
+from sitecoach.models import EventKind
+from sitecoach.skills.contract import Ctx
+
+MAX_SOURCES = 2
+
+MAX_BODY_LINES = 6  # the answer, must-dos, extra facts and the local note: about one phone screen
+MAX_MUST_DO = 3
+MAX_CARD_FACTS = 2
+NEW_FACT_SHARE = 0.5  # a key fact is added only if at least half its words are not in the answer
+# "what do I do if ...", "what happens if ...", "if someone gets a belt ...": about an emergency, not in one.
+_WHAT_IF = re.compile(
+    r"\b(?:what (?:do|should|would) (?:i|you|we) do|what to do|what happens|"
+    r"how do (?:i|you|we) (?:deal|cope)|(?:in )?(?:the )?(?:event|case) of|"
+    r"if (?:a|an|some|the|your|my|he|she|they|you|i|we)\b)",
+    re.IGNORECASE,
+)
+_INCIDENT = re.compile(
+    r"\b(?:shock|belt|electrocut|burn|flash|arc|strike|struck|hit|fire|explo|collaps|cave|gas|faint|unconscious|"
+    r"injur|hurt|accident|incident|emergenc|bleed|trapped|overcome|fumes|rescue|fall|fell|drown|flood)",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(
+    r"^\W*(?:(?:so|and|but|mate|hi|hey|quick q(?:uestion)?)\W+)*"
+    r"(?:can|could|should|shall|is|isn'?t|are|do|does|did|must|may|will|would|have|has|am|"
+    r"ok to|okay to|alright to|any need)\b",
+    re.IGNORECASE,
+)
+_LEADING_VERDICT = re.compile(r"^(?:yes|no)\b[,.!:;]?\s*(?:-|—)?\s*", re.IGNORECASE)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question answered by yes or no ("can I...", "is it ok to...", "do we need...")."""
+    return bool(_YES_NO.search(question))
+
+
+_PERMISSION = re.compile(
+    r"\b(?:can|could|may|allowed|ok|okay|alright|fine|safe|acceptable|get away with)\b", re.IGNORECASE
+)
+_OBLIGATION = re.compile(
+    r"\b(?:need|needs|have to|has to|must|should|required|got to|gotta)\b", re.IGNORECASE
+)
+SAME_QUESTION_OVERLAP = 0.4  # share of content words a learner's question and a card phrasing have in common
+
+
+def _asks(question: str) -> str:
+    """Whether a yes/no question asks for permission ("can I", "is it ok") or about a duty ("do I need")."""
+    if _OBLIGATION.search(question):
+        return "duty"
+    return "permission" if _PERMISSION.search(question) else "other"
+
+
+def _same_question(question: str, card: CardInfo) -> bool:
+    """Whether the learner asked one of the card's own yes/no questions, the same way round: only then is
+    the card's yes or no theirs ("is it ok to wear my ring" must never get the "yes" that answers "do I
+    need to take my ring off")."""
+    if not is_yes_no(question):
+        return False
+    asked, kind = set(terms(question)), _asks(question)
+    for phrasing in card.questions:
+        if not is_yes_no(phrasing) or _asks(phrasing) != kind:
+            continue
+        words = set(terms(phrasing))
+        if asked and words and len(asked & words) / len(asked | words) >= SAME_QUESTION_OVERLAP:
+            return True
+    return False
+
+
+def lead_for(question: str, card: CardInfo) -> str:
+    """The card's answer as the lead: with its yes or no only when the learner asked the card's own
+    question the same way round; otherwise the rule itself leads."""
+    answer = card.answer.strip()
+    if _same_question(question, card):
+        return answer
+    rest = _LEADING_VERDICT.sub("", answer, count=1)
+    return rest[:1].upper() + rest[1:] if rest and rest != answer else answer
+
+
+_QUESTION_WORD = re.compile(
+    r"\b(?:what|how|why|when|where|which|who|should|can|could|do|does|is|are)\b", re.IGNORECASE
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something (a question mark, a yes/no opening or a question word)."""
+    return "?" in text or is_yes_no(text) or bool(_QUESTION_WORD.match(text.strip()))
+
+
+def is_what_if(question: str) -> bool:
+    """A question about what to do if something goes wrong (not a report that it is happening)."""
+    return bool(_WHAT_IF.search(question) and _INCIDENT.search(question))
+
+
+def _new_facts(card: CardInfo, room: int) -> list[str]:
+    """Up to `room` key facts that add to the answer (most of their words are not already in it)."""
+    said = set(terms(card.answer)) | {t for m in card.must_do for t in terms(m)}
+    facts = []
+    for fact in card.key_facts:
+        words = set(terms(fact))
+        if words and len(words - said) / len(words) >= NEW_FACT_SHARE and len(facts) < room:
+            facts.append(fact)
+            said |= words
+    return facts
+
+
+def local_note(ctx: Ctx, card: CardInfo) -> str | None:
+    """The line saying the detail is the employer's to confirm, when it is."""
+    if card.varies_by_operator or card.verify_locally:
+        return ctx.say("explain/local_note", varies=card.varies_by_operator or "")
+    return None
+
+
+def card_answer(ctx: Ctx, question: str, card: CardInfo, reminder: bool = True) -> str:
+    """The offline reply from one card: the answer first, then the must-dos, then what to check."""
+    must_do = list(card.must_do[:MAX_MUST_DO])
+    note = local_note(ctx, card)
+    room = MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0)
+    facts = _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
+    link = lesson_link(ctx, card, via="card")
+    lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
+    return ctx.say(
+        "explain/card_answer",
+        answer=lead_for(question, card),
+        must_do=must_do,
+        facts=facts,
+        note=note,
+        reminder=ctx.say("explain/what_if_reminder") if reminder and is_what_if(question) else "",
+        link=link,
+        lesson_title=lesson.title if lesson else "",
+        source="; ".join(card.sources[:MAX_SOURCES]),
+    )
+
+
+def lesson_link(ctx: Ctx, card: CardInfo, via: str) -> str | None:
+    """The signed link to the card's lesson (recorded as sent), or None when it has no live lesson."""
+    if not ctx.catalogue.lesson_is_live(card.lesson_code):
+        ctx.repo.add_event(ctx.learner, EventKind.CARD_SENT, ctx.now, card=card.code, via=via)
+        return None
+    code = card.lesson_code or ""
+    ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=code, card=card.code, via=via)
+    return ctx.links.lesson_url(ctx.learner.id or 0, code)
