@@ -3,12 +3,15 @@ reinstate move the card in and out of the coach's answers, and quiz items follow
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlmodel import select
 
 from sitecoach.cli import _ask_as
 from sitecoach.models import AdminAuditLog, KnowledgeCard, KnowledgeCardVersion, Mentor, QuizItem
 from sitecoach.records import content_review as review
+from sitecoach.services import CATALOGUE_STAMP_TTL_SECONDS
 
 CARD = "K-ISO-003"
 QUESTION = "can I use my multimeter to prove dead?"
@@ -50,6 +53,7 @@ def test_edit_without_review_is_a_draft_the_coach_does_not_use(services, restore
     assert _items_active(services) == [False, False]
     with services.db.session() as session:
         review.mark_card_reviewed(session, CARD, lead)
+    services.reload_catalogue()  # as the saving process does; the others follow the stamp
     card = _card(services)
     assert (card.status, card.reviewed_by) == ("live", "Sue Safety") and card.reviewed_at is not None
     assert services.catalogue().cards[CARD].answer == answer  # the stamp moved: reloaded
@@ -62,6 +66,7 @@ def test_edit_with_the_reviewed_tick_goes_live_at_once(services, restore_content
         row = review.edit_card(
             session, CARD, {"must_do": "Use only your approved voltage indicator.\n\n"}, lead, reviewed=True
         )
+    services.reload_catalogue()
     assert row.status == "live"
     assert services.catalogue().cards[CARD].must_do == ("Use only your approved voltage indicator.",)
 
@@ -103,6 +108,7 @@ def test_withdraw_and_reinstate_move_the_card_out_of_and_back_into_the_answers(s
     assert _ask_as(services, "+447700900501", QUESTION).replies[0].startswith(ANSWER_START)
     with services.db.session() as session:
         review.withdraw_card(session, CARD, lead, "checking the approved kit list")
+    time.sleep(CATALOGUE_STAMP_TTL_SECONDS + 0.1)  # no reload: the stamp alone tells every process
     assert CARD not in services.catalogue().cards
     assert _items_active(services) == [False, False]
     replies = _ask_as(services, "+447700900502", QUESTION).replies
@@ -112,6 +118,7 @@ def test_withdraw_and_reinstate_move_the_card_out_of_and_back_into_the_answers(s
             review.withdraw_card(session, CARD, lead)
     with services.db.session() as session:
         review.reinstate_card(session, CARD, lead)
+    services.reload_catalogue()
     assert CARD in services.catalogue().cards and _items_active(services) == [True, True]
     history = _history(services)
     assert [a.action for a, _who in history.decisions] == ["card.reinstate", "card.withdraw"]
@@ -130,6 +137,7 @@ def test_a_withdrawn_lesson_takes_its_quiz_items_out_and_reinstating_brings_back
     with services.db.session() as session:
         review.withdraw_card(session, CARD, lead)
         review.set_lesson_state(session, "L03", "withdraw", lead)
+    services.reload_catalogue()
     with services.db.read_session() as session:
         lesson_id = review.get_lesson(session, "L03").id
         items = session.exec(select(QuizItem).where(QuizItem.lesson_id == lesson_id)).all()
