@@ -29,13 +29,17 @@ from sitecoach.models import (
     ConversationState,
     Escalation,
     EvidenceItem,
+    KnowledgeCard,
+    KnowledgeCardVersion,
     Learner,
     LearnerSnapshot,
     LearningEvent,
+    Lesson,
     LLMUsage,
     Mentor,
     Message,
     PromptVersion,
+    QuizItem,
     ReviewState,
     VariantAssignment,
 )
@@ -136,6 +140,7 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    KnowledgeCardVersion,
     LLMUsage,
     PromptVersion,
     AdminAuditLog,
@@ -167,6 +172,37 @@ def services(base_settings: Settings, seeded: None) -> Iterator[Services]:
     yield svc
     runtime.install(None)
     svc.close()
+
+
+CARD_FIELDS = ("content", "title", "status", "version", "edited", "reviewed_by", "reviewed_at", "updated_at")
+LESSON_FIELDS = ("review_status", "reviewed_by", "reviewed_at", "updated_at")
+
+
+@pytest.fixture
+def restore_content(services: Services) -> Iterator[None]:
+    """Put every card, lesson and quiz item back as the pack seeded them after a test that reviews content
+    (the curriculum is seeded once per session, so a withdrawn card would leak into later tests)."""
+
+    def snapshot(rows, fields):  # type: ignore[no-untyped-def]
+        return {row.id: tuple(getattr(row, f) for f in fields) for row in rows}
+
+    with services.db.read_session() as session:
+        cards = snapshot(session.exec(select(KnowledgeCard)).all(), CARD_FIELDS)
+        lessons = snapshot(session.exec(select(Lesson)).all(), LESSON_FIELDS)
+        items = snapshot(session.exec(select(QuizItem)).all(), ("active",))
+    yield
+    with services.db.session() as session:
+        session.exec(delete(KnowledgeCardVersion))
+        for model, saved, fields in (
+            (KnowledgeCard, cards, CARD_FIELDS),
+            (Lesson, lessons, LESSON_FIELDS),
+            (QuizItem, items, ("active",)),
+        ):
+            for row in session.exec(select(model)).all():
+                if row.id in saved and snapshot([row], fields)[row.id] != saved[row.id]:
+                    for name, value in zip(fields, saved[row.id], strict=True):
+                        setattr(row, name, value)
+                    session.add(row)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from sitecoach.models.db import UTCDateTime, utcnow
@@ -71,6 +71,8 @@ class Lesson(SQLModel, table=True):
     verify_locally: bool = False
     video_url: str | None = Field(default=None, max_length=500)
     review_status: str = Field(default="live", max_length=20)  # ReviewStatus: only live lessons are taught
+    reviewed_by: str | None = Field(default=None, max_length=120)
+    reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -126,3 +128,20 @@ class KnowledgeCard(SQLModel, table=True):
     reviewed_by: str | None = Field(default=None, max_length=120)
     reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class KnowledgeCardVersion(SQLModel, table=True):
+    """One saved text of a card from the admin pages (the pack's text is the version before the first).
+    Rows are only ever appended; review decisions without a text change are in the admin audit log."""
+
+    __table_args__ = (UniqueConstraint("card_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="knowledgecard.id", index=True)
+    version: int
+    content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    diff: str = Field(default="", sa_column=Column(Text, nullable=False))  # unified diff against the last
+    status: str = Field(max_length=20)  # the card's review state once this version was saved
+    actor_id: int | None = Field(default=None, foreign_key="mentor.id")
+    note: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -27,11 +27,11 @@ from sitecoach.models import (
     QuizItem,
     QuizItemCompetency,
     ReviewState,
-    ReviewStatus,
     Standard,
     utcnow,
 )
 from sitecoach.records.audit import append_event
+from sitecoach.records.content_review import quiz_item_active
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,9 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         )
         item.answer_index, item.explanation = spec.answer, spec.explanation
         item.card_code = card_of.get(spec.id)
-        item.active = item.card_code is None or cards[item.card_code].status == ReviewStatus.LIVE
+        item.active = quiz_item_active(
+            lessons[lesson_code].review_status, cards[item.card_code].status if item.card_code else None
+        )
         session.add(item)
         items[spec.id] = item
     session.flush()

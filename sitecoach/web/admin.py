@@ -32,6 +32,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 ADMIN_LINKS = [
     ("People", "admin.people"),
     ("Prompts", "admin.prompts"),
+    ("Content", "content.listing"),
     ("Queues", "admin.queues"),
     ("Standard", "admin.standard"),
     ("Outcomes", "admin.outcomes"),
