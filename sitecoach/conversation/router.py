@@ -4,7 +4,9 @@
 2. **conversation** in progress: the skill that owns an unexpired conversation state, if it accepts
    the message (a quiz waiting for "b"); otherwise the message falls through and is classified afresh.
 3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
-4. **intent**: the classifier's intent, when it is confident enough.
+4. **intent**: the classifier's intent, when it is confident enough; but a question about the job that
+   the model only half placed as help or small talk ("what's the rule on gloves for resin then") goes to
+   explain when a live knowledge card clearly answers it.
 5. **fallback**: a question-shaped message goes to explain (which says plainly when the lessons do not
    cover it); anything else gets the help menu, with an apology.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from sitecoach.curriculum.retrieval import analyze
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
 from sitecoach.nlu.classifier import Classification, IntentClassifier
@@ -33,6 +36,9 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 ONBOARDING_SKILL = "onboarding"
+ANSWERLESS_INTENTS = ("help", "smalltalk")  # intents whose reply answers nothing about the job
+ANSWERLESS_OVERRIDE_BELOW = 0.8
+JOB_QUESTION_MIN_WORDS = 3
 MODEL_ROUTED_CONFIDENCE = 0.8
 SAFETY_PROMPT = "emergency/possible"
 
@@ -136,12 +142,25 @@ class Router:
                 return Route((intent.intent, ONBOARDING_SKILL), "onboarding", intent)
             return Route((ONBOARDING_SKILL,), "onboarding", intent)
         # 4. the classified intent
+        if self._job_question(ctx, intent):
+            return Route((QUESTION_FALLBACK_SKILL,), "intent", intent)
         if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
             return Route((intent.intent,), "intent", intent)
         # 5. fallback
         if _QUESTION.search(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
             return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
         return Route((FALLBACK_SKILL,), "fallback", intent)
+
+
+    def _job_question(self, ctx: Ctx, intent: Classification) -> bool:
+        """A question-shaped message, placed without conviction as help or small talk, that a live card
+        clearly answers and that says enough (three content words) to be about the job."""
+        text = ctx.message.text.strip()
+        if intent.intent not in ANSWERLESS_INTENTS or intent.confidence >= ANSWERLESS_OVERRIDE_BELOW:
+            return False
+        if QUESTION_FALLBACK_SKILL not in self.registry or not _QUESTION.search(text):
+            return False
+        return len(analyze(text)) >= JOB_QUESTION_MIN_WORDS and ctx.catalogue.card_for(text) is not None
 
 
 def _needs_onboarding(ctx: Ctx) -> bool:

@@ -28,6 +28,9 @@ STOP_RECALL = 0.99
 # ... unless that would raise more false alarms than these shares of the other messages.
 EMERGENCY_MAX_FALSE = 0.02
 STOP_MAX_FALSE = 0.005
+# An opt-out missed breaks consent law: the STOP bar is lowered further, for more recall, as long as
+# no more than this share of the other messages would cross it (within the cap above).
+STOP_FALSE_BUDGET = 0.003
 # The "say the safety line anyway" band: at most this share of other messages carry the line.
 POSSIBLE_MAX_FLAGGED = 0.05
 # With a cue phrase (a hazard now, an opt-out phrase) the model need only reach this share of the bar.
@@ -105,26 +108,29 @@ def out_of_fold(
 
 
 def recall_first_threshold(
-    scores: np.ndarray, positive: np.ndarray, recall: float, max_false: float
+    scores: np.ndarray, positive: np.ndarray, recall: float, max_false: float, false_budget: float = 0.0
 ) -> float:
-    """The highest bar that keeps `recall` of the positives, raised only as far as `max_false` needs."""
+    """The highest bar that keeps `recall` of the positives, raised only as far as `max_false` needs;
+    then lowered (for recall beyond the target) while at most `false_budget` of the others cross it."""
     pos = np.sort(scores[positive])
     neg = scores[~positive]
     bar = float(pos[int(np.floor((1.0 - recall) * len(pos)))]) if len(pos) else 0.5
     if len(neg) and np.mean(neg >= bar) > max_false:
         bar = float(np.quantile(neg, 1.0 - max_false))
+    if len(neg) and false_budget > 0:
+        bar = min(bar, float(np.quantile(neg, 1.0 - min(false_budget, max_false))))
     return bar
 
 
 def choose_thresholds(proba: np.ndarray, classes: Sequence[str], labels: np.ndarray) -> dict[str, float]:
     """The detector bars from out-of-fold probabilities."""
     out: dict[str, float] = {}
-    for name, recall, max_false in (
-        ("emergency", EMERGENCY_RECALL, EMERGENCY_MAX_FALSE),
-        ("stop", STOP_RECALL, STOP_MAX_FALSE),
+    for name, recall, max_false, budget in (
+        ("emergency", EMERGENCY_RECALL, EMERGENCY_MAX_FALSE, 0.0),
+        ("stop", STOP_RECALL, STOP_MAX_FALSE, STOP_FALSE_BUDGET),
     ):
         k = list(classes).index(name)
-        out[name] = recall_first_threshold(proba[:, k], labels == name, recall, max_false)
+        out[name] = recall_first_threshold(proba[:, k], labels == name, recall, max_false, budget)
     out["emergency_cue"] = out["emergency"] * CUE_FRACTION
     k = list(classes).index("emergency")
     others = proba[labels != "emergency", k]
