@@ -65,15 +65,22 @@ return {'0', stamp}
 """
 
 # After the provider accepted the send, restart the learner's spacing from now (so it holds on arrival).
+# The grant's own record lives only `spacing`, so a send slower than that (a slow provider, a cold client)
+# finds it gone: the spacing is recorded all the same, since the message did go. Only a record of a later
+# send time is left as it is (the learner's last send time never moves back).
 # KEYS[1]: the learner's key; ARGV: the grant's stamp, spacing seconds, now ('' = Redis's clock).
 _CONFIRM = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-  return 0
-end
 local now = tonumber(ARGV[3])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then
+  local last = tonumber(current)
+  if last and last >= now then
+    return 0
+  end
 end
 redis.call('SET', KEYS[1], string.format('%.17g', now), 'PX', math.ceil(tonumber(ARGV[2]) * 1000))
 return 1
@@ -153,7 +160,9 @@ class Pacer:
             sleep(delay)
 
     def confirm(self, sender: str, recipient: str, now: float | None = None) -> bool:
-        """The send was accepted: count the learner's spacing from now, once it surely reached Twilio."""
+        """The send was accepted: count the learner's spacing from now, once it surely reached Twilio, even
+        when the send took longer than the spacing (the grant's record has run out by then). False if there
+        was no grant to confirm, or a later send time is already recorded."""
         stamp = getattr(self._granted, "stamps", {}).pop((sender, recipient), None)
         if stamp is None or self.spacing <= 0:
             return False

@@ -168,6 +168,24 @@ def test_a_refused_send_gives_the_learner_spacing_back(redis_conn):
     assert pacer.acquire(SENDER, _learner(1)) > 5.9
 
 
+def test_a_confirm_after_the_grant_ran_out_still_holds_the_learner(redis_conn):
+    pacer = Pacer(redis_conn, mps=80, spacing_seconds=0.2)
+    assert pacer.acquire(SENDER, _learner(1)) == 0.0
+    time.sleep(0.3)  # the send takes longer than the spacing: the grant's record expires meanwhile
+    assert redis_conn.get(pacer._keys(SENDER, _learner(1))[1]) is None
+    assert pacer.confirm(SENDER, _learner(1))
+    assert pacer.acquire(SENDER, _learner(1)) > 0.15
+
+
+def test_a_confirm_never_moves_the_last_send_time_back(redis_conn):
+    pacer, other = Pacer(redis_conn, mps=80, spacing_seconds=6), Pacer(redis_conn, mps=80, spacing_seconds=6)
+    assert pacer.acquire(SENDER, _learner(1), now=T0) == 0.0
+    assert other.acquire(SENDER, _learner(1), now=T0 + 6) == 0.0  # a later grant (a worker on another host)
+    assert other.confirm(SENDER, _learner(1), now=T0 + 8)
+    assert not pacer.confirm(SENDER, _learner(1), now=T0 + 7)  # the older send's answer, late
+    assert pacer.acquire(SENDER, _learner(1), now=T0 + 13) == pytest.approx(1.0)  # 6 s from T0 + 8
+
+
 # --- deliver() with the twilio channel against the local Twilio stub ---------------------------------
 
 
@@ -207,6 +225,16 @@ def test_deliver_spaces_two_messages_to_one_learner(services, stub):
     assert deliver(services.db, channel, _rows(services, "+447700900555", 2), None) == 2
     (first, _), (second, _) = stub.arrivals
     assert second - first >= 0.4  # counted from Twilio's answer, so it holds where the messages arrive
+
+
+def test_a_send_slower_than_the_spacing_still_spaces_the_next_from_the_answer(services, stub):
+    """The grant's own record runs out while Twilio takes longer than the spacing to answer (a slow API, a
+    cold client): the next message to the learner still waits the spacing from that answer."""
+    channel = _channel(services, stub, learner_spacing_seconds=0.4)
+    stub.slow_next(0.6)
+    assert deliver(services.db, channel, _rows(services, "+447700900559", 2), None) == 2
+    (first, _), (second, _) = stub.arrivals
+    assert second - first >= 0.6 + 0.4  # answered 0.6 s after it arrived, then the 0.4 s spacing
 
 
 def test_a_long_wait_leaves_the_message_pending_for_a_retry(services, stub):
