@@ -96,6 +96,8 @@ ARGS = {
     "kind": "learners",
     "queue_name": "coach-test",
     "message_id": 1,
+    "code": "K-ISO-003",  # the content review pages (a card; the lesson routes are POST only)
+    "action": "withdraw",
 }
 
 
