@@ -63,19 +63,17 @@ def _asks(question: str) -> str:
 
 
 def _same_question(question: str, card: CardInfo) -> bool:
-    """Whether the learner asked one of the card's own yes/no questions, the same way round: only then is
-    the card's yes or no theirs ("is it ok to wear my ring" must never get the "yes" that answers "do I
-    need to take my ring off")."""
-    if not is_yes_no(question):
+    """Whether the learner asked the card's own yes/no question (its first phrasing, the one its answer
+    was written to), the same way round: only then is the card's yes or no theirs ("is it ok to wear my
+    ring" must never get the "yes" that answers "do I have to take my ring off"). The other phrasings
+    only find the card: one may be asked the other way round."""
+    if not card.questions or not is_yes_no(question):
         return False
-    asked, kind = set(terms(question)), _asks(question)
-    for phrasing in card.questions:
-        if not is_yes_no(phrasing) or _asks(phrasing) != kind:
-            continue
-        words = set(terms(phrasing))
-        if asked and words and len(asked & words) / len(asked | words) >= SAME_QUESTION_OVERLAP:
-            return True
-    return False
+    own = card.questions[0]
+    if not is_yes_no(own) or _asks(own) != _asks(question):
+        return False
+    asked, words = set(terms(question)), set(terms(own))
+    return bool(asked and words and len(asked & words) / len(asked | words) >= SAME_QUESTION_OVERLAP)
 
 
 def lead_for(question: str, card: CardInfo) -> str:

@@ -160,11 +160,19 @@ def _mock_state(ctx: Ctx, state: MockPaper) -> SetState:
     return SetState(state, ttl=timedelta(minutes=ctx.settings.mock_test_minutes + 5))
 
 
+def _without_withdrawn(ctx: Ctx, state: MockPaper) -> MockPaper:
+    """The paper without the questions still to come whose card or lesson was withdrawn meanwhile."""
+    done, rest = state.paper[: state.index], state.paper[state.index :]
+    live = tuple(code for code in rest if code in ctx.catalogue.items)
+    return state if live == rest else replace(state, paper=done + live)
+
+
 def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     """Mark a mock answer silently and move on; finish on the last question, DONE, or time up."""
     timed_out = ctx.now - state.started > timedelta(minutes=ctx.settings.mock_test_minutes)
     text = ctx.message.text.strip().lower().strip(".!")
-    if timed_out or text in FINISH_WORDS:
+    state = _without_withdrawn(ctx, state)
+    if timed_out or text in FINISH_WORDS or state.finished:
         return _mock_result(ctx, state, timed_out=timed_out)
     item = ctx.catalogue.items[state.item]
     choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
@@ -174,6 +182,7 @@ def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     correct = choice == item.answer_index
     ctx.repo.record_review(ctx.learner, item.id, correct, ctx.now)
     state = replace(state, correct=state.correct + (1 if correct else 0), index=state.index + 1)
+    state = _without_withdrawn(ctx, state)
     if state.finished:
         return _mock_result(ctx, state, timed_out=False)
     nxt = ctx.catalogue.items[state.item]

@@ -96,7 +96,7 @@ def test_grounded_answer_carries_the_passages_and_no_personal_data(claude, stub)
 
 def test_missing_mandatory_safety_phrases_are_added(claude, stub):
     stub.reply_text("Check the cable records first.")
-    question = "what should I check before spiking"
+    question = "do i have to spike before cutting 11k"
     card = claude.catalogue().card_for(question).card
     assert card.mandatory_phrases  # a safety-critical card
     [answer] = _ask(claude, question)

@@ -127,6 +127,8 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "name": "apology",
         "queue_name": services.queue.name,
         "message_id": 1,
+        "code": "K-ISO-003",  # a knowledge card (the lesson review routes take a code too)
+        "action": "review",
     }
 
 

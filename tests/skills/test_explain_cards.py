@@ -67,7 +67,7 @@ def test_an_emergency_question_gets_the_steps_then_the_cards_guidance(coach, ser
     assert len(replies) == 2 and card.answer.split(".")[0][:40] in replies[1]
 
 
-def test_a_withdrawn_card_is_not_used_for_the_next_answer(coach, services):
+def test_a_withdrawn_card_is_not_used_for_the_next_answer(coach, services, restore_content):
     coach.onboard(PHONE)
     question = "can I use my multimeter to prove dead?"
     card = _card(services, question)
