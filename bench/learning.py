@@ -129,7 +129,8 @@ def load_bank(seed: int, pack_root: Path = PACK) -> Bank:
     """The real ST1332 bank; difficulties are log-normal, drawn from their own seeded stream."""
     pack = load_pack(pack_root)
     order = {lesson.id: lesson.order for lesson in pack.lessons}
-    specs = sorted(pack.quiz, key=lambda pair: (order[pair[0]], pair[1].id))  # as Catalogue orders them
+    bank = [*pack.quiz, *((lesson, spec) for lesson, spec, _card in pack.card_quiz())]  # as seeding loads it
+    specs = sorted(bank, key=lambda pair: (order[pair[0]], pair[1].id))  # as Catalogue orders them
     rng = random.Random(f"{seed}:difficulty")
     items = tuple(
         Item(

@@ -120,17 +120,20 @@ def local_note(ctx: Ctx, card: CardInfo) -> str | None:
     return None
 
 
-def card_answer(ctx: Ctx, question: str, card: CardInfo, reminder: bool = True) -> str:
-    """The offline reply from one card: the answer first, then the must-dos, then what to check."""
-    must_do = list(card.must_do[:MAX_MUST_DO])
+def card_answer(
+    ctx: Ctx, question: str, card: CardInfo, reminder: bool = True, answer: str | None = None
+) -> str:
+    """The reply from one card: the answer first, then the must-dos, then what to check. `answer` is
+    Claude's rewording of the card (which carries the must-dos already) when it wrote one."""
+    must_do = [] if answer is not None else list(card.must_do[:MAX_MUST_DO])
     note = local_note(ctx, card)
     room = MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0)
-    facts = _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
-    link = lesson_link(ctx, card, via="card")
+    facts = [] if answer is not None else _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
+    link = lesson_link(ctx, card, via="card" if answer is None else "card-llm")
     lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
     return ctx.say(
         "explain/card_answer",
-        answer=lead_for(question, card),
+        answer=lead_for(question, card) if answer is None else answer,
         must_do=must_do,
         facts=facts,
         note=note,

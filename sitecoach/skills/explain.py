@@ -19,7 +19,7 @@ from sitecoach.infra.llm import cap_answer, ensure_phrases
 from sitecoach.infra.redact import redact
 from sitecoach.models import EventKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.card_reply import MAX_SOURCES, card_answer, is_what_if, lesson_link, local_note
+from sitecoach.skills.card_reply import card_answer
 from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 
 MAX_FACTS = 3
@@ -92,29 +92,18 @@ def answer_for(ctx: Ctx, question: str) -> str | None:
     )
 
 
-def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, bool]:
-    """Claude's answer from the answering card (and the next best that also clear the bar), or
-    (None, not_covered). Only ever from the cards."""
+def _ask_claude(
+    ctx: Ctx, question: str, title: str, passages: list[str], warnings: list[str]
+) -> tuple[str | None, bool]:
+    """Claude's answer from these passages only, or (None, not_covered); None too when Claude is not
+    configured, over the learner's budget, or failed (the offline answer is used)."""
     llm = ctx.llm
     if llm is None or not llm.enabled:
         return None, False
     s = ctx.settings
     if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
         return None, False
-    found = ctx.catalogue.find_cards(question, k=LLM_CARDS)
-    others = [h.card for h in found if ctx.catalogue.card_index.answers(h)]
-    cards = list(dict.fromkeys([hit.card, *others]))[:LLM_CARDS]
-    passages = [
-        f"[{c.title}] {c.answer} " + " ".join([*c.key_facts, *c.must_do])
-        + (f" (Varies by operator: {c.varies_by_operator})" if c.varies_by_operator else "")
-        for c in cards
-    ]
-    system = ctx.say(
-        "llm/explain_system",
-        lesson_title=hit.card.title,
-        passages=passages,
-        warnings=list(hit.card.must_do),
-    )
+    system = ctx.say("llm/explain_system", lesson_title=title, passages=passages, warnings=warnings)
     names = _personal_names(ctx)
     history = [
         (role, redact(text, names).text)
@@ -128,15 +117,25 @@ def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, 
         return None, True
     if not call.ok or call.text is None:
         return None, False
-    text = ensure_phrases(cap_answer(call.text), hit.card.mandatory_phrases)
-    extra = [line for line in (local_note(ctx, hit.card),) if line]
-    if is_what_if(question):
-        extra.append(ctx.say("explain/what_if_reminder"))
-    link = lesson_link(ctx, hit.card, via="card-llm")
-    if link:
-        extra.append(f"▶️ Lesson: {link}")
-    extra.append("📄 Source: " + "; ".join(hit.card.sources[:MAX_SOURCES]))
-    return "\n".join([text, *extra]), False
+    return cap_answer(call.text), False
+
+
+def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, bool]:
+    """Claude's answer from the answering card (and the next best that also clear the bar), or
+    (None, not_covered). Only ever from the cards."""
+    found = ctx.catalogue.find_cards(question, k=LLM_CARDS)
+    others = [h.card for h in found if ctx.catalogue.card_index.answers(h)]
+    cards = list(dict.fromkeys([hit.card, *others]))[:LLM_CARDS]
+    passages = [
+        f"[{c.title}] {c.answer} " + " ".join([*c.key_facts, *c.must_do])
+        + (f" (Varies by operator: {c.varies_by_operator})" if c.varies_by_operator else "")
+        for c in cards
+    ]
+    text, not_covered = _ask_claude(ctx, question, hit.card.title, passages, list(hit.card.must_do))
+    if text is None:
+        return None, not_covered
+    answer = ensure_phrases(text, hit.card.mandatory_phrases)
+    return card_answer(ctx, question, hit.card, answer=answer), False
 
 
 def _card_with_context(ctx: Ctx, question: str) -> tuple[str, CardHit | None]:
@@ -162,36 +161,14 @@ def _personal_names(ctx: Ctx) -> list[str]:
 
 def llm_answer(ctx: Ctx, question: str, match: LessonMatch) -> tuple[str | None, bool]:
     """Claude's grounded answer, or (None, not_covered). Only ever from the retrieved passages."""
-    llm = ctx.llm
-    if llm is None or not llm.enabled:
-        return None, False
-    s = ctx.settings
-    if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
-        return None, False
     lesson = ctx.catalogue.lessons[match.lesson_id]
     passages = list(dict.fromkeys([h.passage.text for h in match.hits] + list(lesson.key_facts)))[
         :MAX_PASSAGES
     ]
-    system = ctx.say(
-        "llm/explain_system",
-        lesson_title=lesson.title,
-        passages=passages,
-        warnings=list(lesson.safety_warnings),
-    )
-    names = _personal_names(ctx)
-    history = [
-        (role, redact(text, names).text)
-        for role, text in ctx.repo.recent_turns(ctx.learner, ctx.message.message_id)
-    ]
-    call = llm.explain(system, redact(question, names).text, history)
-    ctx.repo.record_llm(
-        ctx.learner, "explain", call, llm.model, llm.cost_usd(call.input_tokens, call.output_tokens), ctx.now
-    )
-    if call.outcome == "not_covered":
-        return None, True
-    if not call.ok or call.text is None:
-        return None, False
-    text = ensure_phrases(cap_answer(call.text), lesson.mandatory_phrases)
+    text, not_covered = _ask_claude(ctx, question, lesson.title, passages, list(lesson.safety_warnings))
+    if text is None:
+        return None, not_covered
+    text = ensure_phrases(text, lesson.mandatory_phrases)
     link = ctx.links.lesson_url(ctx.learner.id or 0, lesson.code)
     ctx.repo.add_event(ctx.learner, EventKind.LESSON_SENT, ctx.now, lesson=lesson.code, via="explain-llm")
     return f"{text}\n\n▶️ 90-second lesson: {link}", False

@@ -5,12 +5,14 @@ live in `sitecoach.records.content_review`; these views only read forms and rend
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from sitecoach.models import ReviewStatus
 from sitecoach.records import content_review as review
@@ -135,18 +137,29 @@ def card_action(code: str, action: str) -> ResponseReturnValue:
     if action not in CARD_ACTIONS:
         abort(404)
     change, done = CARD_ACTIONS[action]
+    note = (request.form.get("note") or "").strip()
+    _apply(
+        lambda session: change(session, code, current_user.mentor_id, note),
+        "there is no card",
+        f"{code} {done}.",
+    )
+    return redirect(url_for("content.card", code=code))
+
+
+def _apply(change: Callable[[Session], object], missing: str, done: str) -> None:
+    """Make a review change in one transaction: 404 when its card or lesson does not exist, the problems
+    flashed when it is refused, else every process's curriculum reloaded."""
     services = current_services()
     try:
         with services.db.session() as session:
-            change(session, code, current_user.mentor_id, (request.form.get("note") or "").strip())
+            change(session)
     except review.ReviewError as exc:
-        if any(p.startswith("there is no card") for p in exc.problems):
+        if any(p.startswith(missing) for p in exc.problems):
             abort(404)
         flash("Nothing changed: " + "; ".join(exc.problems), "error")
     else:
         services.reload_catalogue()
-        flash(f"{code} {done}.", "ok")
-    return redirect(url_for("content.card", code=code))
+        flash(done, "ok")
 
 
 @bp.get("/cards/<code>/history")
@@ -167,18 +180,11 @@ def lesson_action(code: str, action: str) -> ResponseReturnValue:
     code = _code(code, LESSON_CODE)
     if action not in LESSON_DONE:
         abort(404)
-    services = current_services()
-    try:
-        with services.db.session() as session:
-            review.set_lesson_state(
-                session, code, action, current_user.mentor_id, (request.form.get("note") or "").strip()
-            )
-    except review.ReviewError as exc:
-        if any(p.startswith("there is no lesson") for p in exc.problems):
-            abort(404)
-        flash("Nothing changed: " + "; ".join(exc.problems), "error")
-    else:
-        services.reload_catalogue()
-        flash(f"Lesson {code} {LESSON_DONE[action]}.", "ok")
+    note = (request.form.get("note") or "").strip()
+    _apply(
+        lambda session: review.set_lesson_state(session, code, action, current_user.mentor_id, note),
+        "there is no lesson",
+        f"Lesson {code} {LESSON_DONE[action]}.",
+    )
     kept: dict[str, Any] = {name: request.form.get(name) or None for name in ("status", "area", "q", "page")}
     return redirect(url_for("content.listing", **kept))  # None values are left out of the URL

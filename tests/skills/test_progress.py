@@ -109,6 +109,25 @@ def test_mock_test_is_marked_at_the_end_next_to_the_prediction(coach, services):
     assert len(_events(services, EventKind.QUIZ_ANSWERED)) == 3
 
 
+def test_a_question_withdrawn_mid_paper_is_dropped_not_a_crash(coach, services, restore_content):
+    from sitecoach.models import QuizItem
+
+    services.settings = services.settings.with_overrides(mock_test_questions=3)
+    coach.onboard(PHONE)
+    coach.send("mock test", PHONE)
+    with services.db.session() as session:  # the safety lead withdraws the last question's card meanwhile
+        state = session.exec(select(ConversationState)).one()
+        last = state.data["paper"][-1]
+        item = session.exec(select(QuizItem).where(QuizItem.code == last)).one()
+        item.active = False
+        session.add(item)
+    services.reload_catalogue()
+    second, *_ = coach.send("a", PHONE)
+    assert second.startswith("*Q2/2*")  # the withdrawn question leaves the paper
+    result, *_ = coach.send("b", PHONE)
+    assert result.startswith("📝 *Mock test result:*") and "/2 (" in result
+
+
 def test_mock_test_ends_when_time_runs_out(coach, services):
     services.settings = services.settings.with_overrides(mock_test_questions=5)
     coach.onboard(PHONE)
