@@ -4,7 +4,9 @@ Order of decisions (the same for every message, whatever state the learner is in
 
 1. **Emergency** (recall first): the model's P(emergency) at or above its bar, or a hazard-now cue
    (`sitecoach.nlu.hazards`) with the model at a lower bar. A bare HELP (Twilio's keyword) is the menu,
-   and a lone word with no hazard in it (a name given at onboarding) is never one.
+   and a lone word with no hazard in it (a name given at onboarding) is never one. Before it, a learner
+   in crisis (`sitecoach.nlu.wellbeing`: thoughts of suicide or self-harm) gets care and helplines, 999
+   among them: never an opt-out, whatever words they use.
    Between "sure" and "sure not"
    (`possible_emergency`) the message is answered normally, but the reply leads with the emergency line.
 2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
@@ -35,6 +37,7 @@ from sitecoach.nlu.hazards import hazard_cue
 from sitecoach.nlu.intents import Intent
 from sitecoach.nlu.model import IntentModel, examples_fingerprint
 from sitecoach.nlu.normalise import Normaliser
+from sitecoach.nlu.wellbeing import crisis_cue
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,7 @@ class IntentClassifier:
         self.normaliser = Normaliser(model.lexicon)
         self._rest = [model.index(c) for c in model.classes if c not in ("emergency", "stop", "start")]
         self._has = {c: c in model.classes for c in ("emergency", "stop", "start")}
+        self._wellbeing = "wellbeing" in names
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._classify)
 
     @classmethod
@@ -151,6 +155,10 @@ class IntentClassifier:
         if not tokens:
             return Classification("smalltalk", EMPTY_CONFIDENCE)
         norm = " ".join(tokens)
+        # 0. a learner in crisis (thoughts of suicide or self-harm): care and helplines (999 among them)
+        # before anything else, never an opt-out ("I want to end it all" is not END)
+        if self._wellbeing and crisis_cue(norm):
+            return Classification("wellbeing", RULE_CONFIDENCE)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
             # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.
@@ -176,6 +184,7 @@ class IntentClassifier:
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
             return Classification("emergency", confidence, False, probs)
         possible = self._has["emergency"] and (cue or emergency >= bars["emergency_possible"])
+
         # 2. STOP and START keywords, then STOP from the model (an explicit keyword beats a guess)
         stop = probs.get("stop", 0.0)
         start = probs.get("start", 0.0)

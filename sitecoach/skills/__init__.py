@@ -15,6 +15,7 @@ from sitecoach.skills import (
     smalltalk,
     start,
     stop,
+    wellbeing,
 )
 from sitecoach.skills.contract import SkillRegistry
 
@@ -24,6 +25,7 @@ def build_registry() -> SkillRegistry:
     return SkillRegistry(
         [
             emergency.skill,
+            wellbeing.skill,
             stop.skill,
             start.skill,
             help_menu.skill,

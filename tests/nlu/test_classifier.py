@@ -69,7 +69,7 @@ def _misses(predictions: list[tuple[str, str, Classification]]) -> str:
 
 
 def test_every_intent_is_trained_on_plenty_of_examples(examples: dict[str, list[str]]) -> None:
-    assert set(examples) == set(INTENTS)
+    assert set(examples) == set(INTENTS) - {"wellbeing"}  # a cue grammar (nlu/wellbeing.py), no examples
     assert sum(len(v) for v in examples.values()) >= 4000
     for intent, texts in examples.items():
         assert len(texts) >= 120, (intent, len(texts))
@@ -82,7 +82,7 @@ def test_the_versioned_model_was_trained_on_todays_examples(examples: dict[str, 
     assert model.fingerprint == examples_fingerprint(examples), (
         "run `sitecoach nlu train` and commit the model"
     )
-    assert set(model.classes) == set(INTENTS)
+    assert set(model.classes) == set(INTENTS) - {"wellbeing"}  # wellbeing is a cue grammar, not a class
 
 
 @pytest.mark.parametrize("path", [HELD_OUT_PATH, DEV_PATH], ids=["held-out", "dev"])

@@ -1,0 +1,37 @@
+"""The cue grammar for a learner in crisis: thoughts of suicide or self-harm, in jointers' words.
+
+`crisis_cue(norm)` is true for "I want to end it all", "had thoughts about ending it", "thinking of
+killing myself", "no point in anything anymore", "everyone'd be better off without me", "I've been
+cutting myself". Such a message is never an opt-out ("end it" is not "END"): the classifier answers it
+with care and helplines before anything else but an emergency (`sitecoach.skills.wellbeing`). Recall
+first: a question about the job that happens to match costs one caring message.
+"""
+
+import re
+
+_CRISIS_RE = re.compile(
+    "|".join(
+        (
+            # "cut myself on the knife" or "hurt myself on the drum" is an accident (the emergency path)
+            r"\b(?:kill|killing|harm|harming|cutting|top|topping|off|offing) (?:my ?self|meself|mesel)\b",
+            r"\bsuicid\w*",
+            r"\bself ?harm\w*",
+            r"\b(?:end|ending|ended|finish|finishing) (?:it all|my life|things|everything)\b",
+            r"\b(?:thoughts?|thinking|thought|think|want|wanting|wanted|gonna|going|plan|planning|about) "
+            r"(?:of |about |to )?(?:ending|end) it\b",
+            r"\btake (?:my|me) (?:own )?life\b|\btaking (?:my|me) (?:own )?life\b",
+            r"\b(?:dont|do not|dont even|no longer) want to (?:be here|live|be alive|wake up|exist|go on)\b",
+            r"\b(?:no|dont see the|cant see the|whats the) point (?:in |of )?(?:living|life|going on|"
+            r"anything|it all|carrying on)\b",
+            r"\bbetter off (?:dead|without me|if i (?:wasnt|was not) here)\b",
+            r"\bcant (?:go on|cope (?:any ?more|with (?:life|anything)))\b",
+            r"\b(?:wish i (?:was|were) dead|want to die|wanna die|want to disappear)\b",
+            r"\boverdos\w*",
+        )
+    )
+)
+
+
+def crisis_cue(norm: str) -> bool:
+    """Whether a normalised message speaks of suicide or self-harm."""
+    return _CRISIS_RE.search(norm) is not None

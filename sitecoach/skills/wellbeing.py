@@ -1,0 +1,56 @@
+"""wellbeing: a learner who speaks of suicide or self-harm gets care and helplines at once, and a person
+is told (the mentor, or the escalation contact when there is no mentor). Decided by a cue grammar
+(`sitecoach.nlu.wellbeing`), never by a model or the LLM; it outranks everything but an emergency, works
+for an opted-out learner and before onboarding, and is never mistaken for an opt-out.
+
+The provider's safeguarding route (a designated safeguarding lead instead of the mentor, a restricted
+log) is issue 19; this is the safety net until then.
+"""
+
+from __future__ import annotations
+
+from sitecoach.models import EscalationKind, MessageKind
+from sitecoach.nlu.intents import Intent
+from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
+
+
+def handle(ctx: Ctx) -> Reply:
+    """Reply with care and the helplines; tell the mentor (or the fallback contact) urgently."""
+    text = ctx.message.text
+    ticket = ctx.repo.escalate(
+        ctx.learner,
+        EscalationKind.SAFETY,
+        text,
+        ctx.now,
+        message_id=ctx.message.message_id,
+        fallback_phone=ctx.settings.escalation_fallback_phone,
+        priority="urgent",
+    )
+    told = ticket.mentor.name if ticket.mentor is not None else ("the team" if ticket.contact else "")
+    reply = Reply.text(ctx.say("wellbeing/reply", told=told), state=END)
+    if ticket.contact:
+        alert = ctx.say(
+            "wellbeing/to_contact",
+            reference=ticket.escalation.reference,
+            learner_name=ctx.learner.name or "A learner",
+            learner_phone=ctx.learner.phone,
+            text=text[:500],
+        )
+        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
+    return reply
+
+
+skill = SimpleSkill(
+    name="wellbeing",
+    intent=Intent(
+        "wellbeing",
+        global_command=True,
+        rule_only=True,
+        model_routable=False,
+        allowed_after_stop=True,
+        before_onboarding=True,
+    ),
+    description="A learner speaks of suicide or self-harm: care, helplines, and a person told at once.",
+    handler=handle,
+    prompts=("wellbeing/reply", "wellbeing/to_contact"),
+)
