@@ -58,6 +58,7 @@ class Services:
     # once a second, so every web and worker process answers from the new content within a second.
     catalogue_stamp: Callable[[], object] | None = None
     _catalogue: Catalogue | None = None
+    _stale: bool = False
     _stamp: object = None
     _stamp_checked_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -73,12 +74,21 @@ class Services:
             self._check_stamp()
             if self._catalogue is None:
                 self._catalogue = self.load_catalogue()
+            elif self._stale:
+                try:  # the new curriculum replaces the old only once it has loaded
+                    self._catalogue = self.load_catalogue()
+                except Exception as exc:  # noqa: BLE001 - answer from what is loaded rather than fail
+                    log.warning("curriculum reload failed (%s): keeping the loaded one", exc)
+                    self._stamp, self._stale = None, False  # tried again at the next stamp check
+                    return self._catalogue
+            self._stale = False
             return self._catalogue
 
     def reload_catalogue(self) -> None:
         """Forget the loaded curriculum (after seeding, importing a standard or reviewing content)."""
         with self._lock:
             self._catalogue = None
+            self._stale = False
             self._stamp_checked_at = None
 
     def _check_stamp(self) -> None:
@@ -94,7 +104,7 @@ class Services:
             log.warning("curriculum stamp unavailable (%s): keeping the loaded curriculum", exc)
             return
         if stamp != self._stamp:
-            self._stamp, self._catalogue = stamp, None
+            self._stamp, self._stale = stamp, self._catalogue is not None
 
     def close(self) -> None:
         """Release connections."""

@@ -175,7 +175,7 @@ def services(base_settings: Settings, seeded: None) -> Iterator[Services]:
 
 
 CARD_FIELDS = ("content", "title", "status", "version", "edited", "reviewed_by", "reviewed_at", "updated_at")
-LESSON_FIELDS = ("review_status", "reviewed_by", "reviewed_at", "updated_at")
+LESSON_FIELDS = ("review_status", "reviewed_by", "reviewed_at", "updated_at", "script")
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ ONBOARDING_SKILL = "onboarding"
 ANSWERLESS_INTENTS = ("help", "smalltalk")  # intents whose reply answers nothing about the job
 ANSWERLESS_OVERRIDE_BELOW = 0.8
 JOB_QUESTION_MIN_WORDS = 3
+JOB_QUESTION_MIN_COVERAGE = 0.5
 MODEL_ROUTED_CONFIDENCE = 0.8
 SAFETY_PROMPT = "emergency/possible"
 
@@ -160,7 +161,10 @@ class Router:
             return False
         if QUESTION_FALLBACK_SKILL not in self.registry or not _QUESTION.search(text):
             return False
-        return len(analyze(text)) >= JOB_QUESTION_MIN_WORDS and ctx.catalogue.card_for(text) is not None
+        if len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
+            return False
+        hit = ctx.catalogue.card_for(text)  # and a stricter bar than explain's own: two words and half
+        return hit is not None and hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
 
 
 def _needs_onboarding(ctx: Ctx) -> bool:

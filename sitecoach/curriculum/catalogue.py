@@ -112,6 +112,10 @@ class Catalogue:
         """The lessons that best answer a question, strongest first."""
         return self.index.best_lessons(query, k=k)
 
+    def live_lessons(self) -> list[LessonInfo]:
+        """The lessons that may be taught, in course order (withdrawn ones are never sent or linked)."""
+        return [lesson for lesson in self.lessons.values() if lesson.live]
+
     def lesson_is_live(self, code: str | None) -> bool:
         """Whether a lesson exists and may be taught (not withdrawn by the safety lead)."""
         lesson = self.lessons.get(code) if code else None

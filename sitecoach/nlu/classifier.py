@@ -51,51 +51,14 @@ MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 
 # Single words that, alone, may be a cry for help: the model may still raise an emergency on them.
 LONE_HAZARD_WORDS = frozenset(
-    {
-        "shock",
-        "shocked",
-        "smoke",
-        "smoking",
-        "gas",
-        "trapped",
-        "burnt",
-        "burned",
-        "burns",
-        "burning",
-        "collapse",
-        "collapsing",
-        "fumes",
-        "flames",
-        "sparks",
-        "sparking",
-        "bang",
-        "arcing",
-        "flood",
-        "flooding",
-        "drowning",
-        "unresponsive",
-        "casualty",
-        "hurt",
-        "injury",
-        "accident",
-        "bleed",
-        "blood",
-        "fallen",
-        "fall",
-        "fell",
-        "crushed",
-        "cavein",
-        "cave-in",
-        "struck",
-        "strike",
-        "live",
-        "dying",
-        "dead",
-        "choking",
-        "seizure",
-        "stroke",
-        "heart",
-    }
+    {"shock", "shocked", "belt", "belted", "zap", "zapped", "jolt", "jolted", "smoke", "smoking", "gas",
+     "leak", "trapped", "stuck", "buried", "trench", "burnt", "burned", "burns", "burning", "fire",
+     "flames", "flash", "flashover", "arc", "arcing", "sparks", "sparking", "bang", "explosion",
+     "collapse", "collapsed", "collapsing", "caved", "cavein", "fumes", "flood", "flooding", "drowning",
+     "water", "breathing", "unresponsive", "unconscious", "casualty", "hurt", "hurting", "pain",
+     "injury", "injured", "accident", "bleed", "bleeding", "blood", "fallen", "fall", "fell", "crushed",
+     "struck", "strike", "live", "dying", "dead", "died", "choking", "seizure", "stroke", "heart",
+     "urgent", "emergency", "ambulance", "hospital", "electrocuted", "electric", "quick", "now"}
 )
 
 
@@ -107,6 +70,7 @@ class Classification:
     confidence: float
     possible_emergency: bool = False
     probabilities: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
+    opt_out: bool = False  # a request to stop messages inside a message answered as something else
 
 
 class IntentClassifier:
@@ -156,9 +120,12 @@ class IntentClassifier:
             return Classification("smalltalk", EMPTY_CONFIDENCE)
         norm = " ".join(tokens)
         # 0. a learner in crisis (thoughts of suicide or self-harm): care and helplines (999 among them)
-        # before anything else, never an opt-out ("I want to end it all" is not END)
-        if self._wellbeing and crisis_cue(norm):
-            return Classification("wellbeing", RULE_CONFIDENCE)
+        # before anything but harm happening now ("he's taken an overdose and he's not breathing" is an
+        # emergency); never an opt-out ("I want to end it all" is not END), though a STOP in the same
+        # message is honoured as well (`opt_out`)
+        if self._wellbeing and crisis_cue(norm) and not hazard_cue(norm):
+            opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            return Classification("wellbeing", RULE_CONFIDENCE, opt_out=opt_out)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
             # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.

@@ -13,20 +13,22 @@ _CRISIS_RE = re.compile(
     "|".join(
         (
             # "cut myself on the knife" or "hurt myself on the drum" is an accident (the emergency path)
-            r"\b(?:kill|killing|harm|harming|cutting|top|topping|off|offing) (?:my ?self|meself|mesel)\b",
+            r"\b(?:kill|killing|harm|harming|cutting|top|topping) (?:my ?self|meself|mesel)\b",
             r"\bsuicid\w*",
             r"\bself ?harm\w*",
-            r"\b(?:end|ending|ended|finish|finishing) (?:it all|my life|things|everything)\b",
+            r"\b(?:end|ending) (?:it all|my life)\b",
             r"\b(?:thoughts?|thinking|thought|think|want|wanting|wanted|gonna|going|plan|planning|about) "
-            r"(?:of |about |to )?(?:ending|end) it\b",
+            r"(?:of |about |to )?(?:ending|end) it\b"
+            r"(?! (?:early|today|tomorrow|there|here|now|for|at|on|off))",
             r"\btake (?:my|me) (?:own )?life\b|\btaking (?:my|me) (?:own )?life\b",
             r"\b(?:dont|do not|dont even|no longer) want to (?:be here|live|be alive|wake up|exist|go on)\b",
             r"\b(?:no|dont see the|cant see the|whats the) point (?:in |of )?(?:living|life|going on|"
-            r"anything|it all|carrying on)\b",
+            r"anything(?: any ?more)?|it all)\s*$",
             r"\bbetter off (?:dead|without me|if i (?:wasnt|was not) here)\b",
-            r"\bcant (?:go on|cope (?:any ?more|with (?:life|anything)))\b",
+            r"\bcant (?:go on(?= any ?more| like this|\s*$)|cope (?:any ?more|with (?:life|anything)))",
             r"\b(?:wish i (?:was|were) dead|want to die|wanna die|want to disappear)\b",
-            r"\boverdos\w*",
+            r"\b(?:take|taking|took|thinking of|thought about) (?:an )?overdose\b",
+            r"\boverdos\w* on (?:pills|tablets|paracetamol|meds|medication)\b",
         )
     )
 )

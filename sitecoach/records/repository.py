@@ -40,6 +40,9 @@ class EscalationTicket:
     contact: str | None
 
 
+PRIVATE_SKILL = "wellbeing"  # its turns never travel as conversation context
+
+
 class CoachRepository:
     """Reads and writes what the skills need; everything in the caller's transaction."""
 
@@ -163,13 +166,16 @@ class CoachRepository:
         )
 
     def recent_turns(self, learner: Learner, before_id: int | None, limit: int = 6) -> list[tuple[str, str]]:
-        """The last few turns of the conversation, oldest first: ("learner" | "coach", text)."""
+        """The last few turns of the conversation, oldest first: ("learner" | "coach", text). A crisis
+        disclosure and the coach's answer to it are left out: they are nobody's context (nor Claude's)."""
         query = select(Message).where(Message.learner_id == learner.id, Message.phone == learner.phone)
         if before_id is not None:
             query = query.where(col(Message.id) < before_id)
         rows = self.session.exec(query.order_by(col(Message.id).desc()).limit(limit)).all()
         return [
-            ("learner" if m.direction == "in" else "coach", m.body[:600]) for m in reversed(rows) if m.body
+            ("learner" if m.direction == "in" else "coach", m.body[:600])
+            for m in reversed(rows)
+            if m.body and PRIVATE_SKILL not in (m.intent, m.skill)
         ]
 
     def llm_allowed(self, learner: Learner, now: datetime, daily_tokens: int, hourly_calls: int) -> bool:

@@ -27,6 +27,7 @@ from sitecoach.models import (
     QuizItem,
     QuizItemCompetency,
     ReviewState,
+    ReviewStatus,
     Standard,
     utcnow,
 )
@@ -101,6 +102,7 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         lesson = lessons.get(spec.id) or Lesson(
             code=spec.id, pack=pack.manifest.id, position=spec.order, title=spec.title, script=spec.script
         )
+        before = _lesson_text(lesson)
         lesson.pack, lesson.position, lesson.title, lesson.script = (
             pack.manifest.id,
             spec.order,
@@ -111,6 +113,8 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
         lesson.mandatory_phrases, lesson.keywords = list(spec.mandatory_phrases), list(spec.keywords)
         lesson.verify_locally = spec.verify_locally
         lesson.video_url = spec.video_url or lesson.video_url
+        if lesson.id is not None and _lesson_text(lesson) != before:
+            lesson.updated_at = utcnow()  # moves the curriculum stamp: running processes reload it
         session.add(lesson)
         lessons[spec.id] = lesson
     session.flush()
@@ -156,8 +160,23 @@ def sync_pack(session: Session, pack: ContentPack) -> SeedReport:
     return SeedReport(standard.code, len(comps), len(pack.lessons), len(every_item), len(pack.cards))
 
 
+def _lesson_text(lesson: Lesson) -> tuple[object, ...]:
+    return (
+        lesson.title,
+        lesson.script,
+        lesson.position,
+        tuple(lesson.key_facts),
+        tuple(lesson.safety_warnings),
+        tuple(lesson.mandatory_phrases),
+        tuple(lesson.keywords),
+        lesson.verify_locally,
+        lesson.video_url,
+    )
+
+
 def _sync_cards(session: Session, pack: ContentPack) -> dict[str, KnowledgeCard]:
-    """Insert new cards (live: the pack ships vetted content) and refresh unedited ones from the pack.
+    """Insert new cards (live: the pack ships vetted content), refresh unedited ones from the pack and
+    withdraw unedited ones it no longer ships.
 
     A card the safety lead edited keeps the edit, and a withdrawn card stays withdrawn: the admin pages,
     not a re-deploy, decide what learners see.
@@ -177,6 +196,12 @@ def _sync_cards(session: Session, pack: ContentPack) -> dict[str, KnowledgeCard]
         card.pack, card.area, card.title = pack.manifest.id, spec.area, spec.title
         card.lesson_code, card.content = spec.lesson, content
         session.add(card)
+    shipped = {spec.id for spec in pack.cards}
+    for code, card in cards.items():  # a card the pack no longer ships is withdrawn, unless edited here
+        if code not in shipped and card.pack == pack.manifest.id and not card.edited:
+            if card.status != ReviewStatus.WITHDRAWN:
+                card.status, card.updated_at = ReviewStatus.WITHDRAWN, utcnow()
+                session.add(card)
     session.flush()
     return cards
 

@@ -52,7 +52,13 @@ _PERMISSION = re.compile(
 _OBLIGATION = re.compile(
     r"\b(?:need|needs|have to|has to|must|should|required|got to|gotta)\b", re.IGNORECASE
 )
-SAME_QUESTION_OVERLAP = 0.4  # share of content words a learner's question and a card phrasing have in common
+SAME_QUESTION_OVERLAP = 0.5  # share of content words a learner's question and a card phrasing have in common
+# Words that turn a yes/no question round: both questions must use the same ones ("keep my ring on" is not
+# "take my ring off").
+_POLARITY = frozenset(
+    {"on", "off", "keep", "take", "remove", "leave", "wear", "without", "skip", "use", "not", "no", "never",
+     "dont", "cant", "wont", "shouldnt", "stop", "start", "before", "after", "allowed", "need"}
+)
 
 
 def _asks(question: str) -> str:
@@ -72,8 +78,14 @@ def _same_question(question: str, card: CardInfo) -> bool:
     own = card.questions[0]
     if not is_yes_no(own) or _asks(own) != _asks(question):
         return False
+    if _polarity(question) != _polarity(own):
+        return False
     asked, words = set(terms(question)), set(terms(own))
     return bool(asked and words and len(asked & words) / len(asked | words) >= SAME_QUESTION_OVERLAP)
+
+
+def _polarity(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", text.lower().replace("'", ""))) & _POLARITY
 
 
 def lead_for(question: str, card: CardInfo) -> str:

@@ -201,9 +201,8 @@ def handle(ctx: Ctx) -> Reply:
         return Reply.text(requested)
     query, hit = _card_with_context(ctx, question)
     if hit is not None:
-        text, not_covered = llm_card_answer(ctx, question, hit)
-        if not_covered:
-            return Reply.text(ctx.say("explain/not_covered", question=question))
+        # A card clearly answers: if Claude declines or fails, the vetted card itself is the answer.
+        text, _not_covered = llm_card_answer(ctx, question, hit)
         return Reply.text(text if text is not None else card_answer(ctx, query, hit.card))
     query, match = _covered_with_context(ctx, question)
     if match is None:

@@ -125,14 +125,9 @@ def handle(ctx: Ctx) -> Reply:
         ctx.settings.nudge_epsilon,
     )
     ctx.repo.add_event(ctx.learner, EventKind.ONBOARDED, ctx.now, sequence=trial.variant)
-    first = next(iter(ctx.catalogue.lessons.values()), None)
-    link = (
-        ctx.links.lesson_url(
-            int(ctx.learner.id or 0), FIRST_LESSON if FIRST_LESSON in ctx.catalogue.lessons else first.code
-        )
-        if first
-        else ""
-    )
+    first = next(iter(ctx.catalogue.live_lessons()), None)
+    code = FIRST_LESSON if ctx.catalogue.lesson_is_live(FIRST_LESSON) else first.code if first else None
+    link = ctx.links.lesson_url(int(ctx.learner.id or 0), code) if code else ""
     return Reply.text(ctx.say(f"onboarding/done_{trial.variant}", name=name, link=link), state=END)
 
 

@@ -161,7 +161,8 @@ def _mock_state(ctx: Ctx, state: MockPaper) -> SetState:
 
 
 def _without_withdrawn(ctx: Ctx, state: MockPaper) -> MockPaper:
-    """The paper without the questions still to come whose card or lesson was withdrawn meanwhile."""
+    """The paper without the questions not yet answered (the one on screen included) whose card or lesson
+    was withdrawn meanwhile."""
     done, rest = state.paper[: state.index], state.paper[state.index :]
     live = tuple(code for code in rest if code in ctx.catalogue.items)
     return state if live == rest else replace(state, paper=done + live)
@@ -171,9 +172,15 @@ def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     """Mark a mock answer silently and move on; finish on the last question, DONE, or time up."""
     timed_out = ctx.now - state.started > timedelta(minutes=ctx.settings.mock_test_minutes)
     text = ctx.message.text.strip().lower().strip(".!")
+    on_screen = state.item
     state = _without_withdrawn(ctx, state)
     if timed_out or text in FINISH_WORDS or state.finished:
         return _mock_result(ctx, state, timed_out=timed_out)
+    if state.item != on_screen:  # the question they answered was withdrawn: ask the next, mark nothing
+        nxt = ctx.catalogue.items[state.item]
+        return Reply.text(
+            _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)), state=_mock_state(ctx, state)
+        )
     item = ctx.catalogue.items[state.item]
     choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
     if choice is None and text not in SKIP_WORDS:
@@ -265,7 +272,8 @@ def accepts(ctx: Ctx) -> bool:
     state = ctx.state_as(QuizRound) or ctx.state_as(MockPaper)
     item = ctx.catalogue.items.get(state.item) if state is not None else None
     if item is None:
-        return False
+        # a mock paper whose question on screen was withdrawn carries on with the next one
+        return isinstance(state, MockPaper) and not state.finished
     text = ctx.message.text.strip().lower().strip(".!")
     if text in FINISH_WORDS or text in SKIP_WORDS:
         return True

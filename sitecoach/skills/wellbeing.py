@@ -1,7 +1,8 @@
 """wellbeing: a learner who speaks of suicide or self-harm gets care and helplines at once, and a person
 is told (the mentor, or the escalation contact when there is no mentor). Decided by a cue grammar
-(`sitecoach.nlu.wellbeing`), never by a model or the LLM; it outranks everything but an emergency, works
-for an opted-out learner and before onboarding, and is never mistaken for an opt-out.
+(`sitecoach.nlu.wellbeing`), never by a model or the LLM; it outranks everything but harm happening now
+(an emergency), works for an opted-out learner and before onboarding, and is never mistaken for an
+opt-out (a STOP in the same message is honoured as well, after the care).
 
 The provider's safeguarding route (a designated safeguarding lead instead of the mentor, a restricted
 log) is issue 19; this is the safety net until then.
@@ -9,7 +10,7 @@ log) is issue 19; this is the safety net until then.
 
 from __future__ import annotations
 
-from sitecoach.models import EscalationKind, MessageKind
+from sitecoach.models import Consent, EscalationKind, MessageKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
@@ -37,6 +38,9 @@ def handle(ctx: Ctx) -> Reply:
             text=text[:500],
         )
         reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
+    if ctx.intent.opt_out:  # "stop these messages, I want to end it all": both are heard
+        ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now)
+        reply.add(ctx.say("stop/confirmed"))
     return reply
 
 
@@ -52,5 +56,5 @@ skill = SimpleSkill(
     ),
     description="A learner speaks of suicide or self-harm: care, helplines, and a person told at once.",
     handler=handle,
-    prompts=("wellbeing/reply", "wellbeing/to_contact"),
+    prompts=("wellbeing/reply", "wellbeing/to_contact", "stop/confirmed"),
 )

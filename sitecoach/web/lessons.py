@@ -168,7 +168,7 @@ def _least_seen_item(
 
 def _next_lesson(catalogue: Catalogue, opened: set[str], current: LessonInfo) -> LessonInfo | None:
     """The first unopened lesson after this one in order, else the first unopened at all."""
-    unopened = [x for x in catalogue.lessons.values() if x.code not in opened and x.code != current.code]
+    unopened = [x for x in catalogue.live_lessons() if x.code not in opened and x.code != current.code]
     later = [x for x in unopened if x.position > current.position]
     return (later or unopened or [None])[0]
 
@@ -214,7 +214,7 @@ def lesson(token: str) -> ResponseReturnValue:
         abort(403)
     catalogue = services.catalogue()  # before the transaction: SQLite allows one writer at a time
     info = catalogue.lessons.get(link.lesson_code)
-    if info is None:
+    if info is None or not info.live:  # a withdrawn lesson is not shown, even from an old link
         abort(404)
     with services.db.session() as session:
         learner = session.get(Learner, link.learner_id)

@@ -128,6 +128,25 @@ def test_a_question_withdrawn_mid_paper_is_dropped_not_a_crash(coach, services, 
     assert result.startswith("📝 *Mock test result:*") and "/2 (" in result
 
 
+def test_an_answer_to_a_question_withdrawn_on_screen_is_not_marked_against_the_next(
+    coach, services, restore_content
+):
+    from sitecoach.models import QuizItem
+
+    services.settings = services.settings.with_overrides(mock_test_questions=3)
+    coach.onboard(PHONE)
+    coach.send("mock test", PHONE)
+    with services.db.session() as session:  # the question on screen is withdrawn before the answer
+        state = session.exec(select(ConversationState)).one()
+        item = session.exec(select(QuizItem).where(QuizItem.code == state.data["paper"][0])).one()
+        item.active = False
+        session.add(item)
+    services.reload_catalogue()
+    nxt, *_ = coach.send("a", PHONE)
+    assert nxt.startswith("*Q1/2*")  # the next question, asked afresh; the "a" counted for nothing
+    assert _events(services, EventKind.QUIZ_ANSWERED) == []
+
+
 def test_mock_test_ends_when_time_runs_out(coach, services):
     services.settings = services.settings.with_overrides(mock_test_questions=5)
     coach.onboard(PHONE)
