@@ -63,3 +63,16 @@ def test_job_questions_with_end_and_stop_words_are_not_a_crisis(coach, services)
     for text in jobs:
         replies = coach.send(text, PHONE)
         assert not any("116 123" in r for r in replies), text
+
+
+def test_a_stop_in_a_crisis_message_is_honoured_after_the_care(coach, services):
+    coach.onboard(PHONE)
+    replies = coach.send("stop sending me messages, I want to end it all", PHONE)
+    assert "116 123" in replies[0] and "START" in replies[-1]
+    assert _learner(services).consent == Consent.OPTED_OUT
+
+
+def test_harm_happening_now_is_an_emergency_even_in_crisis_words(coach, services):
+    coach.onboard(PHONE)
+    replies = coach.send("my mate has taken an overdose and he's not breathing", PHONE)
+    assert "*EMERGENCY*" in replies[0]
