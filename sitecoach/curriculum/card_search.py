@@ -110,7 +110,12 @@ class CardHit:
 
 def terms(text: str) -> list[str]:
     """The canonical index terms of a text (each content word's stems and slang expansions)."""
-    return [t for group in analyze(text) for t in group]
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> tuple[str, ...]:
+    return tuple(t for group in analyze(text) for t in group)
 
 
 class CardIndex:

@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,6 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 log = logging.getLogger(__name__)
 _DECLARATION = re.compile(r"^\{#\s*variables:\s*(?P<names>[^#]*?)\s*#\}\s*\n?")
 SUFFIX = ".txt"
+COMPILED_TEMPLATES = 1024  # every prompt's current text, with room for edits and previews
 
 
 class PromptError(ValueError):
@@ -86,6 +88,8 @@ class PromptLibrary:
             undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
         )
         self._cache: dict[str, Prompt] = {}
+        # Compiled templates by their text: compiling is most of a render (an edit is a new text)
+        self._compile = lru_cache(maxsize=COMPILED_TEMPLATES)(self._env.from_string)
         self._stored: dict[str, Prompt] = {}
         self._refused: set[tuple[str, int, str]] = set()
         self._lock = threading.RLock()  # re-entrant: a stored prompt is checked against its file
@@ -177,7 +181,7 @@ class PromptLibrary:
         if missing:
             raise PromptError(f"{name}: missing variable(s): {', '.join(missing)}")
         body = _DECLARATION.sub("", prompt.source, count=1)
-        return self._env.from_string(body).render(**variables).strip()
+        return self._compile(body).render(**variables).strip()
 
     def check(self, required: list[str] | None = None) -> list[str]:
         """Parse every prompt (and require the named ones); return the problems found."""
