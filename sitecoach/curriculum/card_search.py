@@ -149,16 +149,21 @@ class CardIndex:
             self._retriever = bm25s.BM25()
             self._retriever.index(corpus, show_progress=False)
         self._correct = lru_cache(maxsize=4096)(self._correct_uncached)
+        # The router and then explain (or emergency) may ask about the same message: search it once.
+        self._search = lru_cache(maxsize=2048)(self._search_uncached)
 
     def __len__(self) -> int:
         return len(self.cards)
 
     def search(self, question: str, k: int = 3) -> list[CardHit]:
         """The `k` best cards for a question, strongest first (empty when nothing shares a word)."""
+        return list(self._search(question, k))
+
+    def _search_uncached(self, question: str, k: int) -> tuple[CardHit, ...]:
         groups = self._groups(question)
         query = [t for group in groups for t in group]
         if self._retriever is None or not query:
-            return []
+            return ()
         k = min(k, len(self.cards))
         docs, scores = self._retriever.retrieve([query], k=k, show_progress=False)
         known = sum(1 for group in groups if any(t in self._known for t in group)) / len(groups)
@@ -173,7 +178,7 @@ class CardIndex:
             found = [w for group, w in pairs if not card_terms.isdisjoint(group)]
             card = self.cards[int(doc)]
             hits.append(CardHit(card, float(score), sum(found) / total, known, len(found), len(groups)))
-        return hits
+        return tuple(hits)
 
     def answering(self, question: str) -> CardHit | None:
         """The card that answers the question, or None when no card clearly does."""

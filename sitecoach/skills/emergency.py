@@ -4,34 +4,18 @@ card's guidance as a second message (a report with no question gets the steps al
 
 from __future__ import annotations
 
-from sitecoach.models import EscalationKind, MessageKind
+from sitecoach.models import EscalationKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.card_reply import card_answer, is_question
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
+from sitecoach.skills.urgent import escalate_urgently
 
 
 def handle(ctx: Ctx) -> Reply:
     """Reply with the vetted emergency steps and alert the mentor (or the fallback contact)."""
     text = ctx.message.text
-    ticket = ctx.repo.escalate(
-        ctx.learner,
-        EscalationKind.EMERGENCY,
-        text,
-        ctx.now,
-        message_id=ctx.message.message_id,
-        fallback_phone=ctx.settings.escalation_fallback_phone,
-        priority="urgent",
-    )
     reply = Reply.text(ctx.say("emergency/instructions"), state=END)
-    if ticket.contact:
-        alert = ctx.say(
-            "emergency/to_mentor",
-            reference=ticket.escalation.reference,
-            learner_name=ctx.learner.name or "A learner",
-            learner_phone=ctx.learner.phone,
-            text=text[:500],
-        )
-        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
+    escalate_urgently(ctx, EscalationKind.EMERGENCY, reply, "emergency/to_mentor")
     if is_question(text):  # "should he jump out of the cab?": the vetted guidance too, after the steps
         hit = ctx.catalogue.card_for(text)
         if hit is not None:

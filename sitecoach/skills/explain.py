@@ -12,6 +12,8 @@ question; otherwise the coach says plainly that it has nothing vetted, rather th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from sitecoach.curriculum.card_search import CardHit
 from sitecoach.curriculum.retrieval import LessonMatch
@@ -22,6 +24,7 @@ from sitecoach.nlu.intents import Intent
 from sitecoach.skills.card_reply import card_answer
 from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 
+T = TypeVar("T")
 MAX_FACTS = 3
 MAX_PASSAGES = 8
 LLM_CARDS = 3  # Claude sees the answering card and the next best ones that also clear the bar
@@ -138,16 +141,19 @@ def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, 
     return card_answer(ctx, question, hit.card, answer=answer), False
 
 
-def _card_with_context(ctx: Ctx, question: str) -> tuple[str, CardHit | None]:
-    """The card that answers the question, reading it with the learner's previous question if needed."""
-    hit = ctx.catalogue.card_for(question)
-    if hit is not None:
-        return question, hit
+def _with_context(ctx: Ctx, question: str, find: Callable[[str], T | None]) -> tuple[str, T | None]:
+    """What `find` finds for the question, reading it with the learner's previous question if needed
+    ("and what about 11kV?"): a short follow-up is asked again joined to the question before it."""
+    found = find(question)
+    if found is not None:
+        return question, found
+    if len(question.split()) > 8:
+        return question, None
     turns = ctx.repo.recent_turns(ctx.learner, ctx.message.message_id, limit=4)
     previous = next((text for role, text in reversed(turns) if role == "learner"), None)
-    if previous and len(question.split()) <= 8:
+    if previous:
         combined = f"{previous} {question}"
-        return combined, ctx.catalogue.card_for(combined)
+        return combined, find(combined)
     return question, None
 
 
@@ -174,20 +180,6 @@ def llm_answer(ctx: Ctx, question: str, match: LessonMatch) -> tuple[str | None,
     return f"{text}\n\n▶️ 90-second lesson: {link}", False
 
 
-def _covered_with_context(ctx: Ctx, question: str) -> tuple[str, LessonMatch | None]:
-    """The lesson that covers the question, reading it with the learner's previous question if needed
-    ("and what about 11kV?")."""
-    match = ctx.catalogue.covered(question)
-    if match is not None:
-        return question, match
-    turns = ctx.repo.recent_turns(ctx.learner, ctx.message.message_id, limit=4)
-    previous = next((text for role, text in reversed(turns) if role == "learner"), None)
-    if previous and len(question.split()) <= 8:
-        combined = f"{previous} {question}"
-        return combined, ctx.catalogue.covered(combined)
-    return question, None
-
-
 def handle(ctx: Ctx) -> Reply:
     """Answer from the best-matching lesson (Claude when configured, else offline), or say plainly that
     the pack does not cover it."""
@@ -199,12 +191,12 @@ def handle(ctx: Ctx) -> Reply:
     requested = lesson_requested(ctx, question)
     if requested is not None:
         return Reply.text(requested)
-    query, hit = _card_with_context(ctx, question)
+    query, hit = _with_context(ctx, question, ctx.catalogue.card_for)
     if hit is not None:
         # A card clearly answers: if Claude declines or fails, the vetted card itself is the answer.
         text, _not_covered = llm_card_answer(ctx, question, hit)
         return Reply.text(text if text is not None else card_answer(ctx, query, hit.card))
-    query, match = _covered_with_context(ctx, question)
+    query, match = _with_context(ctx, question, ctx.catalogue.covered)
     if match is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
     text, not_covered = llm_answer(ctx, question, match)

@@ -10,34 +10,18 @@ log) is issue 19; this is the safety net until then.
 
 from __future__ import annotations
 
-from sitecoach.models import Consent, EscalationKind, MessageKind
+from sitecoach.models import Consent, EscalationKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
+from sitecoach.skills.urgent import escalate_urgently
 
 
 def handle(ctx: Ctx) -> Reply:
     """Reply with care and the helplines; tell the mentor (or the fallback contact) urgently."""
-    text = ctx.message.text
-    ticket = ctx.repo.escalate(
-        ctx.learner,
-        EscalationKind.SAFETY,
-        text,
-        ctx.now,
-        message_id=ctx.message.message_id,
-        fallback_phone=ctx.settings.escalation_fallback_phone,
-        priority="urgent",
-    )
+    reply = Reply.text(state=END)  # the alert to the mentor first, then the learner's care message
+    ticket = escalate_urgently(ctx, EscalationKind.SAFETY, reply, "wellbeing/to_contact")
     told = ticket.mentor.name if ticket.mentor is not None else ("the team" if ticket.contact else "")
-    reply = Reply.text(ctx.say("wellbeing/reply", told=told), state=END)
-    if ticket.contact:
-        alert = ctx.say(
-            "wellbeing/to_contact",
-            reference=ticket.escalation.reference,
-            learner_name=ctx.learner.name or "A learner",
-            learner_phone=ctx.learner.phone,
-            text=text[:500],
-        )
-        reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)
+    reply.add(ctx.say("wellbeing/reply", told=told))
     if ctx.intent.opt_out:  # "stop these messages, I want to end it all": both are heard
         ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now)
         reply.add(ctx.say("stop/confirmed"))
