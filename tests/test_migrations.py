@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
 from sitecoach import models
 from sitecoach.infra.migrate import downgrade, upgrade
 from sitecoach.settings import Settings
+
+
+@contextmanager
+def _scratch(tmp_path):
+    """A scratch database URI for one test, dropped afterwards on PostgreSQL."""
+    uri, cleanup = _scratch_database(tmp_path)
+    try:
+        yield uri
+    finally:
+        if cleanup:
+            admin, name = cleanup
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.dispose()
 
 
 def _scratch_database(tmp_path):
@@ -25,8 +40,7 @@ def _scratch_database(tmp_path):
 
 
 def test_upgrade_creates_every_table_and_downgrade_removes_them(tmp_path):
-    uri, cleanup = _scratch_database(tmp_path)
-    try:
+    with _scratch(tmp_path) as uri:
         upgrade(uri)
         engine = sa.create_engine(uri)
         tables = set(sa.inspect(engine).get_table_names())
@@ -37,9 +51,55 @@ def test_upgrade_creates_every_table_and_downgrade_removes_them(tmp_path):
         assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
         upgrade(uri)
         engine.dispose()
-    finally:
-        if cleanup:
-            admin, name = cleanup
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.dispose()
+
+
+def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp_path):
+    from datetime import timedelta
+    from pathlib import Path
+
+    from sqlmodel import Session, select
+
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.models.db import make_engine, utcnow
+    from sitecoach.records.audit import append_event, verify_chain
+    from sitecoach.records.seeding import sync_pack
+
+    with _scratch(tmp_path) as uri:
+        upgrade(uri, "0008")  # the schema before knowledge tracing (TEMP: 0009 once it lands)
+        engine = make_engine(uri)
+        now = utcnow()
+        pack = load_pack(Path(__file__).resolve().parents[1] / "content" / "st1332")
+        with Session(engine) as session:
+            sync_pack(session, pack)
+            wrong = models.Learner(phone="+447700900201", name="Wrong", created_at=now - timedelta(days=5))
+            right = models.Learner(phone="+447700900202", name="Right", created_at=now - timedelta(days=5))
+            session.add_all([wrong, right])
+            session.flush()
+            bank = [spec for _, spec in pack.quiz] + [t[1] for t in pack.card_quiz()]
+            law = [spec.id for spec in bank if all(c.startswith("LAW") for c in spec.competencies)]
+            # One sitting of wrong answers: the old formula gave Novice for it
+            for n, item in enumerate(law):
+                at = now - timedelta(days=3, minutes=-n)
+                append_event(session, wrong.id, "quiz_answered", at, {"item": item, "correct": False})
+            append_event(
+                session, wrong.id, "badge_awarded", now - timedelta(days=3), {"badge": "area:LAW:Novice"}
+            )
+            # Right answers on three days: Novice was earned under any rules
+            for days_ago in (3, 2, 1):
+                for n, item in enumerate(law):
+                    at = now - timedelta(days=days_ago, minutes=-n)
+                    append_event(session, right.id, "quiz_answered", at, {"item": item, "correct": True})
+            append_event(
+                session, right.id, "badge_awarded", now - timedelta(days=1), {"badge": "area:LAW:Novice"}
+            )
+            session.commit()
+            ids = (wrong.id, right.id)
+        upgrade(uri)
+        with Session(engine) as session:
+            withdrawn = session.exec(
+                select(models.LearningEvent).where(models.LearningEvent.kind == "badge_withdrawn")
+            ).all()
+            assert [(e.learner_id, e.data["badge"]) for e in withdrawn] == [(ids[0], "area:LAW:Novice")]
+            assert "old mastery formula" in withdrawn[0].data["note"]
+            assert verify_chain(session).ok
+        engine.dispose()

@@ -1,8 +1,10 @@
 """Replaying a learner's event log into mastery: now, and at the end of each recent local day.
 
-Only events move mastery up: a quiz answer (through its FSRS card), a lesson opened, evidence signed off.
-Between events mastery can only hold or fall, as recall fades (FSRS retrievability). Replaying the same
-events always gives the same numbers, which is what the daily series, velocity and predictions rest on.
+Only events move mastery: a quiz answer (scored by `learning/knowledge.py` against what the learner was
+shown to know before it, and rescheduled by FSRS) and evidence signed off. A right answer can raise it, a
+wrong one only lower it. Between events mastery can only hold or fall, as recall fades. Replaying the same
+events always gives the same numbers, which is what the daily series, velocity, badges and predictions
+rest on.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from fsrs import Card
 
+from sitecoach.learning.knowledge import AnswerScore, known_now, score_answer
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report
 from sitecoach.learning.memory import Memory, require_aware
 from sitecoach.learning.trajectory import MasteryPoint
@@ -56,6 +59,21 @@ class Curriculum:
         return out
 
 
+def trace_item(
+    memory: Memory, answers: Iterable[tuple[datetime, bool]]
+) -> tuple[Card | None, float, AnswerScore | None]:
+    """One item's FSRS card, belief and last answer's score after its answers (oldest first)."""
+    card: Card | None = None
+    belief = 0.0
+    score: AnswerScore | None = None
+    for at, correct in answers:
+        known = known_now(belief, memory.card_retrievability(card, at))
+        score = score_answer(known, card is not None, correct)
+        belief = score.belief_after
+        card = memory.review_card(card, correct, at)
+    return card, belief, score
+
+
 @dataclass(frozen=True)
 class HistoryEvent:
     """One event as the replay needs it."""
@@ -68,18 +86,30 @@ class HistoryEvent:
 @dataclass
 class _State:
     cards: dict[str, Card] = field(default_factory=dict)
-    opened: set[str] = field(default_factory=set)
+    belief: dict[str, float] = field(default_factory=dict)  # item -> chance known at its last answer
     signed: Counter[str] = field(default_factory=Counter)
+    scores: list[AnswerScore] = field(default_factory=list)  # every answer, scored before it
+
+
+@dataclass(frozen=True)
+class DayAreas:
+    """Mastery per area at the end of one local day."""
+
+    day: date
+    by_area: Mapping[str, float]
 
 
 @dataclass(frozen=True)
 class Replay:
-    """Mastery now, the daily series, and each quiz item's recall now."""
+    """Mastery now, the daily series (overall and per area), and each quiz item's known-now."""
 
     report: MasteryReport
     series: tuple[MasteryPoint, ...]
-    item_recall: Mapping[str, float]
-    active_days: frozenset[date]
+    item_known: Mapping[str, float]
+    shown_days: frozenset[date]  # local days with a right answer or signed evidence (what badges count)
+    area_series: tuple[DayAreas, ...] = ()
+    knowledge_series: tuple[MasteryPoint, ...] = ()  # knowledge mastery at the end of each day
+    scores: tuple[AnswerScore, ...] = ()  # every answer in the log, scored against the estimate before it
 
 
 class MasteryReplayer:
@@ -89,39 +119,44 @@ class MasteryReplayer:
         self.curriculum = curriculum
         self.memory = memory
         self._items_of = curriculum.items_of()
-        self._lessons_of = curriculum.lessons_of()
 
     def _apply(self, state: _State, event: HistoryEvent) -> None:
         if event.kind == QUIZ_ANSWERED:
             item = str(event.data.get("item", ""))
             if item:
-                state.cards[item] = self.memory.review_card(
-                    state.cards.get(item), bool(event.data.get("correct")), event.at
+                correct = bool(event.data.get("correct"))
+                card = state.cards.get(item)
+                known = known_now(
+                    state.belief.get(item, 0.0), self.memory.card_retrievability(card, event.at)
                 )
-        elif event.kind == LESSON_WATCHED:
-            state.opened.add(str(event.data.get("lesson", "")))
+                score = score_answer(known, card is not None, correct)
+                state.scores.append(score)
+                state.belief[item] = score.belief_after
+                state.cards[item] = self.memory.review_card(card, correct, event.at)
         elif event.kind == EVIDENCE_SIGNED:
             state.signed.update(str(c) for c in event.data.get("competencies", []))
 
+    def known_at(self, state: _State, at: datetime) -> dict[str, float]:
+        """Each answered item's known-now at `at`."""
+        return {
+            item: known_now(state.belief.get(item, 0.0), self.memory.card_retrievability(card, at))
+            for item, card in state.cards.items()
+        }
+
     def report_at(self, state: _State, at: datetime) -> tuple[MasteryReport, dict[str, float]]:
-        """Mastery from a replay state, with recall measured at `at`."""
-        recall = {item: self.memory.card_retrievability(card, at) for item, card in state.cards.items()}
-        evidence = []
-        for code, kind in self.curriculum.kinds.items():
-            items = self._items_of.get(code, [])
-            lessons = self._lessons_of.get(code, [])
-            evidence.append(
-                CompetencyEvidence(
-                    code=code,
-                    kind=kind,
-                    area=self.curriculum.areas[code],
-                    recalls=tuple(recall.get(i, 0.0) for i in items),
-                    lessons_total=len(lessons),
-                    lessons_opened=sum(1 for x in lessons if x in state.opened),
-                    signed_evidence=max(0, state.signed.get(code, 0)),
-                )
+        """Mastery from a replay state, with what is known measured at `at`."""
+        known = self.known_at(state, at)
+        evidence = [
+            CompetencyEvidence(
+                code=code,
+                kind=kind,
+                area=self.curriculum.areas[code],
+                known=tuple(known.get(i, 0.0) for i in self._items_of.get(code, [])),
+                signed_evidence=max(0, state.signed.get(code, 0)),
             )
-        return mastery_report(evidence, dict(self.curriculum.area_titles)), recall
+            for code, kind in self.curriculum.kinds.items()
+        ]
+        return mastery_report(evidence, dict(self.curriculum.area_titles)), known
 
     def replay(
         self,
@@ -143,17 +178,47 @@ class MasteryReplayer:
         ]
         state = _State()
         series: list[MasteryPoint] = []
+        knowledge: list[MasteryPoint] = []
+        areas: list[DayAreas] = []
         index = 0
         for day, end in boundaries:
             while index < len(ordered) and ordered[index].at < end:
                 self._apply(state, ordered[index])
                 index += 1
-            series.append(MasteryPoint(day, self.report_at(state, end)[0].overall))
+            day_report = self.report_at(state, end)[0]
+            series.append(MasteryPoint(day, day_report.overall))
+            knowledge.append(MasteryPoint(day, day_report.knowledge))
+            areas.append(DayAreas(day, dict(day_report.by_area)))
         for event in ordered[index:]:
             self._apply(state, event)
-        report, recall = self.report_at(state, now)
+        report, known = self.report_at(state, now)
         series.append(MasteryPoint(today, report.overall))
-        active = frozenset(e.at.astimezone(zone).date() for e in ordered)
-        if since is not None:  # days before the learner started are not part of their history
+        knowledge.append(MasteryPoint(today, report.knowledge))
+        areas.append(DayAreas(today, dict(report.by_area)))
+        active = frozenset(
+            e.at.astimezone(zone).date()
+            for e in ordered
+            if e.kind == EVIDENCE_SIGNED or (e.kind == QUIZ_ANSWERED and e.data.get("correct"))
+        )
+        # Days before the learner started do not count for velocity (area days still count for badges: an
+        # answer logged then was still shown).
+        if since is not None:
             series = [p for p in series if p.day >= since] or [series[-1]]
-        return Replay(report, tuple(series), recall, active)
+            knowledge = [p for p in knowledge if p.day >= since] or [knowledge[-1]]
+        return Replay(
+            report,
+            tuple(series),
+            known,
+            active,
+            area_series=tuple(areas),
+            knowledge_series=tuple(knowledge),
+            scores=tuple(state.scores),
+        )
+
+    def now(self, events: Iterable[HistoryEvent], now: datetime) -> tuple[MasteryReport, dict[str, float]]:
+        """Mastery and each item's known-now, without the daily series (what a quiz question needs)."""
+        now = require_aware(now)
+        state = _State()
+        for event in sorted((e for e in events if require_aware(e.at) <= now), key=lambda e: e.at):
+            self._apply(state, event)
+        return self.report_at(state, now)

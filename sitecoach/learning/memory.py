@@ -1,4 +1,9 @@
-"""Spaced repetition with FSRS: one card per learner and quiz item, and what to ask next."""
+"""Spaced repetition with FSRS: one card per learner and quiz item, and what to ask next.
+
+Recall is measured to the second: py-fsrs's own `get_card_retrievability` counts whole days, so it reads 1.0
+for a day after any review, right or wrong. `Memory` applies the same forgetting curve (the scheduler's
+decay and factor) to the exact time elapsed instead.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
+
+SECONDS_PER_DAY = 86_400.0
 
 
 def require_aware(now: datetime) -> datetime:
@@ -41,7 +48,7 @@ class Memory:
         """Record one answer: right is Good, wrong is Again."""
         now = require_aware(now)
         card = Card.from_dict(cast(Any, card_data)) if card_data else Card(due=now)
-        before = self.scheduler.get_card_retrievability(card, now) if card.last_review else 0.0
+        before = self.card_retrievability(card, now)
         rating = Rating.Good if correct else Rating.Again
         card, _log = self.scheduler.review_card(card, rating, review_datetime=now)
         return ReviewOutcome(card=dict(card.to_dict()), due=card.due, retrievability_before=before)
@@ -55,19 +62,19 @@ class Memory:
 
     def card_retrievability(self, card: Card | None, now: datetime) -> float:
         """Like `retrievability`, on an fsrs Card object."""
-        if card is None or card.last_review is None:
+        if card is None or card.last_review is None or card.stability is None:
             return 0.0
-        return float(self.scheduler.get_card_retrievability(card, require_aware(now)))
+        elapsed = (require_aware(now) - require_aware(card.last_review)).total_seconds() / SECONDS_PER_DAY
+        factor = float(self.scheduler._FACTOR)  # the scheduler's own curve (decay is its 21st weight)
+        decay = float(self.scheduler._DECAY)
+        return float((1 + factor * max(0.0, elapsed) / card.stability) ** decay)
 
     def retrievability(self, card_data: dict[str, Any] | None, now: datetime) -> float:
-        """The chance of recalling the item now (0 for an item never reviewed)."""
+        """The chance of recalling the item now (0 for an item never reviewed), to the second."""
         now = require_aware(now)
         if not card_data:
             return 0.0
-        card = Card.from_dict(cast(Any, card_data))
-        if card.last_review is None:
-            return 0.0
-        return float(self.scheduler.get_card_retrievability(card, now))
+        return self.card_retrievability(Card.from_dict(cast(Any, card_data)), now)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     CONSENT_CHANGED = "consent_changed"
     ONBOARDED = "onboarded"
     BADGE_AWARDED = "badge_awarded"
+    BADGE_WITHDRAWN = "badge_withdrawn"  # a badge the pre-2026-12 mastery formula gave without evidence
     OTJ_HOURS = "otj_hours"
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
@@ -43,6 +44,7 @@ class ReviewState(SQLModel, table=True):
     due: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
     reps: int = 0
     lapses: int = 0
+    known: float | None = None  # chance the item is known at the last answer (learning/knowledge.py)
     last_correct: bool | None = None
     last_reviewed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

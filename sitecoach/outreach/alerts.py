@@ -189,8 +189,15 @@ def check_milestones(services: Services, learner_id: int, now: datetime) -> list
             if row is not None:
                 claimed.append(int(row.id or 0))
 
+        if ins.badges_new:  # one celebration, however many badges one step earned
+            first = ins.badges_new[0]
+            learner_msg(
+                f"milestone:{learner_id}:{first.key}",
+                "alerts/badge",
+                name=name,
+                badge=_joined([b.name for b in ins.badges_new]),
+            )
         for badge in ins.badges_new:
-            learner_msg(f"milestone:{learner_id}:{badge.key}", "alerts/badge", name=name, badge=badge.name)
             if badge.level in BIG_BADGE_LEVELS or badge.area is None:
                 mentor_msg(
                     f"milestone-mentor:{learner_id}:{badge.key}",
@@ -211,6 +218,11 @@ def check_milestones(services: Services, learner_id: int, now: datetime) -> list
                 learner_name=learner.name or "A learner",
             )
         return claimed
+
+
+def _joined(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _best_streak(session: Session, learner_id: int) -> int:

@@ -14,7 +14,7 @@ from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.learning.archetype import Archetype, ChurnRisk, LearnerSignals, churn_risk, classify_archetype
 from sitecoach.learning.badges import Badge, new_badges
 from sitecoach.learning.gateway import GatewayReadiness, gateway_readiness
-from sitecoach.learning.history import Curriculum, HistoryEvent, MasteryReplayer, Replay
+from sitecoach.learning.history import SERIES_DAYS, Curriculum, HistoryEvent, MasteryReplayer, Replay
 from sitecoach.learning.mastery import MasteryReport, streak_days
 from sitecoach.learning.memory import Memory
 from sitecoach.learning.readiness import EpaReadiness, epa_readiness
@@ -22,6 +22,9 @@ from sitecoach.learning.trajectory import MasteryPoint, Trajectory, trajectory
 from sitecoach.models import Cohort, EventKind, EvidenceItem, EvidenceStatus, Learner, LearningEvent, Message
 from sitecoach.records.audit import append_event
 
+NOT_LEARNER_ACTIVITY = frozenset(
+    {EventKind.BADGE_AWARDED, EventKind.BADGE_WITHDRAWN, "streak_record"}
+)  # events the coach records about a learner, not things the learner did
 PLATEAU_BAND = 2.0  # mastery points: days within this band of today's value count as flat
 PLATEAU_CEILING = 70.0  # a plateau at or above this is not a worry
 
@@ -73,6 +76,18 @@ def curriculum_for(catalogue: Catalogue, standard_code: str | None) -> Curriculu
             for lesson in catalogue.lessons.values()
         },
     )
+
+
+def badges_held(events: list[LearningEvent]) -> set[str]:
+    """The badge keys a learner holds: awarded, and not withdrawn since."""
+    held: set[str] = set()
+    for event in events:
+        key = str(event.data.get("badge"))
+        if event.kind == EventKind.BADGE_AWARDED:
+            held.add(key)
+        elif event.kind == EventKind.BADGE_WITHDRAWN:
+            held.discard(key)
+    return held
 
 
 def _plateau_days(series: tuple[MasteryPoint, ...]) -> int:
@@ -131,14 +146,20 @@ class InsightsService:
             ).all()
         )
 
-    def replay(self, learner: Learner, now: datetime, events: list[LearningEvent] | None = None) -> Replay:
-        """Mastery now and by day from the event log."""
+    def replay(
+        self,
+        learner: Learner,
+        now: datetime,
+        events: list[LearningEvent] | None = None,
+        days: int = SERIES_DAYS,
+    ) -> Replay:
+        """Mastery now and by day (the last `days` local days) from the event log."""
         cohort = self.session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         rows = self.events(int(learner.id or 0)) if events is None else events
         history = [HistoryEvent(e.at, e.kind, e.data) for e in rows]
         start = learner.created_at.astimezone(ZoneInfo(learner.timezone)).date()
         return self.replayer(cohort.standard_code if cohort else None).replay(
-            history, now, learner.timezone, since=start
+            history, now, learner.timezone, days=days, since=start
         )
 
     def insights(self, learner: Learner, now: datetime, award_badges: bool = True) -> LearnerInsights:
@@ -154,12 +175,12 @@ class InsightsService:
                 Message.created_at >= now - timedelta(days=400),
             )
         ).all()
-        activity = [e.at for e in events] + list(inbound)
+        activity = [e.at for e in events if e.kind not in NOT_LEARNER_ACTIVITY] + list(inbound)
         active_days = {t.astimezone(zone).date() for t in activity}
         active_14 = sum(1 for d in active_days if 0 <= (today - d).days < 14)
         active_7 = sum(1 for d in active_days if 0 <= (today - d).days < 7)
         last_active = max(active_days) if active_days else None
-        traj = trajectory(replay.series, today, active_days_14=active_14)
+        traj = trajectory(replay.knowledge_series, today, active_days_14=active_14)
         signals = LearnerSignals(
             days_since_start=max(0, (today - learner.created_at.astimezone(zone).date()).days),
             active_days_7=active_7,
@@ -172,8 +193,14 @@ class InsightsService:
             velocity_prev_7=_velocity_between(replay.series, 7, 14),
             plateau_days=_plateau_days(replay.series),
         )
-        held = {str(e.data.get("badge")) for e in events if e.kind == EventKind.BADGE_AWARDED}
-        fresh = new_badges(replay.report.by_area, replay.report.area_titles, held, now)
+        held = badges_held(events)
+        fresh = new_badges(
+            [(d.day, d.by_area) for d in replay.area_series],
+            replay.shown_days,
+            replay.report.area_titles,
+            held,
+            now,
+        )
         if award_badges:
             for badge in fresh:
                 append_event(
@@ -187,7 +214,9 @@ class InsightsService:
         since_view = [
             str(e.data.get("name"))
             for e in events
-            if e.kind == EventKind.BADGE_AWARDED and (last_view is None or e.at > last_view)
+            if e.kind == EventKind.BADGE_AWARDED
+            and str(e.data.get("badge")) in held
+            and (last_view is None or e.at > last_view)
         ] + [b.name for b in fresh]
         cohort = self.session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         comps = self.catalogue.competencies_of_standard(cohort.standard_code if cohort else None)
@@ -198,7 +227,7 @@ class InsightsService:
             if any(c in knowledge for c in i.competencies)
         }
         readiness = epa_readiness(
-            {item: replay.item_recall.get(item, 0.0) for item in item_comps},
+            {item: replay.item_known.get(item, 0.0) for item in item_comps},
             item_comps,
             pass_mark=self.epa_pass_mark,
         )

@@ -11,6 +11,8 @@ from sqlmodel import Session, col, func, select
 
 from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.infra.llm import LLMCall
+from sitecoach.learning.history import trace_item
+from sitecoach.learning.knowledge import known_now, score_answer
 from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, mastery_report, streak_days
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
@@ -84,12 +86,17 @@ class CoachRepository:
         return {r.quiz_item_id: r for r in rows}
 
     def record_review(self, learner: Learner, item_id: int, correct: bool, now: datetime) -> ReviewState:
-        """Schedule the item's next review from this answer and log the event."""
+        """Score the answer against what the learner was shown to know before it, schedule the item's next
+        review, and log the event with that estimate (`known_before`, `chance_right`)."""
         state = self.session.exec(
             select(ReviewState).where(
                 ReviewState.learner_id == learner.id, ReviewState.quiz_item_id == item_id
             )
         ).first()
+        item = self.catalogue.items_by_id.get(item_id)
+        belief = self._belief(learner, state, item.code if item else None)
+        known = known_now(belief, self.memory.retrievability(state.card, now) if state else 0.0)
+        score = score_answer(known, state is not None, correct)
         outcome = self.memory.review(state.card if state else None, correct, now)
         if state is None:
             state = ReviewState(
@@ -97,12 +104,12 @@ class CoachRepository:
             )
         state.card = outcome.card
         state.due = outcome.due
+        state.known = score.belief_after
         state.reps += 1
         state.lapses += 0 if correct else 1
         state.last_correct = correct
         state.last_reviewed_at = now
         self.session.add(state)
-        item = self.catalogue.items_by_id.get(item_id)
         self.add_event(
             learner,
             EventKind.QUIZ_ANSWERED,
@@ -110,8 +117,32 @@ class CoachRepository:
             item=item.code if item else item_id,
             correct=correct,
             competencies=list(item.competencies) if item else [],
+            known_before=round(score.known_before, 4),
+            chance_right=round(score.chance_right, 4),
         )
         return state
+
+    def _belief(self, learner: Learner, state: ReviewState | None, item_code: str | None) -> float:
+        """The item's belief at its last answer (0 if never answered)."""
+        if state is None:
+            return 0.0
+        if state.known is not None:
+            return float(state.known)
+        return self._traced_beliefs(learner, {item_code or ""}).get(item_code or "", 0.0)
+
+    def _traced_beliefs(self, learner: Learner, item_codes: set[str]) -> dict[str, float]:
+        """Beliefs traced from the answer log, for review rows written before beliefs were kept."""
+        rows = self.session.exec(
+            select(LearningEvent.at, LearningEvent.data)
+            .where(LearningEvent.learner_id == learner.id, LearningEvent.kind == EventKind.QUIZ_ANSWERED)
+            .order_by(col(LearningEvent.seq))
+        ).all()
+        answers: dict[str, list[tuple[datetime, bool]]] = {code: [] for code in item_codes}
+        for at, data in rows:
+            code = str(data.get("item"))
+            if code in answers:
+                answers[code].append((at, bool(data.get("correct"))))
+        return {code: trace_item(self.memory, seq)[1] for code, seq in answers.items()}
 
     def due_count(self, learner: Learner, now: datetime) -> int:
         """How many reviews are due now."""
@@ -125,37 +156,39 @@ class CoachRepository:
 
     # progress -----------------------------------------------------------------------------------
     def mastery(self, learner: Learner, now: datetime, standard_code: str | None = None) -> MasteryReport:
-        """Mastery per competency, area and overall for the learner's standard."""
+        """Mastery per competency, area and overall for the learner's standard (the documented paths in
+        `learning/mastery.py`, from each item's belief and recall now, and signed evidence)."""
         states = self.review_states(learner)
-        opened = self.lessons_opened(learner)
         signed = self.signed_evidence_by_competency(learner)
         comps = self.catalogue.competencies_of_standard(standard_code)
         items_by_comp: dict[str, list[int]] = {}
         for item in self.catalogue.items.values():
             for code in item.competencies:
                 items_by_comp.setdefault(code, []).append(item.id)
-        lessons_by_comp: dict[str, list[str]] = {}
-        for lesson in self.catalogue.lessons.values():
-            for code in lesson.competencies:
-                lessons_by_comp.setdefault(code, []).append(lesson.code)
-        evidence = []
-        for comp in comps:
-            item_ids = items_by_comp.get(comp.code, [])
-            recalls = tuple(
-                self.memory.retrievability(states[i].card, now) if i in states else 0.0 for i in item_ids
+        codes = {
+            item_id: item.code for item_id in states if (item := self.catalogue.items_by_id.get(item_id))
+        }
+        legacy = (
+            self._traced_beliefs(
+                learner, {codes[i] for i, st in states.items() if st.known is None and i in codes}
             )
-            lessons = lessons_by_comp.get(comp.code, [])
-            evidence.append(
-                CompetencyEvidence(
-                    code=comp.code,
-                    kind=comp.kind,
-                    area=comp.area_code,
-                    recalls=recalls,
-                    lessons_total=len(lessons),
-                    lessons_opened=len([x for x in lessons if x in opened]),
-                    signed_evidence=signed.get(comp.code, 0),
-                )
+            if any(st.known is None for st in states.values())
+            else {}
+        )
+        known: dict[int, float] = {}
+        for item_id, state in states.items():
+            belief = state.known if state.known is not None else legacy.get(codes.get(item_id, ""), 0.0)
+            known[item_id] = known_now(float(belief), self.memory.retrievability(state.card, now))
+        evidence = [
+            CompetencyEvidence(
+                code=comp.code,
+                kind=comp.kind,
+                area=comp.area_code,
+                known=tuple(known.get(i, 0.0) for i in items_by_comp.get(comp.code, [])),
+                signed_evidence=signed.get(comp.code, 0),
             )
+            for comp in comps
+        ]
         titles = {c.area_code: c.area_title for c in comps}
         return mastery_report(evidence, titles)
 

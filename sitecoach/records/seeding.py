@@ -10,8 +10,10 @@ from pathlib import Path
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
+from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.curriculum.pack import CompetencyMap, ContentPack, PackError, load_competency_map
 from sitecoach.infra.progress import progress
+from sitecoach.learning.knowledge import known_now, score_answer
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
     Cohort,
@@ -33,6 +35,7 @@ from sitecoach.models import (
 )
 from sitecoach.records.audit import append_event
 from sitecoach.records.content_review import quiz_item_active
+from sitecoach.records.insights import InsightsService
 
 
 @dataclass(frozen=True)
@@ -413,6 +416,7 @@ def seed_demo(
     learners = progress(
         DEMO_LEARNERS, "Seeding demo learners", summary="seeded {count} demo learner{s}", show=show_progress
     )
+    seeded: list[Learner] = []
     for profile in learners:
         start = now - timedelta(days=profile.started_days_ago, hours=1)
         learner = Learner(
@@ -428,7 +432,17 @@ def seed_demo(
         session.flush()
         _demo_history(session, learner, profile, items, lessons, item_comps, memory, now)
         _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
+        seeded.append(learner)
+    _award_history_badges(session, memory, seeded, now)
     return len(DEMO_LEARNERS)
+
+
+def _award_history_badges(session: Session, memory: Memory, learners: list[Learner], now: datetime) -> None:
+    """Record the badges a demo history earned, so a demo learner's first message is not met by a backlog
+    of celebrations for things done before the demo began."""
+    service = InsightsService(session, Catalogue.load(session), memory, epa_pass_mark=0.65)
+    for learner in learners:
+        service.insights(learner, now, award_badges=True)
 
 
 DEMO_BANK_BASE = 138  # the demo histories were written for a bank of this size
@@ -443,6 +457,7 @@ def _scaled(per_day: int, bank: int) -> int:
 def _demo_history(session, learner, profile, items, lessons, item_comps, memory, now):  # type: ignore[no-untyped-def]
     """Deterministic practice: quiz answers spread over the bank, lessons opened, hours logged."""
     cards: dict[int, dict] = {}
+    beliefs: dict[int, float] = {}
     states: dict[int, ReviewState] = {}
     answered = 0
     days = sorted(profile.active_days_ago, reverse=True)
@@ -463,6 +478,9 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
             answered += 1
             correct = (answered * 37 % 100) < profile.accuracy * 100  # right and wrong spread evenly
             at = day + timedelta(minutes=k)
+            known = known_now(beliefs.get(item.id, 0.0), memory.retrievability(cards.get(item.id), at))
+            score = score_answer(known, item.id in cards, correct)
+            beliefs[item.id] = score.belief_after
             outcome = memory.review(cards.get(item.id), correct, at)
             cards[item.id] = outcome.card
             append_event(
@@ -470,12 +488,18 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
                 learner.id,
                 EventKind.QUIZ_ANSWERED,
                 at,
-                {"item": item.code, "correct": correct, "competencies": item_comps.get(item.id, [])},
+                {
+                    "item": item.code,
+                    "correct": correct,
+                    "competencies": item_comps.get(item.id, []),
+                    "known_before": round(score.known_before, 4),
+                    "chance_right": round(score.chance_right, 4),
+                },
             )
             state = states.get(item.id) or ReviewState(
                 learner_id=learner.id, quiz_item_id=item.id, card=outcome.card, due=outcome.due
             )
-            state.card, state.due = outcome.card, outcome.due
+            state.card, state.due, state.known = outcome.card, outcome.due, score.belief_after
             state.reps += 1
             state.lapses += 0 if correct else 1
             state.last_correct, state.last_reviewed_at = correct, at

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from sitecoach.learning.mastery import missing_for
+from sitecoach.learning.trajectory import DEFAULT_TARGET
 from sitecoach.models import EventKind
 from sitecoach.nlu.intents import Intent
 from sitecoach.records.insights import LearnerInsights
@@ -22,19 +24,22 @@ def _day(d: date) -> str:
 
 
 def trend_line(ins: LearnerInsights) -> str:
-    """Velocity and the predicted date (with its range), or why there is none."""
+    """Knowledge mastery's pace and the predicted date it reaches 85% (with its range), or why there is
+    none; when quizzes alone cannot take overall mastery to 85%, what else it needs."""
     t = ins.trajectory
+    gap = missing_for(ins.report, DEFAULT_TARGET)
+    tail = f"\n🧰 {gap}" if gap else ""
     if t.reached:
-        return "🎯 You're at 85%+ overall: keep it topped up with a few questions a week"
-    speed = f"{t.velocity_7:+.1f} pts/day this week"
+        return "🎯 Knowledge at 85%+: keep it topped up with a few questions a week" + tail
+    speed = f"knowledge {t.velocity_7:+.1f} pts/day this week"
     if t.predicted is None:
-        return f"📉 {speed}: not rising yet, so no date. A few questions a day gets it moving"
+        return f"📉 {speed}: not rising yet, so no date. A few questions a day gets it moving" + tail
     rng = ""
     if t.predicted_low and t.predicted_high and t.predicted_low != t.predicted_high:
         rng = f" ({_day(t.predicted_low)}–{_day(t.predicted_high)}, {t.confidence_label} confidence)"
     elif t.predicted_low and not t.predicted_high:
         rng = f" (from {_day(t.predicted_low)}, {t.confidence_label} confidence)"
-    return f"📈 {speed} → 85% around {_day(t.predicted)}{rng}"
+    return f"📈 {speed} → 85% around {_day(t.predicted)}{rng}" + tail
 
 
 def next_step(ctx: Ctx, ins: LearnerInsights) -> str:

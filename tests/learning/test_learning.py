@@ -11,6 +11,7 @@ from sitecoach.learning.mastery import (
     bar,
     competency_mastery,
     mastery_report,
+    missing_for,
     streak_days,
 )
 from sitecoach.learning.memory import Candidate, Memory, pick_next_item
@@ -125,6 +126,14 @@ def test_retrievability_never_rises_hour_by_hour(memory):
     assert all(0.0 <= v <= 1.0 for v in values)
 
 
+def test_recall_fades_within_the_first_day_instead_of_reading_1_all_day(memory):
+    # py-fsrs counts whole days; a wrong answer at 9:00 must not read as perfect recall that evening
+    card = memory.review(None, False, START).card
+    evening = memory.retrievability(card, START + timedelta(hours=10))
+    assert evening < 0.9
+    assert memory.retrievability(card, START + timedelta(hours=1)) > evening
+
+
 def test_retrievability_before_is_reported_on_later_reviews(memory):
     first = memory.review(None, True, START)
     later = memory.review(first.card, True, START + timedelta(days=30))
@@ -236,69 +245,89 @@ def test_pick_next_item_refuses_naive_now():
 # --- competency_mastery and mastery_report ----------------------------------------------------------
 
 
-def _ev(kind="knowledge", recalls=(1.0, 1.0, 1.0), total=2, opened=2, signed=0, code="X-1", area="ISO"):
-    return CompetencyEvidence(
-        code=code,
-        kind=kind,
-        area=area,
-        recalls=tuple(recalls),
-        lessons_total=total,
-        lessons_opened=opened,
-        signed_evidence=signed,
-    )
+def _ev(kind="knowledge", known=(1.0, 1.0, 1.0), signed=0, code="X-1", area="ISO"):
+    return CompetencyEvidence(code=code, kind=kind, area=area, known=tuple(known), signed_evidence=signed)
 
 
 @pytest.mark.parametrize(
     ("ev", "expected"),
     [
-        # knowledge: recall 80 + lessons 10 + evidence 10
+        # knowledge: 100 x the known share of its items; evidence only when no item tests it
         (_ev("knowledge", signed=1), 100.0),
-        (_ev("knowledge", signed=0), 90.0),
-        (_ev("knowledge", recalls=(1.0, 0.0), opened=1, signed=0), 45.0),
-        (_ev("knowledge", recalls=(), total=0, opened=0), 0.0),
-        (_ev("knowledge", recalls=(0.9, 0.8, 0.7), total=4, opened=1, signed=3), 76.5),
-        # skill: quiz and lessons cap at 59, evidence adds 40
-        (_ev("skill", signed=0), 59.0),
-        (_ev("skill", signed=1), 99.0),
-        (_ev("skill", recalls=(0.5,), total=2, opened=1, signed=1), 85.0),
-        (_ev("skill", recalls=(0.0,), total=1, opened=0, signed=1), 40.0),
-        # behaviour: quiz and lessons cap at 30, evidence adds 70
-        (_ev("behaviour", signed=0), 30.0),
+        (_ev("knowledge", signed=0), 100.0),
+        (_ev("knowledge", known=(1.0, 0.0)), 50.0),
+        (_ev("knowledge", known=(0.9, 0.8, 0.7), signed=3), 80.0),
+        (_ev("knowledge", known=()), 0.0),
+        (_ev("knowledge", known=(), signed=1), 100.0),
+        # skill: evidence 60 (30 a piece, up to two) + 40 x the known share
+        (_ev("skill", signed=0), 40.0),
+        (_ev("skill", signed=1), 70.0),
+        (_ev("skill", signed=2), 100.0),
+        (_ev("skill", known=(0.5,), signed=1), 50.0),
+        (_ev("skill", known=(), signed=1), 50.0),
+        (_ev("skill", known=(), signed=5), 100.0),
+        # behaviour: a mentor observation or nothing
+        (_ev("behaviour", signed=0), 0.0),
         (_ev("behaviour", signed=1), 100.0),
-        (_ev("behaviour", recalls=(0.25,), total=1, opened=0, signed=0), 20.0),
-        (_ev("behaviour", recalls=(), total=0, opened=0, signed=2), 70.0),
+        (_ev("behaviour", known=(), signed=2), 100.0),
     ],
 )
 def test_competency_mastery_golden_values(ev, expected):
     assert competency_mastery(ev) == expected
 
 
-def test_skill_cannot_pass_60_on_quizzes_and_lessons_alone():
-    assert competency_mastery(_ev("skill", recalls=(1.0,) * 20, total=5, opened=5)) < 60
+def test_quizzes_alone_take_knowledge_to_100_but_a_skill_only_to_40_and_a_behaviour_nowhere():
+    assert competency_mastery(_ev("knowledge", known=(1.0,) * 20)) == 100.0
+    assert competency_mastery(_ev("skill", known=(1.0,) * 20)) == 40.0
+    assert competency_mastery(_ev("behaviour", known=(1.0,) * 20)) == 0.0
 
 
-def test_behaviour_without_evidence_is_capped_at_30():
-    assert competency_mastery(_ev("behaviour", recalls=(1.0,) * 20, total=5, opened=5)) == 30.0
+def test_gateway_and_badge_thresholds_are_reachable_by_each_kinds_path():
+    # knowledge 85 from quizzes; skill 60 (gateway) from two signed pieces; behaviour from one observation
+    assert competency_mastery(_ev("knowledge", known=(0.85,) * 4)) >= 85
+    assert competency_mastery(_ev("skill", known=(0.0,) * 4, signed=2)) >= 60
+    assert competency_mastery(_ev("skill", known=(0.7,) * 4, signed=2)) >= 85
+    assert competency_mastery(_ev("behaviour", known=(), signed=1)) >= 85
 
 
 def test_mastery_is_rounded_to_one_decimal():
-    score = competency_mastery(_ev("knowledge", recalls=(1 / 3,), total=3, opened=1))
-    assert score == 30.0  # 80/3 + 10/3 = 30.0 exactly after rounding
-    assert competency_mastery(_ev("knowledge", recalls=(0.123456,), total=0, opened=0)) == 9.9
+    assert competency_mastery(_ev("knowledge", known=(1 / 3,))) == 33.3
+    assert competency_mastery(_ev("knowledge", known=(0.123456,))) == 12.3
 
 
 def test_mastery_report_rolls_up_areas_and_overall():
     evidence = [
-        _ev("knowledge", signed=1, code="ISO-K1", area="ISO"),  # 100
-        _ev("skill", signed=0, code="ISO-S1", area="ISO"),  # 59
-        _ev("behaviour", signed=0, code="ISO-B1", area="ISO"),  # 30
-        _ev("knowledge", recalls=(0.5,), total=1, opened=0, code="LAW-K1", area="LAW"),  # 40
+        _ev("knowledge", code="ISO-K1", area="ISO"),  # 100
+        _ev("skill", signed=0, code="ISO-S1", area="ISO"),  # 40
+        _ev("behaviour", signed=0, code="ISO-B1", area="ISO"),  # 0
+        _ev("knowledge", known=(0.5,), code="LAW-K1", area="LAW"),  # 50
     ]
     report = mastery_report(evidence, {"ISO": "Isolation and proving dead", "LAW": "Law"})
-    assert report.by_competency == {"ISO-K1": 100.0, "ISO-S1": 59.0, "ISO-B1": 30.0, "LAW-K1": 40.0}
-    assert report.by_area == {"ISO": 63.0, "LAW": 40.0}
-    assert report.overall == 51.5  # mean of areas, not of the four competencies (57.25)
+    assert report.by_competency == {"ISO-K1": 100.0, "ISO-S1": 40.0, "ISO-B1": 0.0, "LAW-K1": 50.0}
+    assert report.by_area == {"ISO": 46.7, "LAW": 50.0}
+    assert report.overall == 48.4  # mean of areas, not of the four competencies (47.5)
+    assert report.knowledge == 75.0  # the knowledge competencies only
     assert report.area_titles["ISO"] == "Isolation and proving dead"
+
+
+def test_report_says_what_quizzes_cannot_reach_and_what_is_missing():
+    evidence = [
+        _ev("knowledge", known=(0.2,), code="ISO-K1", area="ISO"),
+        _ev("skill", known=(0.2,), signed=0, code="ISO-S1", area="ISO"),
+        _ev("behaviour", signed=0, code="ISO-B1", area="ISO"),
+    ]
+    report = mastery_report(evidence)
+    assert report.quiz_ceiling == pytest.approx(round((100 + 40 + 0) / 3, 1))
+    assert report.needs_evidence == ("ISO-S1",)
+    assert report.needs_observation == ("ISO-B1",)
+    why = missing_for(report, 85)
+    assert "signed-off evidence for 1 competency" in why and "mentor observation for 1 behaviour" in why
+    signed = [
+        _ev("knowledge", known=(0.2,), code="ISO-K1", area="ISO"),
+        _ev("skill", known=(0.2,), signed=2, code="ISO-S1", area="ISO"),
+        _ev("behaviour", signed=1, code="ISO-B1", area="ISO"),
+    ]
+    assert missing_for(mastery_report(signed), 85) == ""
 
 
 def test_mastery_report_of_nothing_is_zero():
@@ -310,7 +339,7 @@ def test_mastery_report_of_nothing_is_zero():
 
 
 KINDS = st.sampled_from(["knowledge", "skill", "behaviour"])
-RECALLS = st.lists(st.floats(min_value=0.0, max_value=1.0), max_size=30)
+KNOWN = st.lists(st.floats(min_value=0.0, max_value=1.0), max_size=30)
 COUNTS = st.integers(min_value=0, max_value=50)
 
 
@@ -320,9 +349,7 @@ def evidence(draw):
         code="C-1",
         kind=draw(KINDS),
         area="A",
-        recalls=tuple(draw(RECALLS)),
-        lessons_total=draw(COUNTS),
-        lessons_opened=draw(COUNTS),
+        known=tuple(draw(KNOWN)),
         signed_evidence=draw(COUNTS),
     )
 
@@ -339,16 +366,13 @@ def test_signed_evidence_never_lowers_mastery(ev):
 
 
 @given(evidence(), st.data())
-def test_raising_a_recall_never_lowers_mastery(ev, data):
-    if not ev.recalls:
-        recalls = (data.draw(st.floats(min_value=0.0, max_value=1.0)),)
-        raised = CompetencyEvidence(**{**ev.__dict__, "recalls": recalls})
-        assert competency_mastery(raised) >= competency_mastery(ev)
+def test_knowing_an_item_better_never_lowers_mastery(ev, data):
+    if not ev.known:
         return
-    i = data.draw(st.integers(min_value=0, max_value=len(ev.recalls) - 1))
-    new_value = data.draw(st.floats(min_value=ev.recalls[i], max_value=1.0))
-    recalls = ev.recalls[:i] + (new_value,) + ev.recalls[i + 1 :]
-    raised = CompetencyEvidence(**{**ev.__dict__, "recalls": recalls})
+    i = data.draw(st.integers(min_value=0, max_value=len(ev.known) - 1))
+    new_value = data.draw(st.floats(min_value=ev.known[i], max_value=1.0))
+    known = ev.known[:i] + (new_value,) + ev.known[i + 1 :]
+    raised = CompetencyEvidence(**{**ev.__dict__, "known": known})
     assert competency_mastery(raised) >= competency_mastery(ev)
 
 
@@ -359,6 +383,8 @@ def test_report_overall_is_between_0_and_100(evs):
     ]
     report = mastery_report(evs)
     assert 0.0 <= report.overall <= 100.0
+    assert 0.0 <= report.quiz_ceiling <= 100.0
+    assert report.overall <= report.quiz_ceiling
     assert all(0.0 <= v <= 100.0 for v in report.by_area.values())
 
 

@@ -115,36 +115,50 @@ def test_an_active_learner_is_not_alerted(services):
     assert _out(services, kind="stall") == []
 
 
-def test_milestones_are_celebrated_once_and_mentors_hear_of_the_big_ones(services):
-    learner_id, _ = _setup(services, active_days_ago=(0, 1, 2, 3))
+def _answer_iso_right(services, learner_id, times, lessons_at=None):
+    """Answer every item of the isolation area right at each of `times` (and open its lessons)."""
     catalogue = services.catalogue()
     iso = {c.code for c in catalogue.competencies.values() if c.area_code == "ISO"}
     with services.db.session() as session:
         for lesson in catalogue.lessons.values():
-            if set(lesson.competencies) & iso:
+            if lessons_at and set(lesson.competencies) & iso:
                 append_event(
-                    session,
-                    learner_id,
-                    EventKind.LESSON_WATCHED,
-                    NOW - timedelta(days=1),
-                    {"lesson": lesson.code},
+                    session, learner_id, EventKind.LESSON_WATCHED, lessons_at, {"lesson": lesson.code}
                 )
-        for item in catalogue.items.values():
-            if set(item.competencies) & iso:
-                append_event(
-                    session,
-                    learner_id,
-                    EventKind.QUIZ_ANSWERED,
-                    NOW - timedelta(minutes=30),
-                    {"item": item.code, "correct": True},
-                )
+        for when in times:
+            for item in catalogue.items.values():
+                if set(item.competencies) & iso:
+                    data = {"item": item.code, "correct": True}
+                    append_event(session, learner_id, EventKind.QUIZ_ANSWERED, when, data)
+
+
+def test_milestones_are_celebrated_once_and_mentors_hear_of_the_big_ones(services):
+    learner_id, _ = _setup(services, active_days_ago=(0, 1, 2, 3))
+    # shown on two days
+    _answer_iso_right(
+        services, learner_id, (NOW - timedelta(days=1), NOW - timedelta(minutes=30)), NOW - timedelta(days=1)
+    )
     jobs.check_milestones(learner_id, NOW.isoformat())
     jobs.check_milestones(learner_id, NOW.isoformat())
     bodies = [m.body for m in _out(services, kind="milestone")]
-    assert sum("Novice · Isolation and proving dead" in b for b in bodies) == 1
+    badge_bodies = [b for b in bodies if "🏅" in b]
+    assert len(badge_bodies) == 1  # celebrated once
+    # Adept (60) was reached today only: one day is not enough to show it
+    assert "Novice · Isolation and proving dead" in badge_bodies[0] and "Adept" not in badge_bodies[0]
     assert any("New personal best" in b and "4 days" in b for b in bodies)
     mentor_bodies = [m.body for m in _out(services, kind="milestone_mentor")]
     assert all("Master" in b or "Polymath" in b or "gateway" in b for b in mentor_bodies)
+
+
+def test_badges_earned_together_are_celebrated_in_one_message(services):
+    learner_id, _ = _setup(services, active_days_ago=(0, 1, 2))
+    _answer_iso_right(
+        services, learner_id, (NOW - timedelta(days=2), NOW - timedelta(days=1), NOW - timedelta(minutes=30))
+    )
+    jobs.check_milestones(learner_id, NOW.isoformat())
+    badge_bodies = [m.body for m in _out(services, kind="milestone") if "🏅" in m.body]
+    assert len(badge_bodies) == 1
+    assert "Novice · Isolation and proving dead and Adept · Isolation and proving dead" in badge_bodies[0]
 
 
 def _escalation(services, learner_id, kind="mentor", created=NOW):

@@ -233,6 +233,20 @@ def test_demo_cohort_is_differentiated_and_its_audit_trail_verifies(services):
     assert max(s.gateway.ready_count for n, s in seen.items() if n != "Ellie") < ellie.ready_count / 2
 
 
+def test_no_demo_learner_gets_more_than_one_celebration_on_their_first_reply(coach, services):
+    with services.db.session() as session:
+        seed_demo(session, load_pack(services.settings.content_pack_path), utcnow(), services.memory)
+    for profile in DEMO_LEARNERS:
+        replies = coach.send("hi", profile.phone)
+        assert replies, profile.name
+        assert sum("🏅" in r and "earned" in r for r in replies) <= 1, (profile.name, replies)
+    with services.db.session() as session:
+        badges = session.exec(
+            select(LearningEvent).where(LearningEvent.kind == EventKind.BADGE_AWARDED)
+        ).all()
+    assert badges  # the histories did earn some: recorded at seeding, not celebrated as news
+
+
 ITEMS = st.sampled_from(["Q-L03-01", "Q-L03-02", "Q-L07-01", "Q-L13-02"])
 
 
