@@ -1,49 +1,63 @@
-"""Which variant of a nudge (or onboarding sequence) to send: an epsilon-greedy bandit with a champion.
+"""Which variant of a nudge (or onboarding sequence) to send: Thompson sampling with a champion.
 
 Each kind of proactive nudge ("due_reviews", "streak_at_risk", "next_lesson") has variants (different
 wording or time slot); the same machinery chooses between onboarding sequences for new learners. The
 caller decides the binary reward: for a nudge, the learner replied or practised within 2 hours of it; for an
 onboarding sequence, the learner was active on 3 or more of their first 7 days. One variant is the
-*champion*, the others are *challengers*. The first variant listed starts as champion, with a baseline of 0
-and no previous champion.
+*champion* (what the service believes works best), the others are *challengers*. The first variant listed
+starts as champion, with no previous champion.
 
-**Assignment** (`choose`): a variant pinned by an admin is always chosen. Otherwise, with probability
-epsilon (default 0.2) explore: a challenger picked uniformly at random; else, or when there are no
-challengers, exploit: the champion. The only randomness is the `random.Random` passed in.
+**Evidence** (`record`, `tally`): each outcome counts one sample for its variant, and one reward when
+rewarded. A variant's reward rate has the posterior Beta(1 + rewards, 1 + samples - rewards) and P(best),
+the posterior probability that its rate is the highest (see `beta_posterior`). Evidence is never reset: a
+champion change keeps every count. Lifetime totals also include counts from before the conversion of an
+old state (below) and are for display. An outcome for a variant no longer in the bandit is ignored.
 
-**Samples and scores** (`record`): each outcome counts one sample for its variant, and one reward when
-rewarded, both in the variant's lifetime totals and in its *window*. Every window starts when the current
-champion took over (by promotion or rollback), or when the variant was added if later. A variant's score is
-rewards / samples over its window, and 0 with no samples: a champion not yet sent in its window scores 0.
-Lifetime totals are never reset and are for display only. An outcome for a variant no longer in the bandit
-(dropped since the nudge went out) is ignored.
+**Assignment** (`choose`): a variant pinned by an admin is always chosen. Otherwise Thompson sampling with
+an exploration floor: each variant is chosen with probability `EXPLORATION_FLOOR` / (number of variants)
+plus (1 - `EXPLORATION_FLOOR`) x its P(best), the probability that a Thompson draw picks it. So a variant
+that looks worse is still sent to at least 3 learners in 20 (two variants), and keeps being measured. The
+only randomness is one `random()` from the `random.Random` passed in. The caller keeps a learner on the
+variant first given to them (records layer); this module sees only new assignments.
 
-After each sample at most one change happens; promotion is checked first, then rollback:
+**The champion rule** (sequential, judged each time `CHECK_EVERY` samples have been counted since the last
+judgement, never after every sample, because each look at noisy data is another chance of a false change):
+the *leading challenger* is the challenger with the highest P(best) (the first listed on a tie). It
+*qualifies* when all of these hold:
 
-1. **Promotion**: a challenger with at least 30 samples (`MIN_SAMPLES`) and a score strictly above the
-   champion's current score replaces it (several such: the highest score, then the most samples, then the
-   first listed). The check runs after every sample, so a champion's falling score can let a challenger
-   that already has 30 samples through. The new champion's *baseline* is its score at promotion; the old
-   champion becomes a challenger and is remembered as the previous champion, with its own baseline.
-   History: "promoted b over a: 0.42 vs 0.31 after 30 samples" (the challenger's samples).
-2. **Rollback**: once the champion has at least 30 samples in its window, if its score has dropped 10% or
-   more relative to its baseline (score <= 0.9 x baseline, allowing for float rounding), the previous
-   champion becomes champion again with its old baseline and the demoted variant becomes a challenger.
-   Only one step back: afterwards there is no previous champion until the next promotion. With no previous
-   champion (the initial champion, or just after a rollback) nothing happens, however far the score falls.
-   History: "rolled back b to a: 0.60 vs baseline 0.67 after 30 samples".
+1. it and the champion each have at least `MIN_SAMPLES` samples;
+2. its P(best) is at least `BEST_THRESHOLD`;
+3. its posterior mean is at least (1 + `MIN_LIFT`) x the champion's (an estimated relative lift of 5%).
 
-Both changes reset every variant's window (samples and rewards to 0; lifetime totals stay), so the champion
-and its challengers are compared over the same period from then on.
+When the same challenger qualifies at `CONSECUTIVE_CHECKS` judgements in a row, it becomes champion and the
+old champion becomes a challenger and the *previous champion*. A judgement where it does not qualify (or
+another challenger leads) starts the count again. History: "promoted b over a: P(best) 0.99, 0.36 vs 0.30
+after 600 and 400 samples" (the new champion's posterior mean and samples first).
+
+**Rollback** is the same rule: if the previous champion later qualifies against the champion that replaced
+it, it becomes champion again, and the history says "rolled back b to a: ..." instead of "promoted".
+Because evidence is never reset, a rollback needs the previous champion to become best again by the same
+standard, not a dip in a fresh window.
+
+The thresholds were chosen by simulation (tests/learning/test_bandit_simulation.py, bench/bandit.py): with
+no real difference between two or three variants at a 30% or 50% reward rate, the champion changes in at
+most 5% of runs of 5,000 sends; a variant 20% better (0.36 against 0.30) needs about 4,000 sends before it
+is champion in 90% of runs when it starts as a challenger (it stays champion when it starts as one).
 
 **Pinning** (`pin`): an admin can pin a variant, and `choose` then always returns it; its outcomes still
-count and the rules above still apply (so a pinned challenger that beats the champion's score, which gets no
-samples while pinned, is promoted after 30 samples). Pinning None unpins. History: "pinned b", "unpinned b".
+count and the rule still applies. Pinning None unpins. History: "pinned b", "unpinned b".
 
 **Variants** (`ensure_variants`) follow the configured names: new names join as challengers with empty
 counts, after the existing ones in the order given; names no longer listed are dropped, except the champion,
 which stays until a challenger replaces it (the next call then drops it). Dropping the pinned variant unpins
-it; dropping the previous champion forgets it (no rollback to it). History: "added c", "dropped d".
+it; dropping the previous champion forgets it. Any change to the variants restarts the consecutive count.
+History: "added c", "dropped d".
+
+**Stored states** (`to_dict`, `from_dict`) are JSON with "format": 2. A state in the old epsilon-greedy
+format (no "format"; it has a "baseline") is converted when read: champion, previous champion, pin and
+history are kept, lifetime totals are kept, and the evidence starts empty, because the old counts were
+per send (one keen learner counted many times) and were reset at every change; the baselines are dropped.
+History: "converted from epsilon-greedy: evidence restarted".
 
 History keeps the newest 100 lines (`HISTORY_LIMIT`).
 """
@@ -55,20 +69,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-EPSILON = 0.2  # probability of exploring a challenger, per choice
-MIN_SAMPLES = 30  # samples in a window before promotion or rollback is judged
-ROLLBACK_RATIO = 0.9  # champion score / baseline at or below which it is rolled back (a 10% relative drop)
-SCORE_TOLERANCE = 1e-9  # reward-rate units: float rounding allowed at the rollback threshold
+from sitecoach.learning.beta_posterior import posterior_mean, prob_best
+
+EXPLORATION_FLOOR = 0.3  # share of choices spread evenly over all variants, whatever the evidence
+CHECK_EVERY = 100  # samples counted between two judgements of the champion rule
+MIN_SAMPLES = 100  # samples the champion and a challenger each need before a change is judged
+BEST_THRESHOLD = 0.99  # P(best) a challenger needs
+MIN_LIFT = 0.05  # relative lift of posterior means over the champion a challenger needs (5%)
+CONSECUTIVE_CHECKS = 3  # judgements in a row at which the same challenger must qualify
 HISTORY_LIMIT = 100  # history lines kept, newest last
+STATE_FORMAT = 2  # the "format" written by to_dict; states without it are the old epsilon-greedy format
 
 
 @dataclass(frozen=True)
 class VariantStats:
-    """One variant's counts: in its window (since the current champion took over) and over its lifetime."""
+    """One variant's evidence (samples and rewards) and its lifetime totals, for display."""
 
     name: str
-    samples: int = 0  # in the window
-    rewards: int = 0  # in the window
+    samples: int = 0
+    rewards: int = 0
     lifetime_samples: int = 0
     lifetime_rewards: int = 0
 
@@ -78,11 +97,11 @@ class VariantStats:
         if not (0 <= self.rewards <= self.samples and 0 <= self.lifetime_rewards <= self.lifetime_samples):
             raise ValueError(f"{self.name}: counts cannot be negative, nor rewards exceed samples")
         if self.samples > self.lifetime_samples or self.rewards > self.lifetime_rewards:
-            raise ValueError(f"{self.name}: window counts cannot exceed lifetime counts")
+            raise ValueError(f"{self.name}: evidence cannot exceed lifetime counts")
 
     @property
     def score(self) -> float:
-        """Reward rate over the window, 0 to 1; 0 with no samples."""
+        """Observed reward rate of the evidence, 0 to 1; 0 with no samples."""
         return self.rewards / self.samples if self.samples else 0.0
 
     @property
@@ -90,19 +109,25 @@ class VariantStats:
         """Reward rate over the lifetime, 0 to 1, for display; 0 with no samples."""
         return self.lifetime_rewards / self.lifetime_samples if self.lifetime_samples else 0.0
 
+    @property
+    def mean(self) -> float:
+        """The posterior mean reward rate, (1 + rewards) / (2 + samples)."""
+        return posterior_mean(self.samples, self.rewards)
+
 
 @dataclass(frozen=True)
 class BanditState:
-    """One kind's variants, its champion and what the rules remember; stored as JSON via `to_dict`."""
+    """One kind's variants, its champion and what the rule remembers; stored as JSON via `to_dict`."""
 
     kind: str
     variants: tuple[VariantStats, ...]
     champion: str
-    baseline: float = 0.0  # the champion's score at promotion (0 for the initial champion)
     previous_champion: str | None = None
-    previous_baseline: float | None = None
     pinned: str | None = None
     history: tuple[str, ...] = ()  # human-readable log, newest last
+    since_check: int = 0  # samples counted since the last judgement
+    leader: str | None = None  # the challenger that qualified at the last judgement
+    leader_checks: int = 0  # judgements in a row at which it qualified
 
     def __post_init__(self) -> None:
         names = self.names
@@ -112,14 +137,11 @@ class BanditState:
             raise ValueError(f"{self.kind}: champion {self.champion!r} is not a variant")
         if self.pinned is not None and self.pinned not in names:
             raise ValueError(f"{self.kind}: pinned {self.pinned!r} is not a variant")
-        if (self.previous_champion is None) != (self.previous_baseline is None):
-            raise ValueError(f"{self.kind}: previous champion and previous baseline go together")
-        if self.previous_champion is not None and (
-            self.previous_champion not in names or self.previous_champion == self.champion
-        ):
-            raise ValueError(
-                f"{self.kind}: previous champion {self.previous_champion!r} must be a challenger"
-            )
+        for role, name in (("previous champion", self.previous_champion), ("leader", self.leader)):
+            if name is not None and (name not in names or name == self.champion):
+                raise ValueError(f"{self.kind}: {role} {name!r} must be a challenger")
+        if self.since_check < 0 or self.leader_checks < 0 or (self.leader is None) != (self.leader_checks == 0):
+            raise ValueError(f"{self.kind}: impossible judgement counters")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -138,9 +160,14 @@ class BanditState:
                 return v
         raise KeyError(name)
 
+    def prob_best(self) -> dict[str, float]:
+        """Each variant's posterior probability of having the highest reward rate; they sum to 1."""
+        return dict(zip(self.names, prob_best([(v.samples, v.rewards) for v in self.variants]), strict=True))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the whole state, for a database JSON column."""
         return {
+            "format": STATE_FORMAT,
             "kind": self.kind,
             "variants": [
                 {
@@ -153,17 +180,19 @@ class BanditState:
                 for v in self.variants
             ],
             "champion": self.champion,
-            "baseline": self.baseline,
             "previous_champion": self.previous_champion,
-            "previous_baseline": self.previous_baseline,
             "pinned": self.pinned,
             "history": list(self.history),
+            "since_check": self.since_check,
+            "leader": self.leader,
+            "leader_checks": self.leader_checks,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BanditState:
-        """The state back from `to_dict` output (after a JSON round trip too)."""
-        previous_baseline = data.get("previous_baseline")
+        """The state back from `to_dict` output (after a JSON round trip too), or converted from the old format."""
+        if data.get("format") is None:
+            return _converted(data)
         return cls(
             kind=data["kind"],
             variants=tuple(
@@ -177,11 +206,12 @@ class BanditState:
                 for v in data["variants"]
             ),
             champion=data["champion"],
-            baseline=float(data["baseline"]),
             previous_champion=data.get("previous_champion"),
-            previous_baseline=None if previous_baseline is None else float(previous_baseline),
             pinned=data.get("pinned"),
             history=tuple(data.get("history", ())),
+            since_check=int(data.get("since_check", 0)),
+            leader=data.get("leader"),
+            leader_checks=int(data.get("leader_checks", 0)),
         )
 
 
@@ -193,25 +223,42 @@ def new_bandit(kind: str, variants: Sequence[str]) -> BanditState:
     return BanditState(kind=kind, variants=tuple(VariantStats(n) for n in names), champion=names[0])
 
 
-def choose(state: BanditState, rng: random.Random, epsilon: float = EPSILON) -> str:
-    """The variant to send: the pinned one, else a random challenger at rate epsilon, else the champion."""
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must be between 0 and 1, not {epsilon}")
+def allocation(state: BanditState, floor: float = EXPLORATION_FLOOR) -> dict[str, float]:
+    """Each variant's chance of being chosen when nothing is pinned: floor / n plus (1 - floor) x P(best)."""
+    if not 0.0 <= floor <= 1.0:
+        raise ValueError(f"the exploration floor must be between 0 and 1, not {floor}")
+    share = floor / len(state.variants)
+    return {name: share + (1.0 - floor) * p for name, p in state.prob_best().items()}
+
+
+def choose(state: BanditState, rng: random.Random, floor: float = EXPLORATION_FLOOR) -> str:
+    """The variant to send: the pinned one, else one drawn with its `allocation` probability."""
+    chances = allocation(state, floor)  # checks the floor even when pinned
     if state.pinned is not None:
         return state.pinned
-    challengers = state.challengers
-    if challengers and rng.random() < epsilon:
-        return rng.choice(challengers)
-    return state.champion
+    point = rng.random() * sum(chances.values())
+    for name, chance in chances.items():
+        point -= chance
+        if point < 0.0:
+            return name
+    return state.names[-1]  # float rounding at the very top of the range
 
 
 def record(state: BanditState, variant: str, rewarded: bool) -> BanditState:
-    """The state after one outcome, with promotion or rollback applied; unknown variants are ignored."""
-    if variant not in state.names:
+    """The state after one outcome, with the champion rule judged when due; unknown variants are ignored."""
+    return tally(state, {variant: (1, 1 if rewarded else 0)})
+
+
+def tally(state: BanditState, outcomes: Mapping[str, tuple[int, int]]) -> BanditState:
+    """The state after a batch of (samples, rewards) per variant, judged once if due; unknown ones ignored."""
+    known = {name: counts for name, counts in outcomes.items() if name in state.names and counts[0] > 0}
+    if not known:
         return state
-    variants = tuple(_counted(v, rewarded) if v.name == variant else v for v in state.variants)
-    counted = replace(state, variants=variants)
-    return _promoted(counted) or _rolled_back(counted) or counted
+    variants = tuple(_counted(v, *known[v.name]) if v.name in known else v for v in state.variants)
+    counted = replace(state, variants=variants, since_check=state.since_check + sum(s for s, _ in known.values()))
+    if counted.since_check < CHECK_EVERY:
+        return counted
+    return _judged(replace(counted, since_check=0))
 
 
 def pin(state: BanditState, variant: str | None) -> BanditState:
@@ -238,13 +285,13 @@ def ensure_variants(state: BanditState, names: Sequence[str]) -> BanditState:
     pinned = state.pinned if state.pinned in kept_names else None
     if state.pinned is not None and pinned is None:
         lines.append(f"unpinned {state.pinned}")
-    keep_previous = state.previous_champion in kept_names
     return replace(
         state,
         variants=kept + tuple(VariantStats(n) for n in added),
         pinned=pinned,
-        previous_champion=state.previous_champion if keep_previous else None,
-        previous_baseline=state.previous_baseline if keep_previous else None,
+        previous_champion=state.previous_champion if state.previous_champion in kept_names else None,
+        leader=None,
+        leader_checks=0,
         history=_logged(state.history, *lines),
     )
 
@@ -261,21 +308,17 @@ def _checked_names(names: Sequence[str]) -> tuple[str, ...]:
     return result
 
 
-def _counted(stats: VariantStats, rewarded: bool) -> VariantStats:
-    """The stats with one more sample, and one more reward when rewarded."""
-    reward = 1 if rewarded else 0
+def _counted(stats: VariantStats, samples: int, rewards: int) -> VariantStats:
+    """The stats with more samples and rewards, in the evidence and the lifetime totals."""
+    if not 0 <= rewards <= samples:
+        raise ValueError(f"{stats.name}: {rewards} rewards from {samples} samples")
     return replace(
         stats,
-        samples=stats.samples + 1,
-        rewards=stats.rewards + reward,
-        lifetime_samples=stats.lifetime_samples + 1,
-        lifetime_rewards=stats.lifetime_rewards + reward,
+        samples=stats.samples + samples,
+        rewards=stats.rewards + rewards,
+        lifetime_samples=stats.lifetime_samples + samples,
+        lifetime_rewards=stats.lifetime_rewards + rewards,
     )
-
-
-def _reset_windows(variants: tuple[VariantStats, ...]) -> tuple[VariantStats, ...]:
-    """Every variant with its window emptied; lifetime totals kept."""
-    return tuple(replace(v, samples=0, rewards=0) for v in variants)
 
 
 def _logged(history: tuple[str, ...], *lines: str) -> tuple[str, ...]:
@@ -283,49 +326,57 @@ def _logged(history: tuple[str, ...], *lines: str) -> tuple[str, ...]:
     return (history + lines)[-HISTORY_LIMIT:]
 
 
-def _promoted(state: BanditState) -> BanditState | None:
-    """The state after the promotion rule, or None when no challenger qualifies."""
+def _judged(state: BanditState) -> BanditState:
+    """The state after one judgement of the champion rule: the leader's count, and a change when due."""
+    if not state.challengers:
+        return replace(state, leader=None, leader_checks=0)
+    best = state.prob_best()
+    challenger = state.stats(max(state.challengers, key=lambda n: best[n]))  # max keeps the first on a tie
     champion = state.stats(state.champion)
-    ready = [
-        v
-        for v in state.variants
-        if v.name != state.champion and v.samples >= MIN_SAMPLES and v.score > champion.score
-    ]
-    if not ready:
-        return None
-    best = max(ready, key=lambda v: (v.score, v.samples))  # max keeps the first listed on a tie
+    qualifies = (
+        min(challenger.samples, champion.samples) >= MIN_SAMPLES
+        and best[challenger.name] >= BEST_THRESHOLD
+        and challenger.mean >= (1.0 + MIN_LIFT) * champion.mean
+    )
+    if not qualifies:
+        return replace(state, leader=None, leader_checks=0)
+    checks = state.leader_checks + 1 if state.leader == challenger.name else 1
+    if checks < CONSECUTIVE_CHECKS:
+        return replace(state, leader=challenger.name, leader_checks=checks)
+    verb = "rolled back" if challenger.name == state.previous_champion else "promoted"
+    how = "to" if verb == "rolled back" else "over"
+    first, second = (champion, challenger) if verb == "rolled back" else (challenger, champion)
     line = (
-        f"promoted {best.name} over {champion.name}: {best.score:.2f} vs {champion.score:.2f} "
-        f"after {best.samples} samples"
+        f"{verb} {first.name} {how} {second.name}: P(best) {best[challenger.name]:.2f}, "
+        f"{challenger.mean:.2f} vs {champion.mean:.2f} after {challenger.samples} and {champion.samples} samples"
     )
     return replace(
         state,
-        variants=_reset_windows(state.variants),
-        champion=best.name,
-        baseline=best.score,
+        champion=challenger.name,
         previous_champion=champion.name,
-        previous_baseline=state.baseline,
+        leader=None,
+        leader_checks=0,
         history=_logged(state.history, line),
     )
 
 
-def _rolled_back(state: BanditState) -> BanditState | None:
-    """The state after the rollback rule, or None when it does not apply."""
-    champion = state.stats(state.champion)
-    if state.previous_champion is None or state.previous_baseline is None or champion.samples < MIN_SAMPLES:
-        return None
-    if champion.score > ROLLBACK_RATIO * state.baseline + SCORE_TOLERANCE:
-        return None
-    line = (
-        f"rolled back {champion.name} to {state.previous_champion}: {champion.score:.2f} "
-        f"vs baseline {state.baseline:.2f} after {champion.samples} samples"
+def _converted(data: Mapping[str, Any]) -> BanditState:
+    """A state stored in the old epsilon-greedy format, with its evidence restarted (see the module doc)."""
+    champion = data["champion"]
+    previous = data.get("previous_champion")
+    state = BanditState(
+        kind=data["kind"],
+        variants=tuple(
+            VariantStats(
+                name=v["name"],
+                lifetime_samples=int(v.get("lifetime_samples", v.get("samples", 0))),
+                lifetime_rewards=int(v.get("lifetime_rewards", v.get("rewards", 0))),
+            )
+            for v in data["variants"]
+        ),
+        champion=champion,
+        previous_champion=previous if previous != champion else None,
+        pinned=data.get("pinned"),
+        history=tuple(data.get("history", ())),
     )
-    return replace(
-        state,
-        variants=_reset_windows(state.variants),
-        champion=state.previous_champion,
-        baseline=state.previous_baseline,
-        previous_champion=None,
-        previous_baseline=None,
-        history=_logged(state.history, line),
-    )
+    return replace(state, history=_logged(state.history, "converted from epsilon-greedy: evidence restarted"))
