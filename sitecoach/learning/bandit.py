@@ -67,6 +67,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from sitecoach.learning.beta_posterior import posterior_mean, prob_best
@@ -76,7 +77,7 @@ CHECK_EVERY = 100  # samples counted between two judgements of the champion rule
 MIN_SAMPLES = 100  # samples the champion and a challenger each need before a change is judged
 BEST_THRESHOLD = 0.99  # P(best) a challenger needs
 MIN_LIFT = 0.05  # relative lift of posterior means over the champion a challenger needs (5%)
-CONSECUTIVE_CHECKS = 3  # judgements in a row at which the same challenger must qualify
+CONSECUTIVE_CHECKS = 4  # judgements in a row at which the same challenger must qualify
 HISTORY_LIMIT = 100  # history lines kept, newest last
 STATE_FORMAT = 2  # the "format" written by to_dict; states without it are the old epsilon-greedy format
 
@@ -140,10 +141,14 @@ class BanditState:
         for role, name in (("previous champion", self.previous_champion), ("leader", self.leader)):
             if name is not None and (name not in names or name == self.champion):
                 raise ValueError(f"{self.kind}: {role} {name!r} must be a challenger")
-        if self.since_check < 0 or self.leader_checks < 0 or (self.leader is None) != (self.leader_checks == 0):
+        if (
+            self.since_check < 0
+            or self.leader_checks < 0
+            or (self.leader is None) != (self.leader_checks == 0)
+        ):
             raise ValueError(f"{self.kind}: impossible judgement counters")
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         """Every variant's name, in order."""
         return tuple(v.name for v in self.variants)
@@ -160,9 +165,14 @@ class BanditState:
                 return v
         raise KeyError(name)
 
+    @cached_property
+    def best(self) -> tuple[float, ...]:
+        """Each variant's posterior probability of having the highest reward rate, in order; sums to 1."""
+        return prob_best([(v.samples, v.rewards) for v in self.variants])
+
     def prob_best(self) -> dict[str, float]:
-        """Each variant's posterior probability of having the highest reward rate; they sum to 1."""
-        return dict(zip(self.names, prob_best([(v.samples, v.rewards) for v in self.variants]), strict=True))
+        """Each variant's posterior probability of having the highest reward rate, by name."""
+        return dict(zip(self.names, self.best, strict=True))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict of the whole state, for a database JSON column."""
@@ -190,7 +200,7 @@ class BanditState:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BanditState:
-        """The state back from `to_dict` output (after a JSON round trip too), or converted from the old format."""
+        """The state back from `to_dict` output (after a JSON round trip too); old formats are converted."""
         if data.get("format") is None:
             return _converted(data)
         return cls(
@@ -233,12 +243,14 @@ def allocation(state: BanditState, floor: float = EXPLORATION_FLOOR) -> dict[str
 
 def choose(state: BanditState, rng: random.Random, floor: float = EXPLORATION_FLOOR) -> str:
     """The variant to send: the pinned one, else one drawn with its `allocation` probability."""
-    chances = allocation(state, floor)  # checks the floor even when pinned
+    if not 0.0 <= floor <= 1.0:
+        raise ValueError(f"the exploration floor must be between 0 and 1, not {floor}")
     if state.pinned is not None:
         return state.pinned
-    point = rng.random() * sum(chances.values())
-    for name, chance in chances.items():
-        point -= chance
+    share = floor / len(state.variants)
+    point = rng.random()  # the chances sum to 1 (P(best) is scaled to)
+    for name, p in zip(state.names, state.best, strict=True):
+        point -= share + (1.0 - floor) * p
         if point < 0.0:
             return name
     return state.names[-1]  # float rounding at the very top of the range
@@ -255,7 +267,9 @@ def tally(state: BanditState, outcomes: Mapping[str, tuple[int, int]]) -> Bandit
     if not known:
         return state
     variants = tuple(_counted(v, *known[v.name]) if v.name in known else v for v in state.variants)
-    counted = replace(state, variants=variants, since_check=state.since_check + sum(s for s, _ in known.values()))
+    counted = replace(
+        state, variants=variants, since_check=state.since_check + sum(s for s, _ in known.values())
+    )
     if counted.since_check < CHECK_EVERY:
         return counted
     return _judged(replace(counted, since_check=0))
@@ -348,7 +362,8 @@ def _judged(state: BanditState) -> BanditState:
     first, second = (champion, challenger) if verb == "rolled back" else (challenger, champion)
     line = (
         f"{verb} {first.name} {how} {second.name}: P(best) {best[challenger.name]:.2f}, "
-        f"{challenger.mean:.2f} vs {champion.mean:.2f} after {challenger.samples} and {champion.samples} samples"
+        f"{challenger.mean:.2f} vs {champion.mean:.2f} "
+        f"after {challenger.samples} and {champion.samples} samples"
     )
     return replace(
         state,
