@@ -180,8 +180,10 @@ def test_a_clear_winner_is_promoted_only_after_consecutive_judgements():
     assert state.champion == "b"
     assert state.previous_champion == "a"
     assert state.leader is None and state.leader_checks == 0
-    assert state.history == ("promoted b over a: P(best) 1.00, 0.40 vs 0.30 after 600 and 600 samples",)
-    assert state.stats("b").samples == 600  # evidence is kept across the change
+    each = 500 + (CONSECUTIVE_CHECKS - 1) * CHECK_EVERY // 2
+    line = f"promoted b over a: P(best) 1.00, 0.40 vs 0.30 after {each} and {each} samples"
+    assert state.history == (line,)
+    assert state.stats("b").samples == each  # evidence is kept across the change
 
 
 def test_the_rule_is_judged_only_every_check_interval():
