@@ -106,6 +106,7 @@ SCENARIOS: tuple[tuple[str, tuple[float, ...]], ...] = (
     ("better one is challenger", (0.30, 0.36)),
     ("better one is challenger", (0.50, 0.60)),
     ("better one is challenger", (0.30, 0.45)),
+    ("better one is challenger", (0.30, 0.60)),
     ("better one of 3 is a challenger", (0.30, 0.30, 0.36)),
 )
 
@@ -126,7 +127,7 @@ def main() -> None:
     print("-" * len(header))
     for label, rates in SCENARIOS:
         figures = measure(rates, args.sends, args.runs, args.seed)
-        base = rates[0]
+        base = min(rates)
         lift = max(rates) / base - 1.0
         mean = figures.mean_sends_to_decision
         print(

@@ -209,6 +209,8 @@ def variants_list() -> None:
         pinned = f" (pinned: {state.pinned})" if state.pinned else ""
         click.echo(f"{state.kind}: champion {state.champion}{pinned}")
         best, chance = state.prob_best(), allocation(state)
+        if state.pinned:  # everyone new gets the pinned variant
+            chance = {name: float(name == state.pinned) for name in state.names}
         for v in state.variants:
             role = "champion" if v.name == state.champion else "challenger"
             click.echo(
