@@ -190,10 +190,10 @@ def variants() -> None:
 
 @variants.command("list")
 def variants_list() -> None:
-    """Every kind's champion, challengers, scores and recent decisions."""
+    """Every kind's champion, challengers, counts, P(best) and recent decisions."""
     from sqlmodel import select
 
-    from sitecoach.learning.bandit import BanditState
+    from sitecoach.learning.bandit import BanditState, allocation
     from sitecoach.models import BanditRecord, Database
 
     db = Database(_settings().database_uri)
@@ -208,9 +208,14 @@ def variants_list() -> None:
         state = BanditState.from_dict(row.state)
         pinned = f" (pinned: {state.pinned})" if state.pinned else ""
         click.echo(f"{state.kind}: champion {state.champion}{pinned}")
+        best, chance = state.prob_best(), allocation(state)
+        if state.pinned:  # everyone new gets the pinned variant
+            chance = {name: float(name == state.pinned) for name in state.names}
         for v in state.variants:
+            role = "champion" if v.name == state.champion else "challenger"
             click.echo(
-                f"  {v.name}: {v.rewards}/{v.samples} now ({v.score:.0%}), "
+                f"  {v.name} ({role}): {v.rewards}/{v.samples} counted ({v.score:.0%}), "
+                f"P(best) {best[v.name]:.2f}, sent to {chance[v.name]:.0%} of new learners, "
                 f"{v.lifetime_rewards}/{v.lifetime_samples} lifetime"
             )
         for line in state.history[-3:]:

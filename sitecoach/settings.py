@@ -36,7 +36,6 @@ DEFAULT_STALL_COOLDOWN_DAYS = 7
 DEFAULT_ESCALATION_REMIND_MINUTES = 120
 DEFAULT_EMERGENCY_REMIND_MINUTES = 10
 DEFAULT_STUCK_SEND_MINUTES = 2  # a send claimed this long ago with no answer is checked and retried
-DEFAULT_NUDGE_EPSILON = 0.2
 DEFAULT_OUTBOUND_MPS = 80.0  # messages per second per WhatsApp sender (Twilio's default; the Sandbox: 0.33)
 DEFAULT_LEARNER_SPACING_SECONDS = 6.0  # seconds between two messages to one learner (WhatsApp's pair rate)
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5"  # current, and supports the forced tool call routing uses
@@ -97,7 +96,6 @@ class Settings:
     escalation_remind_minutes: int = DEFAULT_ESCALATION_REMIND_MINUTES
     emergency_remind_minutes: int = DEFAULT_EMERGENCY_REMIND_MINUTES
     stuck_send_minutes: int = DEFAULT_STUCK_SEND_MINUTES
-    nudge_epsilon: float = DEFAULT_NUDGE_EPSILON
     outbound_mps: float = DEFAULT_OUTBOUND_MPS  # OUTBOUND_MPS; 0 switches the sender's rate limit off
     learner_spacing_seconds: float = DEFAULT_LEARNER_SPACING_SECONDS  # LEARNER_SPACING_SECONDS; 0: none
     # WhatsApp templates for messages outside the 24 h window: kind -> {"content_sid": "HX...",

@@ -97,3 +97,26 @@ def test_import_standard_loads_the_official_list_and_maps_lessons_and_items(
         main, ["import-standard", str(ksbs), "--mapping", str(bad)], env=_env(base_settings)
     )
     assert result.exit_code != 0 and "bad.csv: line 2: target: no lesson or quiz item 'L99'" in result.output
+
+
+def test_variants_list_shows_champion_counts_p_best_and_history(services, base_settings):
+    from sitecoach.learning.bandit import new_bandit, tally
+    from sitecoach.models import BanditRecord
+
+    state = tally(new_bandit("due_reviews", ["a", "b"]), {"a": (500, 150), "b": (500, 200)})
+    with services.db.session() as session:
+        session.add(BanditRecord(kind="due_reviews", state=state.to_dict()))
+    runner = CliRunner()
+    pinned = runner.invoke(main, ["variants", "pin", "due_reviews", "a"], env=_env(base_settings))
+    assert pinned.exit_code == 0, pinned.output
+    result = runner.invoke(main, ["variants", "list"], env=_env(base_settings))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "due_reviews: champion a (pinned: a)"
+    assert lines[1].startswith(
+        "  a (champion): 150/500 counted (30%), P(best) 0.00, sent to 100% of new learners"
+    )
+    assert lines[2].startswith(
+        "  b (challenger): 200/500 counted (40%), P(best) 1.00, sent to 0% of new learners"
+    )
+    assert lines[-1] == "  · pinned a"

@@ -168,9 +168,7 @@ def send_nudge(services: Services, learner_id: int, local_date: str, now: dateti
             return None
         kind, variables = compose(services, session, learner, now)
         rng = random.Random(f"{learner_id}:{local_date}")
-        assignment = experiments.assign(
-            session, kind, NUDGE_VARIANTS[kind], learner_id, now, rng, services.settings.nudge_epsilon
-        )
+        assignment = experiments.assign(session, kind, NUDGE_VARIANTS[kind], learner_id, now, rng)
         body = services.prompts.render(f"nudges/{kind}_{assignment.variant}", **variables)
         row = proactive.to_learner(
             session,

@@ -1,5 +1,10 @@
 """Self-improving messages in the database: choose a variant per kind with the bandit, mark rewards,
-and settle finished trials into the bandit's counts (which applies its promotion and rollback rules)."""
+and settle finished trials into the bandit's counts (which judges its champion rule when due).
+
+Randomisation is per learner, not per send: a learner keeps the variant of their earliest assignment of
+a kind whose variant is still in the bandit, so one keen learner cannot tilt the counts of two variants
+at once; only a learner with no such assignment is given a fresh choice. A pinned variant overrides this
+for everyone while it is pinned (and the learners first given it then keep it afterwards)."""
 
 from __future__ import annotations
 
@@ -44,11 +49,10 @@ def assign(
     learner_id: int,
     now: datetime,
     rng: random.Random,
-    epsilon: float,
 ) -> VariantAssignment:
-    """Choose a variant for one learner and record the trial (settled later)."""
+    """The learner's variant for this kind (pinned, else their earlier one, else chosen), as a new trial."""
     _row, state = load_state(session, kind, variants)
-    variant = choose(state, rng, epsilon)
+    variant = state.pinned or _earlier_variant(session, kind, learner_id, state.names) or choose(state, rng)
     trial = NUDGE_REWARD_WINDOW if kind != ONBOARDING_KIND else ONBOARDING_TRIAL
     assignment = VariantAssignment(
         learner_id=learner_id, kind=kind, variant=variant, assigned_at=now, settle_after=now + trial
@@ -56,6 +60,21 @@ def assign(
     session.add(assignment)
     session.flush()
     return assignment
+
+
+def _earlier_variant(session: Session, kind: str, learner_id: int, names: Sequence[str]) -> str | None:
+    """The variant of the learner's earliest assignment of this kind that is still in the bandit."""
+    given = session.exec(
+        select(VariantAssignment.variant)
+        .where(
+            VariantAssignment.learner_id == learner_id,
+            VariantAssignment.kind == kind,
+            col(VariantAssignment.variant).in_(list(names)),
+        )
+        .order_by(col(VariantAssignment.assigned_at), col(VariantAssignment.id))
+        .limit(1)
+    ).first()
+    return given
 
 
 def reward_activity(session: Session, learner_id: int, at: datetime) -> int:

@@ -122,7 +122,6 @@ def handle(ctx: Ctx) -> Reply:
         int(ctx.learner.id or 0),
         ctx.now,
         rng,
-        ctx.settings.nudge_epsilon,
     )
     ctx.repo.add_event(ctx.learner, EventKind.ONBOARDED, ctx.now, sequence=trial.variant)
     first = next(iter(ctx.catalogue.live_lessons()), None)
