@@ -103,7 +103,7 @@ _QUESTION_WORD = re.compile(
 )
 # A question after the report, without a question mark: "smell gas in the trench what do i do",
 # "mate collapsed down a manhole can i go in and get him", "lifting the pit covers any tips".
-_TRAILING_QUESTION = re.compile(
+TRAILING_QUESTION = re.compile(
     r"\b(?:what (?:do|should|shall|can) (?:i|we|you) do|what now|what next|what to do|"
     r"(?:can|could|should|shall|do|must) (?:i|we|he|she|they) |(?:does|do) (?:he|she|they|i|we) need|"
     r"how (?:do|should|can) (?:i|we|you) |any (?:tips|advice|pointers))",
@@ -119,7 +119,7 @@ def is_question(text: str) -> bool:
         "?" in text
         or is_yes_no(text)
         or bool(_QUESTION_WORD.match(stripped))
-        or bool(_TRAILING_QUESTION.search(stripped))
+        or bool(TRAILING_QUESTION.search(stripped))
     )
 
 
