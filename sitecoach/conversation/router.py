@@ -7,8 +7,9 @@
 4. **intent**: the classifier's intent, when it is confident enough; but a question about the job that
    the model only half placed as help or small talk ("what's the rule on gloves for resin then") goes to
    explain when a live knowledge card clearly answers it.
-5. **fallback**: a question-shaped message goes to explain (which says plainly when the lessons do not
-   cover it); anything else gets the help menu, with an apology.
+5. **fallback**: a question-shaped message (a question mark, a question word first, or a question after
+   the report: "found a cable thats not on the plans what now") goes to explain (which says plainly when
+   the lessons do not cover it); anything else gets the help menu, with an apology.
 
 Opted-out learners hear nothing except the answer to START and to an emergency. A message that might
 be an emergency (the language layer is neither sure nor sure not) is answered as routed, led by the
@@ -24,6 +25,7 @@ from sitecoach.curriculum.retrieval import analyze
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
 from sitecoach.nlu.classifier import Classification, IntentClassifier
+from sitecoach.skills.card_reply import TRAILING_QUESTION
 from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
@@ -148,7 +150,7 @@ class Router:
         if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
             return Route((intent.intent,), "intent", intent)
         # 5. fallback
-        if _QUESTION.search(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
+        if _question_shaped(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
             return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
         return Route((FALLBACK_SKILL,), "fallback", intent)
 
@@ -159,12 +161,17 @@ class Router:
         text = ctx.message.text.strip()
         if intent.intent not in ANSWERLESS_INTENTS or intent.confidence >= ANSWERLESS_OVERRIDE_BELOW:
             return False
-        if QUESTION_FALLBACK_SKILL not in self.registry or not _QUESTION.search(text):
+        if QUESTION_FALLBACK_SKILL not in self.registry or not _question_shaped(text):
             return False
         if len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
             return False
         hit = ctx.catalogue.card_for(text)  # and a stricter bar than explain's own: two words and half
         return hit is not None and hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
+
+
+def _question_shaped(text: str) -> bool:
+    """A question mark, a question word first, or a question after the report ("... can i just dig")."""
+    return bool(_QUESTION.search(text) or TRAILING_QUESTION.search(text))
 
 
 def _needs_onboarding(ctx: Ctx) -> bool:

@@ -10,10 +10,15 @@ A card answers only when it clearly does: its BM25 score reaches `min_score`, it
 question's content words, each weighted by its rarity among the cards (`min_coverage`), and enough of
 the question's words are ones the cards use at all (`min_known`: "how do I bleed a radiator" shares one
 word with the cards), so "best van to buy" or "what's the offside rule" is refused rather than answered
-from whichever card shares a word. The bars are chosen on tuning data only, never on the evaluation
-questions in `bench/data/`: each card phrasing asked of an index built without it, and 320 questions a
-helper wrote blind for the purpose (`content/st1332/tuning/`); `bench/explain.py --tune` prints the table
-and the choice (the lowest in-scope refusals plus out-of-scope answers).
+from whichever card shares a word. One exception to the bars: a question that says exactly what one of
+a card's phrasings says (the same content words, after stemming, slang and typo correction: "whats PME",
+"wot is EAWR") is that card's own question, and the card answers it however short it is (a one-word
+question scores low in BM25 whichever card it names).
+
+The bars are chosen on tuning data only, never on the evaluation questions in `bench/data/`: each card
+phrasing asked of an index built without it, and 320 questions a helper wrote blind for the purpose
+(`content/st1332/tuning/`); `bench/explain.py --tune` prints the table and the choice (the lowest in-scope
+refusals plus out-of-scope answers).
 """
 
 from __future__ import annotations
@@ -106,6 +111,7 @@ class CardHit:
     known: float = 1.0
     matched: int = 1  # how many of the question's content words the card has
     asked: int = 1  # how many content words the question has
+    exact: bool = False  # the question has the same content words as one of the card's phrasings
 
 
 def terms(text: str) -> list[str]:
@@ -144,6 +150,14 @@ class CardIndex:
         n = max(1, len(corpus))
         self._idf = {t: math.log((n + 1) / (d + 0.5)) for t, d in df.items()}
         self._unknown_idf = math.log((n + 1) / 0.5)  # a word no card uses weighs most
+        # A card's own phrasings by their content words (not when tuning passes texts that leave some out).
+        self._phrasings: dict[frozenset[str], set[int]] = {}
+        if texts is None:
+            for i, card in enumerate(self.cards):
+                for phrasing in card.questions:
+                    words = frozenset(terms(phrasing))
+                    if words:
+                        self._phrasings.setdefault(words, set()).add(i)
         self._retriever: bm25s.BM25 | None = None
         if self.cards:
             self._retriever = bm25s.BM25()
@@ -169,15 +183,27 @@ class CardIndex:
         known = sum(1 for group in groups if any(t in self._known for t in group)) / len(groups)
         weights = [max((self._idf.get(t, self._unknown_idf) for t in group), default=0.0) for group in groups]
         total = sum(weights) or 1.0
+        own = self._phrasings.get(frozenset(query), set())
+        ranked = [
+            (int(d), float(s))
+            for d, s in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True)
+        ]
+        if own and not own & {d for d, _ in ranked[:1]}:
+            # The card whose own phrasing this is goes first (the best scoring of them, if several).
+            every = self._retriever.get_scores(query)
+            best = max(own, key=lambda d: float(every[d]))
+            ranked = [(best, float(every[best]))] + [(d, s) for d, s in ranked if d != best][: k - 1]
         hits = []
-        for doc, score in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True):
+        for doc, score in ranked:
             if score <= 0:
                 continue
-            card_terms = self._card_terms[int(doc)]
+            card_terms = self._card_terms[doc]
             pairs = zip(groups, weights, strict=True)
             found = [w for group, w in pairs if not card_terms.isdisjoint(group)]
-            card = self.cards[int(doc)]
-            hits.append(CardHit(card, float(score), sum(found) / total, known, len(found), len(groups)))
+            hit = CardHit(
+                self.cards[doc], score, sum(found) / total, known, len(found), len(groups), doc in own
+            )
+            hits.append(hit)
         return tuple(hits)
 
     def answering(self, question: str) -> CardHit | None:
@@ -188,8 +214,8 @@ class CardIndex:
         return None
 
     def answers(self, hit: CardHit) -> bool:
-        """Whether a hit is strong enough to answer from."""
-        return (
+        """Whether a hit is strong enough to answer from (a card's own phrasing always is)."""
+        return hit.exact or (
             hit.score >= self.min_score
             and hit.coverage >= self.min_coverage
             and hit.known >= self.min_known

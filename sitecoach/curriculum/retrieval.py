@@ -147,6 +147,9 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("semiconductive", "semicon"),
     ("semiconducting", "semicon"),
     ("semiconductor", "semicon"),
+    ("ally", "aluminium"),  # jointers' slang: "ally cable", "ally core"
+    ("manhole", "chamber"),
+    ("hole", "trench"),  # "in the hole" is the excavation
 )
 
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u00b4]")

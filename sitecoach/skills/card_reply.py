@@ -101,11 +101,26 @@ def lead_for(question: str, card: CardInfo) -> str:
 _QUESTION_WORD = re.compile(
     r"\b(?:what|how|why|when|where|which|who|should|can|could|do|does|is|are)\b", re.IGNORECASE
 )
+# A question after the report, without a question mark: "smell gas in the trench what do i do",
+# "mate collapsed down a manhole can i go in and get him", "lifting the pit covers any tips".
+TRAILING_QUESTION = re.compile(
+    r"\b(?:what (?:do|should|shall|can) (?:i|we|you) do|what now|what next|what to do|"
+    r"(?:can|could|should|shall|do|must) (?:i|we|he|she|they) |(?:does|do) (?:he|she|they|i|we) need|"
+    r"how (?:do|should|can) (?:i|we|you) |any (?:tips|advice|pointers))",
+    re.IGNORECASE,
+)
 
 
 def is_question(text: str) -> bool:
-    """Whether a message asks something (a question mark, a yes/no opening or a question word)."""
-    return "?" in text or is_yes_no(text) or bool(_QUESTION_WORD.match(text.strip()))
+    """Whether a message asks something (a question mark, a yes/no opening, a question word, or a
+    question after the report such as "... what do I do")."""
+    stripped = text.strip()
+    return (
+        "?" in text
+        or is_yes_no(text)
+        or bool(_QUESTION_WORD.match(stripped))
+        or bool(TRAILING_QUESTION.search(stripped))
+    )
 
 
 def is_what_if(question: str) -> bool:
