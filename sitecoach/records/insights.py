@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -13,6 +14,7 @@ from sqlmodel import Session, col, select
 from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.learning.archetype import Archetype, ChurnRisk, LearnerSignals, churn_risk, classify_archetype
 from sitecoach.learning.badges import Badge, new_badges
+from sitecoach.learning.forecast import Calibration, calibrate, load_calibration
 from sitecoach.learning.gateway import GatewayReadiness, gateway_readiness
 from sitecoach.learning.history import SERIES_DAYS, Curriculum, HistoryEvent, MasteryReplayer, Replay
 from sitecoach.learning.mastery import MasteryReport, streak_days
@@ -78,6 +80,12 @@ def curriculum_for(catalogue: Catalogue, standard_code: str | None) -> Curriculu
     )
 
 
+@cache
+def shipped_calibration() -> Calibration | None:
+    """The forecast calibration shipped with the package (read once per process)."""
+    return load_calibration()
+
+
 def badges_held(events: list[LearningEvent]) -> set[str]:
     """The badge keys a learner holds: awarded, and not withdrawn since."""
     held: set[str] = set()
@@ -127,6 +135,7 @@ class InsightsService:
         self.memory = memory
         self.epa_pass_mark = epa_pass_mark
         self._replayers: dict[str | None, MasteryReplayer] = {}
+        self.calibration = shipped_calibration()
 
     def replayer(self, standard_code: str | None) -> MasteryReplayer:
         """A replayer for one standard (cached)."""
@@ -180,7 +189,9 @@ class InsightsService:
         active_14 = sum(1 for d in active_days if 0 <= (today - d).days < 14)
         active_7 = sum(1 for d in active_days if 0 <= (today - d).days < 7)
         last_active = max(active_days) if active_days else None
-        traj = trajectory(replay.knowledge_series, today, active_days_14=active_14)
+        traj = calibrate(
+            trajectory(replay.knowledge_series, today, active_days_14=active_14), today, self.calibration
+        )
         signals = LearnerSignals(
             days_since_start=max(0, (today - learner.created_at.astimezone(zone).date()).days),
             active_days_7=active_7,

@@ -36,10 +36,15 @@ def trend_line(ins: LearnerInsights) -> str:
         return f"📉 {speed}: not rising yet, so no date. A few questions a day gets it moving" + tail
     rng = ""
     if t.predicted_low and t.predicted_high and t.predicted_low != t.predicted_high:
-        rng = f" ({_day(t.predicted_low)}–{_day(t.predicted_high)}, {t.confidence_label} confidence)"
+        rng = f" ({_day(t.predicted_low)}–{_day(t.predicted_high)}, {_odds(t.confidence_label)})"
     elif t.predicted_low and not t.predicted_high:
-        rng = f" (from {_day(t.predicted_low)}, {t.confidence_label} confidence)"
+        rng = f" (from {_day(t.predicted_low)}, {_odds(t.confidence_label)})"
     return f"📈 {speed} → 85% around {_day(t.predicted)}{rng}" + tail
+
+
+def _odds(label: str) -> str:
+    """"8 in 10 likely" for a calibrated range; the old words ("low confidence") otherwise."""
+    return f"{label} likely" if " in " in label else f"{label} confidence"
 
 
 def next_step(ctx: Ctx, ins: LearnerInsights) -> str:
