@@ -4,9 +4,9 @@ Synthetic cohorts whose forgetting is known: each learner's answers come from FS
 **true parameters** unlike the defaults (``TRUE_PARAMETERS``: first-day memories about a fifth as stable,
 and a steeper forgetting curve), so the defaults are the wrong model and a fit can recover the right one.
 Each learner practises on random days, a few random items a day; an answer is right with the true
-retrievability at that moment. The check is `sitecoach.learning.memory_fit.check_fit`: fit on the earliest
-80% of answers by time, score the rest (log loss, RMSE as root Brier, AUC) for the constant baseline,
-FSRS's defaults and the fit.
+retrievability at that moment (a first answer: even odds). The check is
+`sitecoach.learning.memory_fit.check_fit`: fit on the earliest 80% of answers by time, score the rest (log
+loss, RMSE as root Brier, AUC) for the constant baseline, FSRS's defaults and the fit.
 
     .venv/bin/python -m bench.memory_fit [--seed 7]
 """
@@ -39,8 +39,10 @@ def synthetic_reviews(
     per_day: int = 6,
     active_share: float = 0.5,
     parameters: tuple[float, ...] = TRUE_PARAMETERS,
+    first_right: float = 0.5,
 ) -> list[Review]:
-    """Answers of a cohort whose memory is FSRS with `parameters`, practising on random days."""
+    """Answers of a cohort whose memory is FSRS with `parameters`, practising on random days; a first
+    answer to an item is right with chance `first_right` (the lesson was read, or a lucky guess)."""
     truth = Scheduler(parameters=parameters, enable_fuzzing=False)
     rng = random.Random(seed)
     reviews: list[Review] = []
@@ -54,7 +56,7 @@ def synthetic_reviews(
                 item = f"Q{rng.randrange(items):03d}"
                 when = at + timedelta(minutes=k)
                 card = cards.get(item)
-                recall = truth.get_card_retrievability(card, when) if card is not None else 0.0
+                recall = truth.get_card_retrievability(card, when) if card is not None else first_right
                 correct = rng.random() < recall
                 rating = Rating.Good if correct else Rating.Again
                 cards[item] = truth.review_card(card or Card(due=when), rating, review_datetime=when)[0]
