@@ -94,6 +94,10 @@ def _seed(settings: Settings, demo: bool) -> str:
                         utcnow(),
                         settings.epa_pass_mark,
                     )
+                from sitecoach.records.memory_fits import run_fit
+
+                with db.session() as session:  # the outcomes page then says why FSRS keeps its defaults
+                    run_fit(session, settings, utcnow())
     finally:
         db.dispose()
     return (
