@@ -9,7 +9,8 @@ The rules, in words:
   learners (the settings' `memory_fit_min_reviews`, 1,000, and `memory_fit_min_learners`, 20). 1,000 is
   the FSRS authors' long-standing advice to Anki users ("less than 1000 reviews: use the default
   parameters"); 20 learners keeps pooled parameters from being one or two heavy users' forgetting
-  curves. Below either, the coach keeps FSRS's default parameters.
+  curves. Below either, the coach keeps FSRS's default parameters (the check below still runs, for
+  information).
 * **Fitting** (`fit_parameters`): fsrs-rs's optimiser (`fsrs_rs_python`, Rust, no torch) on the optimiser's
   own data shape: for each card, one training item per review that comes at least a day after the card's
   previous review, holding the card's history up to it. Same-day repeats stay in the histories but are not
@@ -198,7 +199,7 @@ def enough_data(reviews: Sequence[Review], min_reviews: int, min_learners: int) 
     if len(reviews) < min_reviews or learners < min_learners:
         return (
             f"Not enough practice to fit yet: {len(reviews):,} quiz answers from {learners} learner"
-            f"{'' if learners == 1 else 's'}; a fit needs at least {min_reviews:,} answers from "
+            f"{'' if learners == 1 else 's'}; a fit needs at least {min_reviews:,} answers and at least "
             f"{min_learners} learners. The coach uses FSRS's default parameters until then."
         )
     return None
@@ -208,9 +209,9 @@ def decide(reviews: Sequence[Review], min_reviews: int, min_learners: int) -> Fi
     """Check the fit and, when there is enough data and it beats the defaults, fit on every review."""
     learners = len({r.learner_id for r in reviews})
     short = enough_data(reviews, min_reviews, min_learners)
+    check = check_fit(reviews)  # shown even when too little to adopt: what a fit would do so far
     if short:
-        return FitDecision(len(reviews), learners, None, short, None)
-    check = check_fit(reviews)
+        return FitDecision(len(reviews), learners, None, short, check)
     fitted, defaults = check.score("fitted"), check.score("defaults")
     if fitted is None or defaults is None:
         reason = "No later reviews to check a fit against: the coach keeps FSRS's default parameters."

@@ -45,9 +45,10 @@ def test_the_decision_adopts_a_fit_that_moves_towards_the_true_forgetting(cohort
 def test_too_little_practice_keeps_the_defaults_and_says_why(cohort):
     few_learners = [r for r in cohort if r.learner_id <= 5]
     decision = decide(few_learners, min_reviews=1000, min_learners=20)
-    assert decision.parameters is None and decision.check is None
+    assert decision.parameters is None
+    assert decision.check is not None and decision.check.score("fitted") is not None  # shown, not used
     assert f"{len(few_learners):,} quiz answers from 5 learners" in decision.reason
-    assert "at least 1,000 answers from 20 learners" in decision.reason
+    assert "at least 1,000 answers and at least 20 learners" in decision.reason
     assert decide(cohort[:999], 1000, 1).parameters is None
 
 
