@@ -96,7 +96,7 @@ class Services:
 
     def refresh_memory(self, force: bool = False) -> bool:
         """Use the newest stored FSRS fit's parameters, looked up at most once a minute (now, if `force`);
-        True when `memory` changed. A database error keeps the parameters in use."""
+        True when `memory` changed. A database error, or parameters py-fsrs refuses, keep the ones in use."""
         if self.load_memory_parameters is None:
             return False
         now = time.monotonic()
@@ -106,12 +106,12 @@ class Services:
         self._memory_checked_at = now
         try:
             run, parameters = self.load_memory_parameters()
-        except Exception as exc:  # noqa: BLE001 - the table is missing or the database is down
+            if run == self._memory_run:
+                return False
+            self.memory.use_parameters(parameters)
+        except Exception as exc:  # noqa: BLE001 - the database is down, or a stored set is out of bounds
             log.warning("FSRS parameters unavailable (%s): keeping the ones in use", exc)
             return False
-        if run == self._memory_run:
-            return False
-        self.memory.use_parameters(parameters)
         self._memory_run = run
         log.info("FSRS parameters of fit run %s: %s", run, "fitted" if parameters else "defaults")
         return True

@@ -122,3 +122,14 @@ def test_memory_fit_command_prints_the_check_and_a_dry_run_stores_nothing(servic
     stored = CliRunner().invoke(main, ["memory", "fit"], env=env)
     assert stored.exit_code == 0 and "Stored as fit run" in stored.output
     assert len(_runs(services)) == 1
+
+
+def test_a_stored_set_that_py_fsrs_refuses_leaves_the_parameters_in_use(services):
+    good = [0.1, 0.3, 0.5, 2.0, *DEFAULTS[4:]]
+    with services.db.session() as session:
+        session.add(FsrsParameters(parameters=good, reason="fitted"))
+    assert services.refresh_memory(force=True) and services.memory.parameters == tuple(good)
+    with services.db.session() as session:
+        session.add(FsrsParameters(parameters=[-5.0] * 21, reason="edited by hand"))
+    assert not services.refresh_memory(force=True)
+    assert services.memory.parameters == tuple(good)
