@@ -4,7 +4,7 @@ Synthetic cohorts whose forgetting is known: each learner's answers come from FS
 **true parameters** unlike the defaults (``TRUE_PARAMETERS``: first-day memories about a fifth as stable,
 and a steeper forgetting curve), so the defaults are the wrong model and a fit can recover the right one.
 Each learner practises on random days, a few random items a day; an answer is right with the true
-retrievability at that moment (a first answer: even odds). The check is
+recall at that moment, to the second (a first answer: even odds). The check is
 `sitecoach.learning.memory_fit.check_fit`: fit on the earliest 80% of answers by time, score the rest (log
 loss, RMSE as root Brier, AUC) for the constant baseline, FSRS's defaults and the fit.
 
@@ -18,8 +18,9 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card
 
+from sitecoach.learning.memory import Memory
 from sitecoach.learning.memory_fit import DEFAULTS, Review, check_fit
 
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
@@ -43,7 +44,7 @@ def synthetic_reviews(
 ) -> list[Review]:
     """Answers of a cohort whose memory is FSRS with `parameters`, practising on random days; a first
     answer to an item is right with chance `first_right` (the lesson was read, or a lucky guess)."""
-    truth = Scheduler(parameters=parameters, enable_fuzzing=False)
+    truth = Memory(parameters=parameters)
     rng = random.Random(seed)
     reviews: list[Review] = []
     for learner in range(1, learners + 1):
@@ -56,10 +57,9 @@ def synthetic_reviews(
                 item = f"Q{rng.randrange(items):03d}"
                 when = at + timedelta(minutes=k)
                 card = cards.get(item)
-                recall = truth.get_card_retrievability(card, when) if card is not None else first_right
+                recall = truth.card_retrievability(card, when) if card is not None else first_right
                 correct = rng.random() < recall
-                rating = Rating.Good if correct else Rating.Again
-                cards[item] = truth.review_card(card or Card(due=when), rating, review_datetime=when)[0]
+                cards[item] = truth.review_card(card, correct, when)
                 reviews.append(Review(learner, item, when, correct))
     return reviews
 

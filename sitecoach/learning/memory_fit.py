@@ -4,7 +4,7 @@ The rules, in words:
 
 * A review is one quiz answer: learner, item, time (UTC), right or wrong. Right is Good (3) and wrong is
   Again (1), as `Memory.review` rates them. A card is one learner and one item; its reviews in time order.
-* Days between two reviews are whole 24-hour periods, as py-fsrs counts them for retrievability.
+* For the optimiser, days between two reviews are whole 24-hour periods (its data are in whole days).
 * **Enough data** (`enough_data`): a fit needs at least `min_reviews` reviews from at least `min_learners`
   learners (the settings' `memory_fit_min_reviews`, 1,000, and `memory_fit_min_learners`, 20). 1,000 is
   the FSRS authors' long-standing advice to Anki users ("less than 1000 reviews: use the default
@@ -17,10 +17,11 @@ The rules, in words:
   targets. The result is clamped into py-fsrs's parameter bounds.
 * **Checking** (`check_fit`): all reviews in time order; the earliest `train_share` (80%) train, the rest
   test. The optimiser sees only the training reviews. Each card's whole history is replayed through
-  py-fsrs's `Scheduler` (what the coach schedules with) under each set of parameters, and a test review's
-  prediction is the card's retrievability just before it. A test review is scored only when it comes at
-  least a whole day after the card's previous review: a first review has no prediction, and a same-day
-  repeat is predicted 1.0 by whole-day counting (FSRS's benchmarks likewise score long-term reviews only).
+  `Memory` (py-fsrs's scheduler, as the coach uses it) under each set of parameters, and a test review's
+  prediction is the card's recall just before it, to the second, as the coach reads it. A test review is
+  scored only when it comes at least a whole day after the card's previous review: a first review has no
+  prediction, and same-day repeats are not what the optimiser fits (FSRS's benchmarks likewise score
+  long-term reviews only).
 * **Metrics**: log loss and AUC by scikit-learn (`log_loss`, `roc_auc_score`; AUC is None when the test
   outcomes are all right or all wrong); RMSE is the root of the Brier score, sqrt(mean((p - y)^2)), not
   the FSRS benchmark's binned RMSE. The constant baseline predicts the mean recall of the training reviews
@@ -38,11 +39,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import fsrs_rs_python as fsrs_rs
-from fsrs import Card, Rating, Scheduler
+from fsrs import Card, Rating
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from sklearn.metrics import log_loss, roc_auc_score
 
-from sitecoach.learning.memory import require_aware
+from sitecoach.learning.memory import Memory, require_aware
 
 TRAIN_SHARE = 0.8  # the earliest share of reviews the check fits on
 GOOD, AGAIN = int(Rating.Good), int(Rating.Again)
@@ -148,7 +149,7 @@ def predictions(
 ) -> tuple[list[float], list[int]]:
     """Replay every card through py-fsrs; return (predicted recall, outcome) for each review at index
     `score_from` or later (in time order) that comes a day or more after its card's previous review."""
-    scheduler = Scheduler(parameters=tuple(parameters), enable_fuzzing=False)
+    memory = Memory(parameters=parameters)
     ordered = in_time_order(reviews)
     cards: dict[tuple[int, str], Card] = {}
     predicted: list[float] = []
@@ -157,10 +158,9 @@ def predictions(
         key = (r.learner_id, r.item)
         card = cards.get(key)
         if card is not None and n >= score_from and card.last_review and _days(card.last_review, r.at) >= 1:
-            predicted.append(float(scheduler.get_card_retrievability(card, r.at)))
+            predicted.append(memory.card_retrievability(card, r.at))
             outcomes.append(int(r.correct))
-        rating = Rating.Good if r.correct else Rating.Again
-        cards[key] = scheduler.review_card(card or Card(due=r.at), rating, review_datetime=r.at)[0]
+        cards[key] = memory.review_card(card, r.correct, r.at)
     return predicted, outcomes
 
 
