@@ -94,6 +94,10 @@ def _seed(settings: Settings, demo: bool) -> str:
                         utcnow(),
                         settings.epa_pass_mark,
                     )
+                from sitecoach.records.memory_fits import run_fit
+
+                with db.session() as session:  # the outcomes page then says why FSRS keeps its defaults
+                    run_fit(session, settings, utcnow())
     finally:
         db.dispose()
     return (
@@ -241,6 +245,34 @@ def variants_pin(kind: str, variant: str | None) -> None:
     finally:
         db.dispose()
     click.echo(f"{kind}: pinned {state.pinned}" if state.pinned else f"{kind}: unpinned")
+
+
+@main.group()
+def memory() -> None:
+    """FSRS memory: fit its parameters to the cohort's quiz answers."""
+
+
+@memory.command("fit")
+@click.option("--dry-run", is_flag=True, help="Print the check and the decision; store nothing.")
+def memory_fit(dry_run: bool) -> None:
+    """Fit FSRS to every quiz answer and print the time-ordered check; store the run (not with --dry-run)."""
+    from sitecoach.models import Database, utcnow
+    from sitecoach.records.memory_fits import format_table, run_fit
+
+    settings = _settings()
+    db = Database(settings.database_uri)
+    try:
+        with db.session() as session:
+            _decision, row = run_fit(session, settings, utcnow(), dry_run=dry_run)
+    finally:
+        db.dispose()
+    click.echo(f"{row.reviews:,} quiz answers from {row.learners} learners.")
+    for line in format_table(row.evaluation):
+        click.echo(line)
+    click.echo(row.reason)
+    if row.parameters:
+        click.echo("Parameters: " + ", ".join(f"{p:.4f}" for p in row.parameters))
+    click.echo("Dry run: nothing stored." if dry_run else f"Stored as fit run {row.id}.")
 
 
 @main.group()

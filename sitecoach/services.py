@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,7 @@ from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
 CATALOGUE_STAMP_TTL_SECONDS = 1.0
+MEMORY_CHECK_TTL_SECONDS = 60.0  # how often a process looks for a newer FSRS fit (a cheap one-row query)
 
 if TYPE_CHECKING:
     from sitecoach.conversation.router import Router
@@ -57,6 +58,11 @@ class Services:
     # What changes when the curriculum in the database does (an admin withdrew a card): checked at most
     # once a second, so every web and worker process answers from the new content within a second.
     catalogue_stamp: Callable[[], object] | None = None
+    # The newest FSRS fit run: (its id, its parameters or None for FSRS's defaults). Looked up at most once
+    # a minute, and `memory` is rebuilt only when the id moves: never per message.
+    load_memory_parameters: Callable[[], tuple[object, Sequence[float] | None]] | None = None
+    _memory_run: object = None
+    _memory_checked_at: float | None = None
     _catalogue: Catalogue | None = None
     _stale: bool = False
     _stamp: object = None
@@ -69,7 +75,11 @@ class Services:
         return [self.queue, self.background_queue]
 
     def catalogue(self) -> Catalogue:
-        """The curriculum, loaded from the database on first use and again when its stamp moves."""
+        """The curriculum, loaded from the database on first use and again when its stamp moves.
+
+        Everything that schedules reviews or reads recall asks for the curriculum first, so this is also
+        where `memory` picks up a newer FSRS fit (`refresh_memory`)."""
+        self.refresh_memory()
         with self._lock:
             self._check_stamp()
             if self._catalogue is None:
@@ -83,6 +93,28 @@ class Services:
                     return self._catalogue
             self._stale = False
             return self._catalogue
+
+    def refresh_memory(self, force: bool = False) -> bool:
+        """Use the newest stored FSRS fit's parameters, looked up at most once a minute (now, if `force`);
+        True when `memory` changed. A database error, or parameters py-fsrs refuses, keep the ones in use."""
+        if self.load_memory_parameters is None:
+            return False
+        now = time.monotonic()
+        checked = self._memory_checked_at
+        if not force and checked is not None and now - checked < MEMORY_CHECK_TTL_SECONDS:
+            return False
+        self._memory_checked_at = now
+        try:
+            run, parameters = self.load_memory_parameters()
+            if run == self._memory_run:
+                return False
+            self.memory.use_parameters(parameters)
+        except Exception as exc:  # noqa: BLE001 - the database is down, or a stored set is out of bounds
+            log.warning("FSRS parameters unavailable (%s): keeping the ones in use", exc)
+            return False
+        self._memory_run = run
+        log.info("FSRS parameters of fit run %s: %s", run, "fitted" if parameters else "defaults")
+        return True
 
     def reload_catalogue(self) -> None:
         """Forget the loaded curriculum (after seeding, importing a standard or reviewing content)."""

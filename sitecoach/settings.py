@@ -22,6 +22,10 @@ DEFAULT_TWILIO_TIMEOUT_SECONDS = 10.0
 DEFAULT_CONVERSATION_TTL_MINUTES = 30
 DEFAULT_QUIZ_ROUND_LENGTH = 5
 DEFAULT_DESIRED_RETENTION = 0.9
+# Fit FSRS to the cohort's answers only with this many quiz answers from this many learners (see
+# sitecoach/learning/memory_fit.py for why); defaults before that.
+DEFAULT_MEMORY_FIT_MIN_REVIEWS = 1000
+DEFAULT_MEMORY_FIT_MIN_LEARNERS = 20
 DEFAULT_LINK_MAX_AGE_DAYS = 14
 DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
 DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB
@@ -81,6 +85,8 @@ class Settings:
     conversation_ttl_minutes: int = DEFAULT_CONVERSATION_TTL_MINUTES
     quiz_round_length: int = DEFAULT_QUIZ_ROUND_LENGTH
     desired_retention: float = DEFAULT_DESIRED_RETENTION
+    memory_fit_min_reviews: int = DEFAULT_MEMORY_FIT_MIN_REVIEWS
+    memory_fit_min_learners: int = DEFAULT_MEMORY_FIT_MIN_LEARNERS
     link_max_age_days: int = DEFAULT_LINK_MAX_AGE_DAYS
     media_max_bytes: int = DEFAULT_MEDIA_MAX_BYTES
     request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES

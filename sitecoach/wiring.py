@@ -6,6 +6,7 @@ Entry points receive what is built here: the web app (`create_app`), the RQ work
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask
@@ -23,6 +24,7 @@ from sitecoach.jobs import runtime
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Database
 from sitecoach.prompts import PromptLibrary
+from sitecoach.records.memory_fits import parameters_in_use
 from sitecoach.records.prompt_store import PromptStore
 from sitecoach.services import Services
 from sitecoach.settings import Settings
@@ -62,6 +64,10 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         with db.read_session() as session:
             return Catalogue.stamp(session)
 
+    def memory_parameters() -> tuple[object, Sequence[float] | None]:
+        with db.read_session() as session:
+            return parameters_in_use(session)
+
     return Services(
         settings=settings,
         db=db,
@@ -78,6 +84,7 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
         metrics=Metrics(redis),
         load_catalogue=load_catalogue,
         catalogue_stamp=catalogue_stamp,
+        load_memory_parameters=memory_parameters,
     )
 
 

@@ -29,6 +29,7 @@ from sitecoach.models import (
     ConversationState,
     Escalation,
     EvidenceItem,
+    FsrsParameters,
     KnowledgeCard,
     KnowledgeCardVersion,
     Learner,
@@ -140,6 +141,7 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    FsrsParameters,
     KnowledgeCardVersion,
     LLMUsage,
     PromptVersion,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0008'  # TEMP until 0009 lands
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

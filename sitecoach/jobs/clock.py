@@ -28,7 +28,7 @@ def occurrence_id(entry: ScheduleEntry, fire_time: datetime) -> str:
 def enqueue_entry(queue: Queue, item: ScheduleEntry, at: datetime) -> bool:
     """Enqueue one entry's job for the slot `at` (refused if that slot's job is already queued)."""
     args = (at.astimezone(UTC).isoformat(),) if item.takes_time else ()
-    return enqueue_unique(queue, item.job, occurrence_id(item, at), *args)
+    return enqueue_unique(queue, item.job, occurrence_id(item, at), *args, timeout=item.timeout_seconds)
 
 
 def fire(queue_name: str, redis_url: str, entry_id: str) -> bool:

@@ -20,6 +20,7 @@ class ScheduleEntry:
     trigger_args: dict[str, Any]
     description: str
     takes_time: bool = True  # the job is passed the scheduled time (so tests can drive the clock)
+    timeout_seconds: int = 120  # RQ's job timeout
 
 
 SCHEDULE: tuple[ScheduleEntry, ...] = (
@@ -71,6 +72,14 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         "cron",
         {"minute": 40},
         "Hourly: refresh every learner's snapshot (mastery fades) and celebrate milestones.",
+    ),
+    ScheduleEntry(
+        "refit-memory",
+        "sitecoach.jobs.tasks.refit_memory",
+        "cron",
+        {"hour": 3, "minute": 20},  # London night, clear of the 01:00-02:00 clock changes
+        "Nightly: fit FSRS to the cohort's quiz answers (defaults until there are enough) and store it.",
+        timeout_seconds=1800,  # a large cohort's fit and check take minutes on two cores
     ),
     ScheduleEntry(
         "sweep-unprocessed",

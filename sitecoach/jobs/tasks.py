@@ -22,6 +22,7 @@ from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
 from sitecoach.outreach import alerts, nudges
 from sitecoach.records import experiments
+from sitecoach.records.memory_fits import run_fit
 
 log = logging.getLogger(__name__)
 SWEEP_MAX_AGE = timedelta(days=2)
@@ -269,3 +270,15 @@ def refresh_snapshots(at: str | None = None) -> int:
         )
         for i in ids
     )
+
+
+def refit_memory(at: str | None = None) -> dict[str, object]:
+    """Fit FSRS to every quiz answer (or keep the defaults, saying why), store the run once per night,
+    and schedule with it in this process at once (other processes pick it up within a minute)."""
+    services = runtime.services()
+    now = _now(at)
+    with services.db.session() as session:
+        decision, row = run_fit(session, services.settings, now, run_key=f"nightly-{now.date().isoformat()}")
+        summary = {"run": row.id, "fitted": bool(row.parameters), "repeat": decision is None}
+    services.refresh_memory(force=True)
+    return summary

@@ -34,11 +34,30 @@ class ReviewOutcome:
 
 
 class Memory:
-    """FSRS scheduling at a configurable desired retention (default 0.9)."""
+    """FSRS scheduling at a configurable desired retention (default 0.9), with FSRS's default parameters or
+    ones fitted to the cohort's answers (`sitecoach.learning.memory_fit`)."""
 
-    def __init__(self, desired_retention: float = 0.9) -> None:
+    def __init__(self, desired_retention: float = 0.9, parameters: Sequence[float] | None = None) -> None:
+        self.desired_retention = desired_retention
+        self.scheduler = self._scheduler(parameters)
+
+    def _scheduler(self, parameters: Sequence[float] | None) -> Scheduler:
         # Fuzzing randomises intervals; off, so the same history always gives the same schedule.
-        self.scheduler = Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+        if parameters is None:
+            return Scheduler(desired_retention=self.desired_retention, enable_fuzzing=False)
+        return Scheduler(
+            parameters=tuple(parameters), desired_retention=self.desired_retention, enable_fuzzing=False
+        )
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        """The 21 FSRS parameters in use."""
+        return tuple(float(p) for p in self.scheduler.parameters)
+
+    def use_parameters(self, parameters: Sequence[float] | None) -> None:
+        """Schedule with these parameters from now on (None: FSRS's defaults). One attribute swap, so a
+        review running meanwhile in another thread uses the old scheduler or the new, never a mix."""
+        self.scheduler = self._scheduler(parameters)
 
     def new_card(self, now: datetime) -> dict[str, Any]:
         """A fresh card, due now."""

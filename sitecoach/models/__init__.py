@@ -16,6 +16,7 @@ from sitecoach.models.curriculum import (
 from sitecoach.models.db import Database, UTCDateTime, metadata, utcnow
 from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
+from sitecoach.models.memory_fits import FsrsParameters
 from sitecoach.models.messaging import ConversationState, Direction, Message, MessageKind, MessageStatus
 from sitecoach.models.people import Cohort, Consent, Learner, Mentor
 from sitecoach.models.portfolio import (
@@ -47,6 +48,7 @@ __all__ = [
     "EventKind",
     "EvidenceItem",
     "EvidenceStatus",
+    "FsrsParameters",
     "LearningEvent",
     "Learner",
     "KnowledgeCard",

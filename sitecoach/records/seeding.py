@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from sitecoach.curriculum.pack import CompetencyMap, ContentPack, PackError, loa
 from sitecoach.infra.progress import progress
 from sitecoach.learning.knowledge import known_now, score_answer
 from sitecoach.learning.memory import Memory
+from sitecoach.learning.readiness import DEFAULT_PASS_MARK
 from sitecoach.models import (
     Cohort,
     Competency,
@@ -337,6 +339,8 @@ class DemoLearner:
     observed_behaviours: int = 0  # behaviour competencies with a signed mentor observation
     pending_evidence: int = 0
     otj_hours: float = 0.0
+    # Mock EPA papers sat: (days ago, pass chance predicted at the start, right answers of 20).
+    mock_tests: tuple[tuple[int, float, int], ...] = ()
 
 
 DEMO_LEARNERS = (
@@ -350,12 +354,30 @@ DEMO_LEARNERS = (
         8,
         pending_evidence=1,
         otj_hours=42,
+        mock_tests=((1, 0.22, 14),),
     ),  # sprinter: a fast fortnight
     DemoLearner(
-        "+447700900102", "Priya", 60, tuple(range(0, 56, 2)), 5, 0.8, 10, pending_evidence=1, otj_hours=96
+        "+447700900102",
+        "Priya",
+        60,
+        tuple(range(0, 56, 2)),
+        5,
+        0.8,
+        10,
+        pending_evidence=1,
+        otj_hours=96,
+        mock_tests=((30, 0.04, 9), (10, 0.31, 12), (2, 0.58, 14)),
     ),  # steady climber
     DemoLearner(
-        "+447700900103", "Callum", 45, tuple(range(8, 40)), 6, 0.6, 6, otj_hours=60
+        "+447700900103",
+        "Callum",
+        45,
+        tuple(range(8, 40)),
+        6,
+        0.6,
+        6,
+        otj_hours=60,
+        mock_tests=((20, 0.12, 10), (9, 0.2, 12)),
     ),  # stalled: silent 8 days
     DemoLearner(
         "+447700900104",
@@ -369,6 +391,7 @@ DEMO_LEARNERS = (
         observed_behaviours=3,
         pending_evidence=1,
         otj_hours=540,
+        mock_tests=((60, 0.35, 12), (35, 0.66, 15), (14, 0.88, 16), (3, 0.95, 17)),
     ),  # near gateway
     DemoLearner("+447700900105", "Dev", 3, (0, 1), 3, 0.6, 1),  # newcomer
 )
@@ -445,6 +468,7 @@ def _award_history_badges(session: Session, memory: Memory, learners: list[Learn
         service.insights(learner, now, award_badges=True)
 
 
+DEMO_MOCK_QUESTIONS = 20
 DEMO_BANK_BASE = 138  # the demo histories were written for a bank of this size
 
 
@@ -513,6 +537,21 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
             {"lesson": lesson.code},
         )
     session.add_all(states.values())
+    for days_ago, predicted, right in profile.mock_tests:  # made-up papers, so the outcomes page has some
+        append_event(
+            session,
+            learner.id,
+            EventKind.MOCK_TEST,
+            now - timedelta(days=days_ago, hours=1),
+            {
+                "correct": right,
+                "questions": DEMO_MOCK_QUESTIONS,
+                "passed": right >= math.ceil(DEFAULT_PASS_MARK * DEMO_MOCK_QUESTIONS),
+                "predicted_pass_chance": predicted,
+                "minutes": 24,
+                "timed_out": False,
+            },
+        )
     if profile.otj_hours and days:
         logging_days = days[:: max(1, len(days) // 8)]  # hours are logged on days the learner was active
         for days_ago in logging_days:

@@ -22,6 +22,8 @@ from sitecoach.infra.enqueue import enqueue_delivery
 from sitecoach.models import AdminAuditLog, Cohort, Consent, Direction, Learner, Mentor, Message
 from sitecoach.prompts.library import PromptError
 from sitecoach.records import prompt_store
+from sitecoach.records.memory_fits import fit_report
+from sitecoach.records.mock_tests import mock_calibration
 from sitecoach.records.reports import cohort_outcomes, failed_sends, queue_health
 from sitecoach.records.roster import check_roster, import_roster
 from sitecoach.records.seeding import import_standard
@@ -369,7 +371,18 @@ def _rename(text: str, names: dict[str, str | None]) -> str:
 
 @bp.get("/outcomes")
 def outcomes() -> ResponseReturnValue:
-    """Cohort outcomes: daily active, projected time to competence, mentor time, gateway, nudges."""
+    """Cohort outcomes: daily active, projected time to competence, mentor time, gateway, nudges, how well
+    readiness predicted the mock tests, and the FSRS fit the coach schedules with."""
     with current_services().db.read_session() as session:
         data = cohort_outcomes(session)
-    return render_template("admin/outcomes.html", **data)
+        mocks, abandoned = mock_calibration(session)
+        fit = fit_report(session)
+    settings = current_services().settings
+    return render_template(
+        "admin/outcomes.html",
+        **data,
+        mocks=mocks,
+        abandoned_mocks=abandoned,
+        fit=fit,
+        fit_min=(settings.memory_fit_min_reviews, settings.memory_fit_min_learners),
+    )

@@ -648,6 +648,8 @@ def test_outcomes_page_renders_the_demo_cohort_with_charts(client, services):
     assert "0.5 hours</b> over 1 closed request" in page and "median 30 min" in page
     assert "<td>streak at risk</td><td>a</td><td>4</td><td>3</td><td>75%</td>" in page
     assert "Gateway readiness" in page
+    assert "over 10 mock papers" in page  # the demo cohort's papers, checked against their predictions
+    assert "<tr><td>90–100%</td><td>1</td><td>95%</td><td>100%</td></tr>" in page
     for phone in ("+447700900101", "7700900101"):
         assert phone not in page
 
