@@ -65,7 +65,7 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
     from sitecoach.records.seeding import sync_pack
 
     with _scratch(tmp_path) as uri:
-        upgrade(uri, "0008")  # the schema before knowledge tracing (TEMP: 0009 once it lands)
+        upgrade(uri, "0009")  # the schema before knowledge tracing
         engine = make_engine(uri)
         now = utcnow()
         pack = load_pack(Path(__file__).resolve().parents[1] / "content" / "st1332")
