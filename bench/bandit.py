@@ -14,7 +14,10 @@ variant listed starts as champion. Measured over many seeded runs:
 * **correct by N**: the share of runs whose champion after N sends has the highest true rate (with no
   real difference, the starting champion counts as correct);
 * **mean sends to decision**: the mean number of sends before the first champion change, over the runs
-  that changed.
+  that changed;
+* **fav@1000**: the share of runs in which, after 1,000 sends, the variant Thompson sampling sends most
+  (the highest P(best)) has the highest true rate: who the learners mostly get, before any champion is
+  declared.
 
 tests/learning/test_bandit_simulation.py asserts the same figures with the same functions.
 """
@@ -32,10 +35,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sitecoach.learning.bandit import CHECK_EVERY, choose, new_bandit, tally  # noqa: E402
+from sitecoach.learning.bandit import CHECK_EVERY, allocation, choose, new_bandit, tally  # noqa: E402
 
 SETTLE_EVERY = CHECK_EVERY  # sends between two settlements (a daily burst of nudges settles together)
 CHECKPOINTS = (1000, 2000, 3000, 4000, 5000)  # sends after which the champion is noted
+FAVOURED_AT = 1000  # sends after which the variant Thompson sampling sends most is noted
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Run:
 
     champions: dict[int, int]  # sends -> index of the champion then
     first_change: int | None  # sends before the first change, or None
+    favoured: int | None = None  # index of the variant getting the most sends at FAVOURED_AT sends
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,7 @@ class Figures:
     changed: float  # share of runs with any champion change
     correct: dict[int, float]  # sends -> share of runs whose champion then has the highest true rate
     mean_sends_to_decision: float | None
+    favoured: float = 0.0  # share of runs whose most-sent variant at FAVOURED_AT has the highest true rate
 
 
 def simulate(rates: Sequence[float], sends: int, rng: random.Random) -> Run:
@@ -62,6 +68,7 @@ def simulate(rates: Sequence[float], sends: int, rng: random.Random) -> Run:
     state = new_bandit("simulated", names)
     champions: dict[int, int] = {}
     first_change = None
+    favoured = None
     for start in range(0, sends, SETTLE_EVERY):
         counts = {name: [0, 0] for name in names}
         for _ in range(min(SETTLE_EVERY, sends - start)):
@@ -75,7 +82,10 @@ def simulate(rates: Sequence[float], sends: int, rng: random.Random) -> Run:
             first_change = done
         if done in CHECKPOINTS or done == sends:
             champions[done] = names.index(state.champion)
-    return Run(champions, first_change)
+        if done == FAVOURED_AT:
+            shares = allocation(state)
+            favoured = names.index(max(names, key=lambda n: shares[n]))
+    return Run(champions, first_change, favoured)
 
 
 def measure(rates: Sequence[float], sends: int, runs: int, seed: int) -> Figures:
@@ -94,6 +104,7 @@ def measure(rates: Sequence[float], sends: int, runs: int, seed: int) -> Figures
         changed=len(decided) / runs,
         correct=correct,
         mean_sends_to_decision=sum(decided) / len(decided) if decided else None,
+        favoured=sum(r.favoured in best for r in results) / runs,
     )
 
 
@@ -121,7 +132,7 @@ def main() -> None:
     header = (
         f"{'scenario':<32} {'rates':<17} {'runs':>4} {'base':>5} {'lift':>5} {'changed':>8} "
         + " ".join(f"{'ok@' + str(n):>7}" for n in CHECKPOINTS if n <= args.sends)
-        + f" {'sends to decision':>18}"
+        + f" {'sends to decision':>18} {'fav@' + str(FAVOURED_AT):>8}"
     )
     print(header)
     print("-" * len(header))
@@ -134,7 +145,7 @@ def main() -> None:
             f"{label:<32} {'/'.join(f'{r:.2f}' for r in rates):<17} {figures.runs:>4} {base:>5.2f} "
             f"{lift:>5.0%} {figures.changed:>8.1%} "
             + " ".join(f"{figures.correct[n]:>7.1%}" for n in CHECKPOINTS if n <= args.sends)
-            + f" {'-' if mean is None else f'{mean:,.0f}':>18}",
+            + f" {'-' if mean is None else f'{mean:,.0f}':>18} {figures.favoured:>8.1%}",
             flush=True,
         )
 

@@ -5,7 +5,8 @@ learner, outcomes settled every CHECK_EVERY sends), seeded, 200 runs per figure,
 within a few points. The brief asked for a variant 20% better (0.36 against 0.30) to be champion within
 1,000 sends in 90% of runs; with at most 5% false changes over 5,000 sends that cannot be had (at 1,000
 sends it is about 1 run in 5, bench/bandit.py prints the figures), so the test asserts the horizon at which
-it does hold: 5,000 sends.
+it does hold: 5,000 sends. What learners get moves sooner: by 1,000 sends the better variant is the one
+Thompson sampling sends most in 9 runs of 10.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def test_a_better_champion_keeps_its_place():
 def test_a_challenger_20_percent_better_is_champion_by_5000_sends_in_9_runs_of_10():
     figures = sim.measure((0.30, 0.36), 5000, RUNS, SEED)
     assert figures.correct[5000] >= 0.9
+    # Thompson sampling already sends it most by 1,000 sends, before it is declared champion
+    assert figures.favoured >= 0.9
     assert figures.correct[1000] < figures.correct[3000] < figures.correct[5000]  # evidence accumulates
 
 
