@@ -9,6 +9,8 @@ from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
 
+from sitecoach.settings import DEFAULT_DESIRED_RETENTION
+
 
 def require_aware(now: datetime) -> datetime:
     """Refuse naive datetimes; return the same instant in UTC (the learning core works in UTC only)."""
@@ -27,11 +29,27 @@ class ReviewOutcome:
 
 
 class Memory:
-    """FSRS scheduling at a configurable desired retention (default 0.9)."""
+    """FSRS scheduling at a configurable desired retention (the settings' default, 0.8).
 
-    def __init__(self, desired_retention: float = 0.9) -> None:
+    Without `learning_steps` (our default) a new or missed item comes back on a later day, as FSRS's memory
+    model schedules it; with them (py-fsrs's default) it comes back 1 and 10 minutes later, the same
+    sitting. The simulation (bench/learning.py) found same-sitting repeats and a 0.9 retention cost
+    apprentices weeks to exam-readiness on a 10-minute daily budget.
+    """
+
+    def __init__(
+        self, desired_retention: float = DEFAULT_DESIRED_RETENTION, learning_steps: bool = False
+    ) -> None:
         # Fuzzing randomises intervals; off, so the same history always gives the same schedule.
-        self.scheduler = Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+        if learning_steps:
+            self.scheduler = Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+        else:
+            self.scheduler = Scheduler(
+                desired_retention=desired_retention,
+                enable_fuzzing=False,
+                learning_steps=(),
+                relearning_steps=(),
+            )
 
     def new_card(self, now: datetime) -> dict[str, Any]:
         """A fresh card, due now."""
