@@ -133,5 +133,7 @@ class TrueLearner:
 TUNING = TruthModel("exponential (tuning set)", s0_days=1.5, gain=15.0, lapse_keep=0.6)
 EXPONENTIAL = TruthModel("exponential", s0_days=1.0, gain=20.0)
 POWER = TruthModel("power-law", curve="power", s0_days=1.0, gain=20.0)
-CAPPED = TruthModel("mis-specified: capped, no spacing effect", s0_days=1.0, gain=20.0, cap_days=60.0, spacing=False)
+CAPPED = TruthModel(
+    "mis-specified: capped, no spacing effect", s0_days=1.0, gain=20.0, cap_days=60.0, spacing=False
+)
 REPORTED = (EXPONENTIAL, POWER, CAPPED)

@@ -33,7 +33,7 @@ from scipy.stats import binom
 from sitecoach.learning.forgetting import EXPONENTIAL, TrueLearner, TruthModel
 from sitecoach.learning.sim_bank import SimBank
 from sitecoach.learning.study_policies import FsrsDefaults, Leitner, Ours, StudyPolicy, SuperMemo2
-from sitecoach.settings import DEFAULT_EPA_PASS_MARK, DEFAULT_MOCK_TEST_QUESTIONS
+from sitecoach.settings import DEFAULT_DESIRED_RETENTION, DEFAULT_EPA_PASS_MARK, DEFAULT_MOCK_TEST_QUESTIONS
 
 START = datetime(2025, 1, 6, 12, 30, tzinfo=UTC)  # the first sitting: a Monday lunch break
 STUDY_WEEKDAYS = 5
@@ -59,7 +59,9 @@ def questions_for(minutes_a_day: float) -> int:
     return round(minutes_a_day * QUESTIONS_PER_MINUTE)
 
 
-def pass_chance(expected_score: float, questions: int = PAPER_QUESTIONS, pass_mark: float = PASS_MARK) -> float:
+def pass_chance(
+    expected_score: float, questions: int = PAPER_QUESTIONS, pass_mark: float = PASS_MARK
+) -> float:
     """P(pass) of a random paper for a learner whose expected score per question is `expected_score`."""
     needed = math.ceil(pass_mark * questions - 1e-9)
     return float(binom.sf(needed - 1, questions, expected_score))
@@ -112,10 +114,16 @@ class LearnerOutcome:
     answered: int
 
 
-def make_policy(arm: str, bank: SimBank, desired_retention: float | None = None) -> StudyPolicy:
-    """The arm called `arm` (see ARMS), ours at `desired_retention` when given."""
-    if arm == "ours" and desired_retention is not None:
-        return Ours(bank, desired_retention=desired_retention)
+def make_policy(
+    arm: str, bank: SimBank, desired_retention: float | None = None, learning_steps: bool | None = None
+) -> StudyPolicy:
+    """The arm called `arm` (see ARMS); ours with another retention or learning steps when given."""
+    if arm == "ours" and (desired_retention is not None or learning_steps is not None):
+        return Ours(
+            bank,
+            desired_retention=desired_retention or DEFAULT_DESIRED_RETENTION,
+            learning_steps=bool(learning_steps),
+        )
     return ARMS[arm](bank)
 
 
@@ -132,10 +140,11 @@ def simulate_learner(
     on_answer: Callable[[datetime, int, bool], None] | None = None,
     on_day: Callable[[datetime, float], None] | None = None,
     desired_retention: float | None = None,
+    learning_steps: bool | None = None,
 ) -> LearnerOutcome:
     """Run one learner for up to `days` days; stop early once both milestones are confirmed if asked."""
     learner_truth = TrueLearner(bank, truth, seed, learner)
-    policy = make_policy(arm, bank, desired_retention)
+    policy = make_policy(arm, bank, desired_retention, learning_steps)
     paper = np.array(bank.knowledge_items, dtype=np.int64)
     comps = [np.array(bank.items_of[c], dtype=np.int64) for c in bank.knowledge]
     pass_score = score_for_pass_chance()

@@ -25,7 +25,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Collection
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -190,7 +190,9 @@ def mastery_map(
     quizzes: no lessons opened, no signed evidence. The one place the simulation meets the mastery formula."""
     return {
         c.code: competency_mastery(
-            CompetencyEvidence(c.code, c.kind, c.area, recalls=tuple(retrievability[list(bank.items_of[c.code])]))
+            CompetencyEvidence(
+                c.code, c.kind, c.area, recalls=tuple(retrievability[list(bank.items_of[c.code])])
+            )
         )
         for c in bank.competencies
         if codes is None or c.code in codes
@@ -207,9 +209,10 @@ class Ours:
         bank: SimBank,
         desired_retention: float = DEFAULT_DESIRED_RETENTION,
         round_length: int = DEFAULT_QUIZ_ROUND_LENGTH,
+        learning_steps: bool = False,
     ) -> None:
         self.bank = bank
-        self.memory = Memory(desired_retention=desired_retention)
+        self.memory = Memory(desired_retention=desired_retention, learning_steps=learning_steps)
         self.round_length = round_length
         self.index = bank.index()
         n = len(bank.items)
@@ -236,7 +239,9 @@ class Ours:
         seen = self.reviewed_at >= 0
         elapsed = (minutes(now) - self.reviewed_at[seen]) // DAY_MINUTES
         out = np.zeros(len(self.cards))
-        out[seen] = (1 + scheduler._FACTOR * np.maximum(elapsed, 0) / self.stability[seen]) ** scheduler._DECAY
+        out[seen] = (
+            1 + scheduler._FACTOR * np.maximum(elapsed, 0) / self.stability[seen]
+        ) ** scheduler._DECAY
         return out
 
     def pick(self, now: datetime) -> int:
