@@ -37,6 +37,7 @@ class SimBank:
     items_of: dict[str, tuple[int, ...]] = field(init=False, compare=False)
     knowledge_items: tuple[int, ...] = field(init=False, compare=False)
     knowledge: tuple[str, ...] = field(init=False, compare=False)  # knowledge competencies with items
+    by_code: dict[str, SimCompetency] = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         items_of = {
@@ -47,6 +48,7 @@ class SimBank:
         wanted = set(knowledge)
         paper = tuple(i for i, item in enumerate(self.items) if wanted.intersection(item.competencies))
         object.__setattr__(self, "items_of", items_of)
+        object.__setattr__(self, "by_code", {c.code: c for c in self.competencies})
         object.__setattr__(self, "knowledge", knowledge)
         object.__setattr__(self, "knowledge_items", paper)
 

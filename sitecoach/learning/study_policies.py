@@ -23,7 +23,7 @@ The arms:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
@@ -184,18 +184,18 @@ class FsrsDefaults(DueFirstPolicy):
 
 
 def mastery_map(
-    bank: SimBank, retrievability: np.ndarray, codes: Collection[str] | None = None
+    bank: SimBank, retrievability: np.ndarray, codes: Iterable[str] | None = None
 ) -> dict[str, float]:
     """The product's competency mastery (of every competency, or of `codes`) for a learner who only answers
     quizzes: no lessons opened, no signed evidence. The one place the simulation meets the mastery formula."""
+    wanted = bank.competencies if codes is None else [bank.by_code[code] for code in codes]
     return {
         c.code: competency_mastery(
             CompetencyEvidence(
-                c.code, c.kind, c.area, recalls=tuple(retrievability[list(bank.items_of[c.code])])
+                c.code, c.kind, c.area, recalls=tuple(retrievability[list(bank.items_of[c.code])].tolist())
             )
         )
-        for c in bank.competencies
-        if codes is None or c.code in codes
+        for c in wanted
     }
 
 
@@ -226,6 +226,40 @@ class Ours:
         self.mastery = mastery_map(bank, self.retrievability)
         self.asked: list[str] = []
         self.last_item: str | None = None
+        # For speed, pick_next_item sees only the candidates that can win (same answer as the whole bank,
+        # tests/bench/test_learning_sim.py): the seen items due soonest, enough to survive the round's
+        # exclusions, and the first new item of each competency set (they tie on weakness, then go by
+        # lesson position).
+        self.due_heap: list[tuple[datetime, str, int]] = []
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i in sorted(range(n), key=lambda i: (bank.items[i].lesson_position, bank.items[i].code)):
+            groups.setdefault(tuple(sorted(bank.items[i].competencies)), []).append(i)
+        self.new_groups = list(groups.values())
+        self.group_of = {i: g for g, members in enumerate(self.new_groups) for i in members}
+        self.new_heads = {g: 0 for g in range(len(self.new_groups))}  # group -> position of its first new
+
+    def contenders(self) -> list[Candidate]:
+        """The candidates pick_next_item could choose now (see __init__)."""
+        heap, seen = self.due_heap, []
+        while heap and len(seen) < len(self.asked) + 2:
+            due, code, i = heapq.heappop(heap)
+            if self.candidates[i].due == due and all(j != i for _d, _c, j in seen):
+                seen.append((due, code, i))
+        for entry in seen:
+            heapq.heappush(heap, entry)
+        new = [self.new_groups[g][k] for g, k in self.new_heads.items()]
+        return [self.candidates[i] for i in (*(i for _d, _c, i in seen), *new)]
+
+    def _seen_new(self, i: int) -> None:
+        """Item i is no longer new: move its group's head past every item already seen."""
+        g = self.group_of[i]
+        members, k = self.new_groups[g], self.new_heads[g]
+        while k < len(members) and (members[k] == i or self.cards[members[k]] is not None):
+            k += 1
+        if k < len(members):
+            self.new_heads[g] = k
+        else:
+            del self.new_heads[g]
 
     def start_day(self, now: datetime) -> None:
         """A new sitting: a new round, and every retrievability (so the mastery map) as of now."""
@@ -248,16 +282,19 @@ class Ours:
         """pick_next_item; a new round (nothing excluded, no last item) every round_length questions."""
         if len(self.asked) >= self.round_length:
             self.asked, self.last_item = [], None
-        picked = pick_next_item(self.candidates, self.mastery, now, self.last_item, self.asked)
+        picked = pick_next_item(self.contenders(), self.mastery, now, self.last_item, self.asked)
         assert picked is not None  # the bank is far bigger than a round
         self.asked.append(picked.item_code)
         return self.index[picked.item_code]
 
     def record(self, i: int, correct: bool, now: datetime) -> None:
         """Memory.review_card, as Repository.record_review does; then the item's candidate and mastery."""
+        if self.cards[i] is None:
+            self._seen_new(i)
         card = self.cards[i] or Card(card_id=i, due=now)
         card = self.cards[i] = self.memory.review_card(card, correct, now)
         self.candidates[i] = replace(self.candidates[i], due=card.due)
+        heapq.heappush(self.due_heap, (card.due, self.bank.items[i].code, i))
         self.stability[i] = float(card.stability or 1.0)
         self.reviewed_at[i] = minutes(now)
         self.retrievability[i] = 1.0  # just reviewed

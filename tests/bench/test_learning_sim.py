@@ -12,7 +12,7 @@ from bench.learning import load_sim_bank
 from bench.learning_stats import km_median_interval, km_quantile, paired_ratio_interval
 from sitecoach.learning import forgetting, simulation
 from sitecoach.learning.forgetting import TrueLearner, TruthModel
-from sitecoach.learning.memory import Memory
+from sitecoach.learning.memory import Memory, pick_next_item
 from sitecoach.learning.sim_bank import SimBank, SimCompetency, SimItem
 from sitecoach.learning.study_policies import Leitner, Ours, SuperMemo2
 
@@ -156,6 +156,21 @@ def test_ours_keeps_the_products_retrievability_in_bulk(bank: SimBank) -> None:
     memory = Memory()
     expected = [memory.card_retrievability(card, later) for card in ours.cards]
     assert ours.bulk_retrievability(later) == pytest.approx(expected)
+
+
+def test_ours_asks_what_pick_next_item_would_ask_over_the_whole_bank(bank: SimBank) -> None:
+    ours = Ours(bank)
+    for day in range(12):
+        sitting = T0 + day * DAY
+        ours.start_day(sitting)
+        for q in range(12):
+            now = sitting + timedelta(minutes=q)
+            if len(ours.asked) >= ours.round_length:
+                ours.asked, ours.last_item = [], None
+            whole = pick_next_item(ours.candidates, ours.mastery, now, ours.last_item, ours.asked)
+            i = ours.pick(now)
+            assert whole is not None and bank.items[i].code == whole.item_code
+            ours.record(i, (day + q) % 4 != 0, now)
 
 
 def test_exam_ready_is_the_first_day_of_fourteen_in_a_row() -> None:
