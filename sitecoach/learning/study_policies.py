@@ -240,7 +240,8 @@ class Ours:
 
     def contenders(self) -> list[Candidate]:
         """The candidates pick_next_item could choose now (see __init__)."""
-        heap, seen = self.due_heap, []
+        heap = self.due_heap
+        seen: list[tuple[datetime, str, int]] = []
         while heap and len(seen) < len(self.asked) + 2:
             due, code, i = heapq.heappop(heap)
             if self.candidates[i].due == due and all(j != i for _d, _c, j in seen):
