@@ -22,6 +22,7 @@ DEFAULT_TWILIO_TIMEOUT_SECONDS = 10.0
 DEFAULT_CONVERSATION_TTL_MINUTES = 30
 DEFAULT_QUIZ_ROUND_LENGTH = 5
 DEFAULT_DESIRED_RETENTION = 0.8  # FSRS's target recall at review time (bench/learning.py: 0.9 costs weeks)
+DEFAULT_MAXIMUM_INTERVAL_DAYS = 180  # FSRS never puts a review off longer (bench/learning.py)
 DEFAULT_LINK_MAX_AGE_DAYS = 14
 DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
 DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB

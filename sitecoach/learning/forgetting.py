@@ -131,6 +131,9 @@ class TrueLearner:
 
 # Tuning and reporting use different parameters (and seeds): policies were tuned on TUNING only.
 TUNING = TruthModel("exponential (tuning set)", s0_days=1.5, gain=15.0, lapse_keep=0.6)
+TUNING_CAPPED = TruthModel(
+    "capped (tuning set)", s0_days=1.5, gain=15.0, lapse_keep=0.6, cap_days=90.0, spacing=False
+)
 EXPONENTIAL = TruthModel("exponential", s0_days=1.0, gain=20.0)
 POWER = TruthModel("power-law", curve="power", s0_days=1.0, gain=20.0)
 CAPPED = TruthModel(

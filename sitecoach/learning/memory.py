@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
 
-from sitecoach.settings import DEFAULT_DESIRED_RETENTION
+from sitecoach.settings import DEFAULT_DESIRED_RETENTION, DEFAULT_MAXIMUM_INTERVAL_DAYS
 
 
 def require_aware(now: datetime) -> datetime:
@@ -33,22 +33,32 @@ class Memory:
 
     Without `learning_steps` (our default) a new or missed item comes back on a later day, as FSRS's memory
     model schedules it; with them (py-fsrs's default) it comes back 1 and 10 minutes later, the same
-    sitting. The simulation (bench/learning.py) found same-sitting repeats and a 0.9 retention cost
-    apprentices weeks to exam-readiness on a 10-minute daily budget.
+    sitting. No review is put off more than `maximum_interval_days`, in case memory does not keep growing
+    as FSRS assumes. The simulation (bench/learning.py) found same-sitting repeats and a 0.9 retention cost
+    apprentices weeks to exam-readiness on a 10-minute daily budget, and the cap cost nothing when memory
+    does keep growing and saved a truth where it stops at a few months.
     """
 
     def __init__(
-        self, desired_retention: float = DEFAULT_DESIRED_RETENTION, learning_steps: bool = False
+        self,
+        desired_retention: float = DEFAULT_DESIRED_RETENTION,
+        learning_steps: bool = False,
+        maximum_interval_days: int = DEFAULT_MAXIMUM_INTERVAL_DAYS,
     ) -> None:
         # Fuzzing randomises intervals; off, so the same history always gives the same schedule.
         if learning_steps:
-            self.scheduler = Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+            self.scheduler = Scheduler(
+                desired_retention=desired_retention,
+                enable_fuzzing=False,
+                maximum_interval=maximum_interval_days,
+            )
         else:
             self.scheduler = Scheduler(
                 desired_retention=desired_retention,
                 enable_fuzzing=False,
                 learning_steps=(),
                 relearning_steps=(),
+                maximum_interval=maximum_interval_days,
             )
 
     def new_card(self, now: datetime) -> dict[str, Any]:

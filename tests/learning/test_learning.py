@@ -73,7 +73,7 @@ def test_correct_answer_schedules_later_than_wrong_on_a_fresh_card(memory):
 
 
 def test_correct_answer_schedules_later_than_wrong_on_a_learnt_card(memory):
-    learnt = _reviewed(memory, [True, True, True])
+    learnt = _reviewed(memory, [True, True])
     now = learnt.due
     right = memory.review(learnt.card, True, now)
     wrong = memory.review(learnt.card, False, now)
@@ -91,6 +91,13 @@ def test_a_missed_item_comes_back_on_a_later_day_not_the_same_sitting(memory):
         assert wrong.due - START >= timedelta(days=1)
     with_steps = Memory(learning_steps=True).review(None, False, START)
     assert with_steps.due - START == timedelta(minutes=1)
+
+
+def test_no_review_is_put_off_more_than_six_months(memory):
+    outcome = _reviewed(memory, [True] * 8)
+    assert max(outcome.due - START, timedelta(0)) > timedelta(days=180)  # the history itself ran long
+    now = outcome.card["last_review"]
+    assert outcome.due - datetime.fromisoformat(now) == timedelta(days=180)
 
 
 def test_default_retention_is_the_settings_default_of_80_percent(memory):
