@@ -71,7 +71,9 @@ def backtest(truth: TruthModel, learners: range, days: int, seed: int = 0) -> li
         log = answer_log(
             bank, truth, "ours", seed=seed, learner=learner, questions_per_day=BUDGETS[learner % 3], days=days
         )
-        events = [HistoryEvent(at, QUIZ_ANSWERED, {"item": code, "correct": ok}) for at, code, ok in log.answers]
+        events = [
+            HistoryEvent(at, QUIZ_ANSWERED, {"item": code, "correct": ok}) for at, code, ok in log.answers
+        ]
         end = log.expected_score[-1][0] + timedelta(hours=12)
         replay = replayer.replay(events, end, "UTC", days=days)
         cases.extend(forecast_cases(replay.knowledge_series, DEFAULT_TARGET))
@@ -102,11 +104,15 @@ def main() -> None:
     started = time.perf_counter()
     fit_cases = backtest(TUNING, range(args.learners), args.days)
     calibration = fit_calibration(fit_cases, source=f"{TUNING.name}, {args.learners} learners")
-    held = {truth.name: backtest(truth, range(args.learners, 2 * args.learners), args.days) for truth in REPORTED}
+    held = {
+        truth.name: backtest(truth, range(args.learners, 2 * args.learners), args.days) for truth in REPORTED
+    }
     print(f"# forecast backtest: {args.learners} learners per set, {args.days} days, budgets {BUDGETS} a day")
     print(f"stated coverage {STATED_COVERAGE:.0%}; bands (central days: low / mid / high ratio, samples)")
     for band in calibration.bands:
-        print(f"  <= {band.up_to_days:>3} days: {band.low:.2f} / {band.mid:.2f} / {band.high:.2f}  ({band.samples})")
+        print(
+            f"  <= {band.up_to_days:>3} days: {band.low:.2f} / {band.mid:.2f} / {band.high:.2f}  ({band.samples})"
+        )
     print()
     print("| set | forecasts | reached | in the 80% range | median error of the date (days) |")
     print("|---|---|---|---|---|")
@@ -117,7 +123,11 @@ def main() -> None:
     print(f"\n{time.perf_counter() - started:.0f} s")
     if args.write:
         shipped = Calibration(
-            calibration.coverage, calibration.bands, round(measured, 4), calibration.samples, calibration.source
+            calibration.coverage,
+            calibration.bands,
+            round(measured, 4),
+            calibration.samples,
+            calibration.source,
         )
         CALIBRATION_FILE.write_text(shipped.to_json())
         print(f"wrote {CALIBRATION_FILE.relative_to(ROOT)} (measured {measured:.1%} held out)")

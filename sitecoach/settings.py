@@ -21,7 +21,8 @@ DEFAULT_TWILIO_API_BASE = "https://api.twilio.com"
 DEFAULT_TWILIO_TIMEOUT_SECONDS = 10.0
 DEFAULT_CONVERSATION_TTL_MINUTES = 30
 DEFAULT_QUIZ_ROUND_LENGTH = 5
-DEFAULT_DESIRED_RETENTION = 0.9
+DEFAULT_DESIRED_RETENTION = 0.8  # FSRS's target recall at review time (bench/learning.py: 0.9 costs weeks)
+DEFAULT_MAXIMUM_INTERVAL_DAYS = 180  # FSRS never puts a review off longer (bench/learning.py)
 # Fit FSRS to the cohort's answers only with this many quiz answers from this many learners (see
 # sitecoach/learning/memory_fit.py for why); defaults before that.
 DEFAULT_MEMORY_FIT_MIN_REVIEWS = 1000

@@ -14,6 +14,8 @@ from typing import Any, cast
 
 from fsrs import Card, Rating, Scheduler
 
+from sitecoach.settings import DEFAULT_DESIRED_RETENTION, DEFAULT_MAXIMUM_INTERVAL_DAYS
+
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -34,20 +36,41 @@ class ReviewOutcome:
 
 
 class Memory:
-    """FSRS scheduling at a configurable desired retention (default 0.9), with FSRS's default parameters or
-    ones fitted to the cohort's answers (`sitecoach.learning.memory_fit`)."""
+    """FSRS scheduling at a configurable desired retention (the settings' default, 0.8), with FSRS's default
+    parameters or ones fitted to the cohort's answers (`sitecoach.learning.memory_fit`).
 
-    def __init__(self, desired_retention: float = 0.9, parameters: Sequence[float] | None = None) -> None:
+    Without `learning_steps` (our default) a new or missed item comes back on a later day, as FSRS's memory
+    model schedules it; with them (py-fsrs's default) it comes back 1 and 10 minutes later, the same
+    sitting. No review is put off more than `maximum_interval_days`, in case memory does not keep growing
+    as FSRS assumes. The simulation (bench/learning.py) found same-sitting repeats and a 0.9 retention cost
+    apprentices weeks to exam-readiness on a 10-minute daily budget, and the cap cost nothing when memory
+    does keep growing and saved a truth where it stops at a few months.
+    """
+
+    def __init__(
+        self,
+        desired_retention: float = DEFAULT_DESIRED_RETENTION,
+        parameters: Sequence[float] | None = None,
+        learning_steps: bool = False,
+        maximum_interval_days: int = DEFAULT_MAXIMUM_INTERVAL_DAYS,
+    ) -> None:
         self.desired_retention = desired_retention
+        self.learning_steps = learning_steps
+        self.maximum_interval_days = maximum_interval_days
         self.scheduler = self._scheduler(parameters)
 
     def _scheduler(self, parameters: Sequence[float] | None) -> Scheduler:
         # Fuzzing randomises intervals; off, so the same history always gives the same schedule.
-        if parameters is None:
-            return Scheduler(desired_retention=self.desired_retention, enable_fuzzing=False)
-        return Scheduler(
-            parameters=tuple(parameters), desired_retention=self.desired_retention, enable_fuzzing=False
-        )
+        options: dict[str, Any] = {
+            "desired_retention": self.desired_retention,
+            "enable_fuzzing": False,
+            "maximum_interval": self.maximum_interval_days,
+        }
+        if not self.learning_steps:
+            options.update(learning_steps=(), relearning_steps=())
+        if parameters is not None:
+            options["parameters"] = tuple(parameters)
+        return Scheduler(**options)
 
     @property
     def parameters(self) -> tuple[float, ...]:
