@@ -9,7 +9,7 @@ with the day knowledge mastery actually reached its target (`sitecoach/learning/
 * **Held out**: other learners (N..2N-1) under each reported truth (exponential, power-law, and the
   deliberately mis-specified capped one): the share of forecasts whose actual day fell in the 80% range.
 
-    python bench/forecast.py [--learners 24] [--days 364] [--write]
+    python bench/forecast.py [--learners 16] [--days 728] [--write]
 
 `--write` stores the bands, with the held-out coverage under the exponential truth as `measured`, in
 `sitecoach/learning/forecast_calibration.json` (what the product ships and reads).
@@ -97,8 +97,8 @@ def describe(cases: list[ForecastCase], calibration: Calibration) -> tuple[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--learners", type=int, default=24, help="simulated learners to fit, and to hold out")
-    parser.add_argument("--days", type=int, default=364, help="days of each history")
+    parser.add_argument("--learners", type=int, default=16, help="simulated learners to fit, and to hold out")
+    parser.add_argument("--days", type=int, default=728, help="days of each history")
     parser.add_argument("--write", action="store_true", help="store the calibration the product ships")
     args = parser.parse_args()
     started = time.perf_counter()

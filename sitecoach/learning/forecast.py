@@ -9,11 +9,13 @@ words:
 
 * **Ratio.** Each backtest forecast gives actual days / central days. A forecast whose target was not
   reached before the history ends is *censored*: its ratio is only known to exceed (days observed) /
-  central, and it is counted as larger than every reached ratio (conservative: it widens the top).
+  central.
 * **Bands.** Ratios are grouped by how far out the central forecast was (`BAND_EDGES` days: near forecasts
-  err less than far ones). In each band the range's low and high ratios are the empirical
-  (1 - coverage) / 2 and (1 + coverage) / 2 quantiles of the ratios, and the point forecast uses the
-  median ratio (which also corrects a pace that is usually too fast or too slow).
+  err less than far ones). In each band the range's low and high ratios are the (1 - coverage) / 2 and
+  (1 + coverage) / 2 quantiles of the ratio distribution, estimated by Kaplan-Meier so censored forecasts
+  count as "later than this" up to where they were cut off (scipy's `ecdf` on censored data); a quantile
+  the estimate never reaches is infinite (an open end). The point forecast uses the median ratio (which
+  also corrects a pace that is usually too fast or too slow).
 * **Range.** For a central forecast of d days: earliest day = floor(d x low) (at least 1), predicted day =
   ceil(d x mid), latest day = ceil(d x high); a latest day past the 3-year horizon (or a top ratio that
   is censored) is left open, and a predicted day past it means no date.
@@ -32,6 +34,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+
+import numpy as np
+from scipy.stats import CensoredData, ecdf
 
 from sitecoach.learning.trajectory import HORIZON_DAYS, MasteryPoint, Trajectory, trajectory
 
@@ -170,21 +175,14 @@ def fit_calibration(
     cases = list(cases)
     bands = []
     lower = 0
+    tail = (1 - coverage) / 2
     for edge in BAND_EDGES:
-        ratios = sorted(_ratio(c) for c in cases if lower < c.central_days <= edge)
+        band = [c for c in cases if lower < c.central_days <= edge]
         lower = edge
-        if not ratios:
+        if not band:
             continue
-        tail = (1 - coverage) / 2
-        bands.append(
-            RatioBand(
-                up_to_days=edge,
-                low=round(_quantile(ratios, tail), 4),
-                mid=round(_quantile(ratios, 0.5), 4),
-                high=round(_quantile(ratios, 1 - tail), 4),
-                samples=len(ratios),
-            )
-        )
+        low, mid, high = _km_quantiles(band, (tail, 0.5, 1 - tail))
+        bands.append(RatioBand(edge, round(low, 4), round(mid, 4), round(high, 4), len(band)))
     if not bands:
         raise ValueError("no backtest forecasts to calibrate on")
     return Calibration(coverage, tuple(bands), samples=len(cases), source=source)
@@ -204,21 +202,15 @@ def measured_coverage(cases: Iterable[ForecastCase], calibration: Calibration) -
     return hits / judged if judged else 0.0
 
 
-def _ratio(case: ForecastCase) -> float:
-    """actual / central; a censored case counts as larger than any reached one."""
-    if case.actual_days is None:
-        return math.inf
-    return case.actual_days / case.central_days
-
-
-def _quantile(sorted_values: Sequence[float], q: float) -> float:
-    """The q-quantile by linear interpolation between order statistics (numpy's default); an infinite
-    value (a censored ratio) makes the quantiles it touches infinite, and an infinite high is capped later
-    by the horizon."""
-    position = q * (len(sorted_values) - 1)
-    below = math.floor(position)
-    above = min(below + 1, len(sorted_values) - 1)
-    a, b = sorted_values[below], sorted_values[above]
-    if math.isinf(a) or math.isinf(b):
-        return a if position == below else math.inf
-    return a + (b - a) * (position - below)
+def _km_quantiles(cases: Sequence[ForecastCase], shares: Sequence[float]) -> list[float]:
+    """Kaplan-Meier quantiles of actual / central over cases, censored ones at observed / central."""
+    reached = np.array([c.actual_days / c.central_days for c in cases if c.actual_days is not None])
+    censored = np.array([c.observed_days / c.central_days for c in cases if c.actual_days is None])
+    if not reached.size:
+        return [math.inf for _ in shares]
+    sf = ecdf(CensoredData(uncensored=reached, right=censored)).sf
+    out = []
+    for share in shares:
+        hit = np.nonzero(sf.probabilities <= 1.0 - share + 1e-12)[0]
+        out.append(float(sf.quantiles[hit[0]]) if hit.size else math.inf)
+    return out
