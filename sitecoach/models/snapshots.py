@@ -17,7 +17,7 @@ class LearnerSnapshot(SQLModel, table=True):
     overall: float = 0.0
     by_area: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     velocity_7: float = 0.0
-    predicted: str | None = Field(default=None, max_length=10)  # ISO date overall reaches 85%
+    predicted: str | None = Field(default=None, max_length=10)  # ISO date knowledge mastery reaches 85%
     streak: int = 0
     last_active_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     archetype: str = Field(default="newcomer", max_length=20)

@@ -6,7 +6,7 @@ Outcome definitions (all times UTC):
   then (`Learner.created_at`) who did something themselves that day: a learning event of a kind in
   `ACTIVE_KINDS` or an inbound message.
 * **Projected time to competence**: per learner with a snapshot prediction, weeks from their start
-  (`Learner.created_at`) to the day overall mastery is predicted to reach 85% (`LearnerSnapshot.predicted`);
+  (`Learner.created_at`) to the day knowledge mastery is predicted to reach 85% (`LearnerSnapshot.predicted`);
   the median is set against the 12 to 18 weeks the employer quotes today (`BASELINE_WEEKS`).
 * **Mentor time on requests**: a proxy, as nothing records minutes spent: over requests closed in the last
   `OUTCOME_DAYS` days, the time from the request to the mentor's first reply (`mentor_replied_at -
