@@ -72,6 +72,27 @@ def test_new_badges_are_announced_once(coach, services):
     assert len(_events(services, EventKind.BADGE_AWARDED)) == len(badges)
 
 
+def test_progress_after_a_sitting_of_wrong_answers_shows_nothing_gained_and_no_date(coach, services):
+    coach.onboard(PHONE)
+    catalogue = services.catalogue()
+    now = utcnow()
+    learner_id = _learner(services).id
+    with services.db.session() as session:
+        for n, item in enumerate(sorted(catalogue.items.values(), key=lambda i: i.code)[:40]):
+            data = {"item": item.code, "correct": False}
+            append_event(
+                session, learner_id, EventKind.QUIZ_ANSWERED, now - timedelta(minutes=60 - n), data
+            )
+    first, *others = coach.send("progress", PHONE)
+    assert "0% overall" in first
+    assert "not rising yet, so no date" in first
+    # overall 85% needs more than quizzes: the message says what, instead of a date
+    assert "Quizzes alone can take you to about" in first and "mentor observation for 5 behaviours" in first
+    assert not any("🏅" in o for o in others)
+    [gateway] = coach.send("whats left for my epa", PHONE)
+    assert "about 0% chance to pass" in gateway
+
+
 def test_whats_left_for_my_epa_answers_from_gateway_readiness(coach):
     coach.onboard(PHONE)
     [answer] = coach.send("whats left for my epa", PHONE)
