@@ -41,7 +41,6 @@ from datetime import datetime
 import fsrs_rs_python as fsrs_rs
 from fsrs import Card, Rating
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
-from sklearn.metrics import log_loss, roc_auc_score
 
 from sitecoach.learning.memory import Memory, require_aware
 
@@ -166,6 +165,8 @@ def predictions(
 
 def score(model: str, predicted: Sequence[float], outcomes: Sequence[int]) -> ModelScore:
     """Log loss, RMSE (root Brier) and AUC of predictions against outcomes."""
+    from sklearn.metrics import log_loss, roc_auc_score  # only when checking: costs a worker ~0.9 s to load
+
     p = [min(max(x, 1e-6), 1 - 1e-6) for x in predicted]
     rmse = math.sqrt(sum((x - y) ** 2 for x, y in zip(p, outcomes, strict=True)) / len(p))
     auc = float(roc_auc_score(outcomes, p)) if len(set(outcomes)) == 2 else None

@@ -524,7 +524,9 @@ def test_redis_stopped_under_load_loses_no_inbound_message(services, own_redis):
 
 # --- workers killed with SIGKILL mid-job --------------------------------------------------------------------
 KILLS = 50
-KILL_BUDGET_SECONDS = 80.0
+# A guard against a hung run, not a speed target: each kill waits for a freshly started worker (a new Python
+# process importing the app) to pick a job up, about 1.6 s a cycle on the 2-core CI machine.
+KILL_BUDGET_SECONDS = 120.0
 LIVE_WORKERS = 2
 
 
