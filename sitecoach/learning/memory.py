@@ -17,6 +17,9 @@ from fsrs import Card, Rating, Scheduler
 from sitecoach.settings import DEFAULT_DESIRED_RETENTION, DEFAULT_MAXIMUM_INTERVAL_DAYS
 
 SECONDS_PER_DAY = 86_400.0
+# py-fsrs makes a card id from the clock and sleeps 1 ms per new card to keep ids unique; ours are keyed by
+# learner and quiz item, so every card gets this id and a replay of thousands of answers does not sleep.
+CARD_ID = 0
 
 
 def require_aware(now: datetime) -> datetime:
@@ -84,12 +87,12 @@ class Memory:
 
     def new_card(self, now: datetime) -> dict[str, Any]:
         """A fresh card, due now."""
-        return dict(Card(due=require_aware(now)).to_dict())
+        return dict(Card(card_id=CARD_ID, due=require_aware(now)).to_dict())
 
     def review(self, card_data: dict[str, Any] | None, correct: bool, now: datetime) -> ReviewOutcome:
         """Record one answer: right is Good, wrong is Again."""
         now = require_aware(now)
-        card = Card.from_dict(cast(Any, card_data)) if card_data else Card(due=now)
+        card = Card.from_dict(cast(Any, card_data)) if card_data else Card(card_id=CARD_ID, due=now)
         before = self.card_retrievability(card, now)
         rating = Rating.Good if correct else Rating.Again
         card, _log = self.scheduler.review_card(card, rating, review_datetime=now)
@@ -98,7 +101,7 @@ class Memory:
     def review_card(self, card: Card | None, correct: bool, now: datetime) -> Card:
         """Like `review`, on fsrs Card objects (for replaying long histories without JSON round trips)."""
         now = require_aware(now)
-        card = card or Card(due=now)
+        card = card or Card(card_id=CARD_ID, due=now)
         rating = Rating.Good if correct else Rating.Again
         return self.scheduler.review_card(card, rating, review_datetime=now)[0]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +79,36 @@ def append_event(
             if attempt == APPEND_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def append_events(
+    session: Session, learner_id: int, events: Sequence[tuple[str, datetime, dict[str, Any]]]
+) -> None:
+    """Append several events, in order, to a learner's chain with one read of its end and one flush, for a
+    writer that owns the learner (seeding a new demo learner). A concurrent writer still cannot fork the
+    chain: the (learner, seq) uniqueness fails the flush."""
+    last = session.exec(
+        select(LearningEvent)
+        .where(LearningEvent.learner_id == learner_id)
+        .order_by(col(LearningEvent.seq).desc())
+        .limit(1)
+    ).first()
+    seq = last.seq if last else 0
+    prev = last.hash if last else ""
+    rows = []
+    for kind, at, raw in events:
+        data = _normalise(raw)
+        at = at.astimezone(UTC)
+        seq += 1
+        digest = event_hash(learner_id, seq, kind, at, data, prev)
+        rows.append(
+            LearningEvent(
+                learner_id=learner_id, seq=seq, kind=kind, at=at, data=data, prev_hash=prev, hash=digest
+            )
+        )
+        prev = digest
+    session.add_all(rows)
+    session.flush()
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from sitecoach.models import (
     Standard,
     utcnow,
 )
-from sitecoach.records.audit import append_event
+from sitecoach.records.audit import append_event, append_events
 from sitecoach.records.content_review import quiz_item_active
 from sitecoach.records.insights import InsightsService
 
@@ -480,6 +480,7 @@ def _scaled(per_day: int, bank: int) -> int:
 
 def _demo_history(session, learner, profile, items, lessons, item_comps, memory, now):  # type: ignore[no-untyped-def]
     """Deterministic practice: quiz answers spread over the bank, lessons opened, hours logged."""
+    events: list[tuple[str, datetime, dict]] = []  # appended in one go at the end (a new learner's chain)
     cards: dict[int, dict] = {}
     beliefs: dict[int, float] = {}
     states: dict[int, ReviewState] = {}
@@ -490,13 +491,7 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
         day = now - timedelta(days=days_ago, hours=2)
         if lessons_due and n % max(1, len(days) // max(1, profile.lessons_opened)) == 0:
             lesson = lessons_due.pop(0)
-            append_event(
-                session,
-                learner.id,
-                EventKind.LESSON_WATCHED,
-                day - timedelta(minutes=30),
-                {"lesson": lesson.code},
-            )
+            events.append((EventKind.LESSON_WATCHED, day - timedelta(minutes=30), {"lesson": lesson.code}))
         for k in range(_scaled(profile.questions_per_day, len(items))):
             item = items[answered % len(items)]
             answered += 1
@@ -507,18 +502,18 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
             beliefs[item.id] = score.belief_after
             outcome = memory.review(cards.get(item.id), correct, at)
             cards[item.id] = outcome.card
-            append_event(
-                session,
-                learner.id,
-                EventKind.QUIZ_ANSWERED,
-                at,
-                {
-                    "item": item.code,
-                    "correct": correct,
-                    "competencies": item_comps.get(item.id, []),
-                    "known_before": round(score.known_before, 4),
-                    "chance_right": round(score.chance_right, 4),
-                },
+            events.append(
+                (
+                    EventKind.QUIZ_ANSWERED,
+                    at,
+                    {
+                        "item": item.code,
+                        "correct": correct,
+                        "competencies": item_comps.get(item.id, []),
+                        "known_before": round(score.known_before, 4),
+                        "chance_right": round(score.chance_right, 4),
+                    },
+                )
             )
             state = states.get(item.id) or ReviewState(
                 learner_id=learner.id, quiz_item_id=item.id, card=outcome.card, due=outcome.due
@@ -529,43 +524,39 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
             state.last_correct, state.last_reviewed_at = correct, at
             states[item.id] = state
     for lesson in lessons_due:  # any not yet opened, on the last active day
-        append_event(
-            session,
-            learner.id,
-            EventKind.LESSON_WATCHED,
-            now - timedelta(days=days[-1] if days else 0),
-            {"lesson": lesson.code},
+        events.append(
+            (EventKind.LESSON_WATCHED, now - timedelta(days=days[-1] if days else 0), {"lesson": lesson.code})
         )
     session.add_all(states.values())
     for days_ago, predicted, right in profile.mock_tests:  # made-up papers, so the outcomes page has some
-        append_event(
-            session,
-            learner.id,
-            EventKind.MOCK_TEST,
-            now - timedelta(days=days_ago, hours=1),
-            {
-                "correct": right,
-                "questions": DEMO_MOCK_QUESTIONS,
-                "passed": right >= math.ceil(DEFAULT_PASS_MARK * DEMO_MOCK_QUESTIONS),
-                "predicted_pass_chance": predicted,
-                "minutes": 24,
-                "timed_out": False,
-            },
+        events.append(
+            (
+                EventKind.MOCK_TEST,
+                now - timedelta(days=days_ago, hours=1),
+                {
+                    "correct": right,
+                    "questions": DEMO_MOCK_QUESTIONS,
+                    "passed": right >= math.ceil(DEFAULT_PASS_MARK * DEMO_MOCK_QUESTIONS),
+                    "predicted_pass_chance": predicted,
+                    "minutes": 24,
+                    "timed_out": False,
+                },
+            )
         )
     if profile.otj_hours and days:
         logging_days = days[:: max(1, len(days) // 8)]  # hours are logged on days the learner was active
         for days_ago in logging_days:
-            append_event(
-                session,
-                learner.id,
-                EventKind.OTJ_HOURS,
-                now - timedelta(days=days_ago, hours=1),
-                {
-                    "hours": round(profile.otj_hours / len(logging_days), 1),
-                    "activity": "college and shadowing",
-                },
+            events.append(
+                (
+                    EventKind.OTJ_HOURS,
+                    now - timedelta(days=days_ago, hours=1),
+                    {
+                        "hours": round(profile.otj_hours / len(logging_days), 1),
+                        "activity": "college and shadowing",
+                    },
+                )
             )
-    session.flush()
+    append_events(session, learner.id, events)
 
 
 def _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now):  # type: ignore[no-untyped-def]
