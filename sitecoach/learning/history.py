@@ -143,7 +143,9 @@ class MasteryReplayer:
             for item, card in state.cards.items()
         }
 
-    def report_at(self, state: _State, at: datetime) -> tuple[MasteryReport, dict[str, float]]:
+    def report_at(
+        self, state: _State, at: datetime, with_ceiling: bool = True
+    ) -> tuple[MasteryReport, dict[str, float]]:
         """Mastery from a replay state, with what is known measured at `at`."""
         known = self.known_at(state, at)
         evidence = [
@@ -156,7 +158,7 @@ class MasteryReplayer:
             )
             for code, kind in self.curriculum.kinds.items()
         ]
-        return mastery_report(evidence, dict(self.curriculum.area_titles)), known
+        return mastery_report(evidence, dict(self.curriculum.area_titles), with_ceiling), known
 
     def replay(
         self,
@@ -177,6 +179,7 @@ class MasteryReplayer:
             for day in (first_day + timedelta(days=n) for n in range(days - 1))
         ]
         state = _State()
+        empty: MasteryReport | None = None  # the report of a learner with nothing answered or signed yet
         series: list[MasteryPoint] = []
         knowledge: list[MasteryPoint] = []
         areas: list[DayAreas] = []
@@ -185,7 +188,12 @@ class MasteryReplayer:
             while index < len(ordered) and ordered[index].at < end:
                 self._apply(state, ordered[index])
                 index += 1
-            day_report = self.report_at(state, end)[0]
+            if state.cards or state.signed or empty is None:  # nothing answered or signed: nothing changes
+                day_report = self.report_at(state, end, with_ceiling=False)[0]
+                if not (state.cards or state.signed):
+                    empty = day_report
+            else:
+                day_report = empty
             series.append(MasteryPoint(day, day_report.overall))
             knowledge.append(MasteryPoint(day, day_report.knowledge))
             areas.append(DayAreas(day, dict(day_report.by_area)))

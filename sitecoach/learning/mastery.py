@@ -80,9 +80,12 @@ def competency_mastery(ev: CompetencyEvidence) -> float:
 
 
 def mastery_report(
-    evidence: Iterable[CompetencyEvidence], area_titles: dict[str, str] | None = None
+    evidence: Iterable[CompetencyEvidence],
+    area_titles: dict[str, str] | None = None,
+    with_ceiling: bool = True,
 ) -> MasteryReport:
-    """Roll competencies up: an area is the mean of its competencies, overall the mean of the areas."""
+    """Roll competencies up: an area is the mean of its competencies, overall the mean of the areas.
+    `with_ceiling=False` skips what quizzes could reach (a daily series does not need it)."""
     evidence = list(evidence)
     by_comp: dict[str, float] = {}
     per_area: dict[str, list[float]] = defaultdict(list)
@@ -95,7 +98,9 @@ def mastery_report(
         if ev.kind == "knowledge":
             knowledge.append(score)
         per_area[ev.area].append(score)
-        best = competency_mastery(replace(ev, known=tuple(1.0 for _ in ev.known)))
+        if not with_ceiling:
+            continue
+        best = competency_mastery(replace(ev, known=(1.0,))) if ev.known else score
         ceiling_area[ev.area].append(best)
         if best < 100 and ev.kind in missing:
             missing[ev.kind].append(ev.code)
