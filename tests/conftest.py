@@ -245,10 +245,11 @@ def assign_mentor(services: Services, learner_phone: str, mentor_phone: str) -> 
         session.add(learner)
 
 
-def run_worker(services: Services) -> int:
-    """Run a real RQ worker over the queues until they are empty; return how many jobs it ran."""
+def run_worker(services: Services, max_jobs: int | None = None) -> int:
+    """Run a real RQ worker over the queues until they are empty (or it has run `max_jobs`: a load test
+    that keeps posting must get control back); return how many jobs it ran."""
     worker = SimpleWorker(services.queues, connection=services.redis, job_class=MovedPathJob)
-    worker.work(burst=True, logging_level="WARNING")
+    worker.work(burst=True, logging_level="WARNING", max_jobs=max_jobs)
     return worker.successful_job_count + worker.failed_job_count
 
 
