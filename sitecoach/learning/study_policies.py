@@ -23,6 +23,7 @@ The arms:
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -63,7 +64,7 @@ class StudyPolicy(Protocol):
         """The learner answered item i."""
 
 
-class DueFirstPolicy:
+class DueFirstPolicy(ABC):
     """The shared new-item policy over a heap of due times; subclasses say when an item is due again."""
 
     name = "due first"
@@ -117,9 +118,9 @@ class DueFirstPolicy:
         heapq.heappush(self.heap, (float(self.due[i]), i))
         self.last = i
 
+    @abstractmethod
     def next_due(self, i: int, correct: bool, now: datetime) -> int:
-        """When item i is due again, in minutes since the epoch."""
-        raise NotImplementedError
+        """When item i is due again, in minutes since the epoch (each ladder's own rule)."""
 
 
 def _in_days(at: int, days: int) -> int:

@@ -47,6 +47,16 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
 
 
+def _chain_end(session: Session, learner_id: int) -> LearningEvent | None:
+    """The learner's newest event (None for an empty chain)."""
+    return session.exec(
+        select(LearningEvent)
+        .where(LearningEvent.learner_id == learner_id)
+        .order_by(col(LearningEvent.seq).desc())
+        .limit(1)
+    ).first()
+
+
 def append_event(
     session: Session, learner_id: int, kind: str, at: datetime, data: dict[str, Any]
 ) -> LearningEvent:
@@ -54,12 +64,7 @@ def append_event(
     data = _normalise(data)
     at = at.astimezone(UTC)
     for attempt in range(APPEND_ATTEMPTS):
-        last = session.exec(
-            select(LearningEvent)
-            .where(LearningEvent.learner_id == learner_id)
-            .order_by(col(LearningEvent.seq).desc())
-            .limit(1)
-        ).first()
+        last = _chain_end(session, learner_id)
         seq = (last.seq if last else 0) + 1
         prev = last.hash if last else ""
         event = LearningEvent(
@@ -87,12 +92,7 @@ def append_events(
     """Append several events, in order, to a learner's chain with one read of its end and one flush, for a
     writer that owns the learner (seeding a new demo learner). A concurrent writer still cannot fork the
     chain: the (learner, seq) uniqueness fails the flush."""
-    last = session.exec(
-        select(LearningEvent)
-        .where(LearningEvent.learner_id == learner_id)
-        .order_by(col(LearningEvent.seq).desc())
-        .limit(1)
-    ).first()
+    last = _chain_end(session, learner_id)
     seq = last.seq if last else 0
     prev = last.hash if last else ""
     rows = []

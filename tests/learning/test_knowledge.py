@@ -2,37 +2,23 @@
 evening after an all-wrong sitting the learner sits at the guessing floor (on the real ST1332 bank)."""
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitecoach.curriculum.pack import load_pack
+from bench.forecast import curriculum as pack_curriculum
 from sitecoach.learning.badges import new_badges
-from sitecoach.learning.history import QUIZ_ANSWERED, Curriculum, HistoryEvent, MasteryReplayer, trace_item
+from sitecoach.learning.history import QUIZ_ANSWERED, HistoryEvent, MasteryReplayer, trace_item
 from sitecoach.learning.knowledge import PRIOR_LEARNED, SLIP, chance_right, known_now, score_answer
 from sitecoach.learning.memory import Memory
 from sitecoach.learning.readiness import epa_readiness
 
-PACK = load_pack(Path(__file__).resolve().parents[2] / "content" / "st1332")
 MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 LONDON = "Europe/London"
 
 
-def _curriculum() -> Curriculum:
-    comps = PACK.competency_map.competencies
-    items = [spec for _, spec in PACK.quiz] + [t[1] for t in PACK.card_quiz()]
-    return Curriculum(
-        kinds={c.id: c.kind for c in comps},
-        areas={c.id: c.area for c in comps},
-        area_titles={a.id: a.title for a in PACK.competency_map.areas},
-        item_competencies={i.id: list(i.competencies) for i in items},
-        lesson_competencies={},
-    )
-
-
-CURRICULUM = _curriculum()
+CURRICULUM = pack_curriculum()
 REPLAYER = MasteryReplayer(CURRICULUM, Memory())
 KNOWLEDGE = {c for c, kind in CURRICULUM.kinds.items() if kind == "knowledge"}
 PAPER_ITEMS = {
