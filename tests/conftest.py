@@ -128,6 +128,9 @@ def base_settings(instance_dir: Path, database_uri: str, redis_url: str) -> Sett
         coach_channel="simulator",
         simulator_enabled=True,
         queue_name="coach-test",
+        # WhatsApp's pair rate is 6 s between two messages to one learner; tests/delivery/test_pacing.py
+        # checks the spacing itself, the rest of the suite keeps it short so multi-part replies don't wait.
+        learner_spacing_seconds=0.2,
     )
 
 

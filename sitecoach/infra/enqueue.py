@@ -10,7 +10,9 @@ from itertools import islice
 from redis.client import Pipeline
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.executions import Execution
 from rq.job import Job, JobStatus
+from rq.utils import as_text
 
 log = logging.getLogger(__name__)
 INBOUND_RETRY = Retry(max=4, interval=[2, 10, 30, 120])
@@ -51,6 +53,7 @@ def enqueue_unique(
                 continue
             if job.get_status(refresh=True) in FINISHED_STATES or orphaned(queue, job):
                 queue.connection.lrem(queue.intermediate_queue.key, 0, job.id)
+                forget_expired_executions(queue, job)
                 job.delete()
                 continue
             return False
@@ -72,6 +75,25 @@ def orphaned(queue: Queue, job: Job) -> bool:
         ).total_seconds()
         return age > ORPHAN_HEARTBEAT_SECONDS
     return False
+
+
+def forget_expired_executions(queue: Queue, job: Job) -> int:
+    """Drop the execution entries a dead worker left behind after their hashes expired; returns how many.
+
+    RQ keeps an execution in the job's execution registry 60 s longer than the execution's own hash, and
+    `Job.delete()` fetches every listed execution: in that window it raises "Execution ... not found in
+    Redis" and the orphaned job could never be replaced (the sweeper would fail on that message).
+    """
+    redis = queue.connection
+    registry = job.execution_registry
+    listed = [as_text(e) for e in redis.zrange(registry.key, 0, -1)]
+    gone = [e for e in listed if not redis.exists(Execution(id=e, job_id=job.id, connection=redis).key)]
+    if gone:
+        with redis.pipeline() as pipe:
+            pipe.zrem(registry.key, *gone)
+            pipe.zrem(queue.started_job_registry.key, *(f"{job.id}:{e}" for e in gone))
+            pipe.execute()
+    return len(gone)
 
 
 def enqueue_fresh(

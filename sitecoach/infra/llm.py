@@ -157,9 +157,7 @@ class LLMService:
             return self._measure("explain", LLMCall(None, tokens_in, tokens_out, latency, "not_covered"))
         return self._measure("explain", LLMCall(text, tokens_in, tokens_out, latency, "ok"))
 
-    def route(
-        self, system: str, text: str, intents: Sequence[str]
-    ) -> tuple[RoutedIntent | None, LLMCall]:
+    def route(self, system: str, text: str, intents: Sequence[str]) -> tuple[RoutedIntent | None, LLMCall]:
         """The intent (one of `intents`) of a message the offline classifier was unsure of (forced tool)."""
         if self._chat is None:
             return None, LLMCall(None, 0, 0, 0, "disabled")

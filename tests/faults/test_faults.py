@@ -524,50 +524,63 @@ def test_redis_stopped_under_load_loses_no_inbound_message(services, own_redis):
 
 # --- workers killed with SIGKILL mid-job --------------------------------------------------------------------
 KILLS = 50
-# A guard against a hung run, not a speed target: each kill waits for a freshly started worker (a new Python
-# process importing the app) to pick a job up, about 1.6 s a cycle on the 2-core CI machine.
+# A guard against a hung run, not a speed target: each kill waits for a freshly forked worker (it connects and
+# loads the curriculum) to pick a job up, about 1 s a cycle on the 2-core CI machine under load.
 KILL_BUDGET_SECONDS = 120.0
 LIVE_WORKERS = 2
 
 
 class _Workers:
     """Real `sitecoach worker` processes that can be killed with SIGKILL. Every other one forks a work-horse
-    per job (WORKER_FORK=1), the rest run jobs in their own process (the default): both modes die mid-job."""
+    per job (WORKER_FORK=1), the rest run jobs in their own process (the default): both modes die mid-job.
+    They are forked from tests/faults/worker_zygote.py, which has done the imports once."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
         self.log = log.open("ab")
-        self.alive: list[subprocess.Popen[bytes]] = []
+        self.zygote = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("worker_zygote.py"))],
+            env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.alive: list[int] = []  # pids; each is its own process group
         self.started = 0
 
     def start(self) -> None:
         self.started += 1
-        self.alive.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "sitecoach.cli", "worker"],
-                env={**self.env, "WORKER_FORK": "1" if self.started % 2 else "0"},
-                stdout=self.log,
-                stderr=self.log,
-                start_new_session=True,  # its own process group: the work-horse dies with it
-            )
-        )
+        assert self.zygote.stdin is not None and self.zygote.stdout is not None
+        self.zygote.stdin.write(f"start {1 if self.started % 2 else 0}\n")
+        self.zygote.stdin.flush()
+        self.alive.append(int(self.zygote.stdout.readline()))
 
-    def busy(self, svc: Services) -> tuple[subprocess.Popen[bytes], Worker] | None:
+    def busy(self, svc: Services) -> tuple[int, Worker] | None:
         """A live worker process that is executing a job right now (and RQ's record of it), if any."""
-        pids = {p.pid: p for p in self.alive}
         for worker in Worker.all(queue=svc.queue):
-            if worker.pid in pids and worker.get_current_job_id():
-                return pids[worker.pid], worker
+            if worker.pid in self.alive and worker.get_current_job_id():
+                return worker.pid, worker
         return None
 
-    def kill(self, process: subprocess.Popen[bytes]) -> None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        self.alive.remove(process)
+    def kill(self, pid: int) -> None:
+        os.killpg(pid, signal.SIGKILL)
+        gone_by = time.monotonic() + 10
+        while time.monotonic() < gone_by:  # the zygote ignores SIGCHLD: the kernel reaps it
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.005)
+        else:
+            raise AssertionError(f"worker {pid} outlived SIGKILL")
+        self.alive.remove(pid)
 
     def kill_all(self) -> None:
-        for process in list(self.alive):
-            self.kill(process)
+        for pid in list(self.alive):
+            self.kill(pid)
+        if self.zygote.stdin is not None:
+            self.zygote.stdin.close()
+        self.zygote.wait(timeout=10)
         self.log.close()
 
 
