@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -17,7 +18,9 @@ from rq import SimpleWorker
 from sqlmodel import col, delete, select
 from twilio.request_validator import RequestValidator
 
+from sitecoach.curriculum.catalogue import LessonInfo
 from sitecoach.curriculum.pack import load_pack
+from sitecoach.curriculum.videos import RenderedVideo, render_lesson_video
 from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
 from sitecoach.infra.migrate import upgrade
 from sitecoach.jobs import runtime
@@ -46,7 +49,7 @@ from sitecoach.models import (
 )
 from sitecoach.records.seeding import sync_pack
 from sitecoach.services import Services
-from sitecoach.settings import Settings
+from sitecoach.settings import DEFAULT_CONTENT_PACK, Settings
 from sitecoach.wiring import build_services, create_app
 
 TEST_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -73,6 +76,35 @@ def _guarded_connect(self: socket.socket, address):  # type: ignore[no-untyped-d
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any test that tries to connect beyond loopback."""
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+# --- a real lesson video (ffmpeg + espeak-ng take ~10 s: rendered once for the whole suite) ---------------
+@pytest.fixture(scope="session")
+def l03_rendered(tmp_path_factory: pytest.TempPathFactory) -> RenderedVideo:
+    """L03 from the content pack, rendered once; tests copy the files where they need them."""
+    ffmpeg, espeak, ffprobe = (shutil.which(t) for t in ("ffmpeg", "espeak-ng", "ffprobe"))
+    assert ffmpeg and espeak and ffprobe, (
+        "lesson video tests need ffmpeg, ffprobe and espeak-ng: apt-get install ffmpeg espeak-ng"
+    )
+    return render_lesson_video(pack_lesson("L03"), tmp_path_factory.mktemp("l03-video"), ffmpeg, espeak)
+
+
+def pack_lesson(code: str) -> LessonInfo:
+    """A lesson straight from the content pack, as the catalogue would hold it."""
+    spec = next(x for x in load_pack(DEFAULT_CONTENT_PACK).lessons if x.id == code)
+    return LessonInfo(
+        id=spec.order,
+        code=spec.id,
+        position=spec.order,
+        title=spec.title,
+        script=spec.script,
+        key_facts=tuple(spec.key_facts),
+        safety_warnings=tuple(spec.safety_warnings),
+        mandatory_phrases=tuple(spec.mandatory_phrases),
+        keywords=tuple(spec.keywords),
+        competencies=tuple(spec.competencies),
+        verify_locally=spec.verify_locally,
+    )
 
 
 # --- database and redis (once per session) --------------------------------------------------------

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 from sitecoach.curriculum import videos
 from sitecoach.curriculum.catalogue import Catalogue, LessonInfo
-from sitecoach.curriculum.pack import load_pack
 from sitecoach.curriculum.videos import (
     RenderedVideo,
     caption_chunks,
@@ -31,27 +30,10 @@ from sitecoach.curriculum.videos import (
 )
 from sitecoach.infra import progress as progress_module
 from sitecoach.settings import DEFAULT_CONTENT_PACK, Settings
+from tests.conftest import pack_lesson
 
 MAX_BYTES = 3 * 1024 * 1024
 CUE_TIMES = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) --> (\d\d):(\d\d):(\d\d)\.(\d{3})$", re.MULTILINE)
-
-
-def pack_lesson(code: str) -> LessonInfo:
-    """A lesson straight from the content pack, as the catalogue would hold it."""
-    spec = next(x for x in load_pack(DEFAULT_CONTENT_PACK).lessons if x.id == code)
-    return LessonInfo(
-        id=spec.order,
-        code=spec.id,
-        position=spec.order,
-        title=spec.title,
-        script=spec.script,
-        key_facts=tuple(spec.key_facts),
-        safety_warnings=tuple(spec.safety_warnings),
-        mandatory_phrases=tuple(spec.mandatory_phrases),
-        keywords=tuple(spec.keywords),
-        competencies=tuple(spec.competencies),
-        verify_locally=spec.verify_locally,
-    )
 
 
 def require_tools() -> tuple[str, str]:
@@ -94,11 +76,10 @@ def cue_seconds(vtt: str) -> list[tuple[float, float]]:
     return [(secs(*m.groups()[:4]), secs(*m.groups()[4:])) for m in CUE_TIMES.finditer(vtt)]
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> RenderedVideo:
-    """L03 rendered once for the module."""
-    ffmpeg, espeak = require_tools()
-    return render_lesson_video(pack_lesson("L03"), tmp_path_factory.mktemp("videos"), ffmpeg, espeak)
+@pytest.fixture
+def rendered(l03_rendered: RenderedVideo) -> RenderedVideo:
+    """L03 rendered once for the suite (tests/conftest.py)."""
+    return l03_rendered
 
 
 # --- the real render ----------------------------------------------------------------------------

@@ -15,10 +15,9 @@ from flask_wtf import CSRFProtect
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import col, select
 
-from sitecoach.curriculum.catalogue import Catalogue
-from sitecoach.curriculum.videos import find_video, render_lesson_video, video_files, videos_dir
+from sitecoach.curriculum.videos import find_video, video_files, videos_dir
 from sitecoach.infra.links import LESSON_SALT, LinkSigner
-from sitecoach.models import Consent, Database, Learner, LearningEvent, Lesson, Message, ReviewState, utcnow
+from sitecoach.models import Consent, Learner, LearningEvent, Lesson, Message, ReviewState, utcnow
 from sitecoach.web import lessons as lessons_module
 from tests.conftest import PUBLIC_BASE_URL, run_worker
 
@@ -64,19 +63,17 @@ def _expired_token(secret: str, learner_id: int, lesson: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def l03_video(base_settings, seeded):  # type: ignore[no-untyped-def]
-    """L03's real video, rendered once into the instance's videos folder; L04 is left without one."""
-    ffmpeg, espeak = shutil.which("ffmpeg"), shutil.which("espeak-ng")
-    assert ffmpeg and espeak, "lesson page tests need ffmpeg and espeak-ng: apt-get install ffmpeg espeak-ng"
+@pytest.fixture
+def l03_video(base_settings, seeded, l03_rendered):  # type: ignore[no-untyped-def]
+    """L03's real video (rendered once for the suite) in the instance's videos folder; L04 has none."""
     out = videos_dir(base_settings)
-    db = Database(base_settings.database_uri)
-    with db.read_session() as session:
-        catalogue = Catalogue.load(session)
-    db.dispose()
+    out.mkdir(parents=True, exist_ok=True)
     for path in vars(video_files(out, "L04")).values():
         path.unlink(missing_ok=True)
-    return render_lesson_video(catalogue.lessons["L03"], out, ffmpeg, espeak)
+    placed = video_files(out, "L03")
+    for source, target in zip(vars(l03_rendered).values(), vars(placed).values(), strict=True):
+        shutil.copy2(source, target)
+    return placed
 
 
 # --- the page -------------------------------------------------------------------------------------------
