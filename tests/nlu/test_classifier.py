@@ -152,6 +152,11 @@ TRICKY_CASES = [
     ("stop texting me", "stop"),
     ("leave me alone", "stop"),
     ("stoppp!!!", "stop"),
+    ("stahp", "stop"),
+    ("\u270b", "stop"),  # a raised hand alone
+    ("\U0001f4f5", "stop"),  # no mobile phones
+    ("\U0001f515", "stop"),  # a muted bell
+    ("\u270b hiya", "smalltalk"),  # a hand with words is a wave, not an opt-out
     ("thanks for everything but I've left the company, please stop the messages", "stop"),
     ("start", "start"),
     ("UNSTOP", "start"),
