@@ -6,7 +6,9 @@
 3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
 4. **intent**: the classifier's intent, when it is confident enough; but a question about the job that
    the model only half placed as help or small talk ("what's the rule on gloves for resin then") goes to
-   explain when a live knowledge card clearly answers it.
+   explain when a live knowledge card clearly answers it, and so does one the model placed, short of near
+   certainty, as being about the coach itself (progress, quiz, settings, ...) when a card answers it
+   strongly ("how far back from the edge do i keep the spoil" is not a progress check).
 5. **fallback**: a question-shaped message (a question mark, a question word first, or a question after
    the report: "found a cable thats not on the plans what now") goes to explain (which says plainly when
    the lessons do not cover it); anything else gets the help menu, with an apology.
@@ -25,7 +27,7 @@ from sitecoach.curriculum.retrieval import analyze
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
 from sitecoach.nlu.classifier import Classification, IntentClassifier
-from sitecoach.skills.card_reply import TRAILING_QUESTION
+from sitecoach.skills.card_reply import TRAILING_QUESTION, is_question
 from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
@@ -40,6 +42,18 @@ _QUESTION = re.compile(
 ONBOARDING_SKILL = "onboarding"
 ANSWERLESS_INTENTS = ("help", "smalltalk")  # intents whose reply answers nothing about the job
 ANSWERLESS_OVERRIDE_BELOW = 0.8
+# Intents about the coach itself (the learner's scores, settings, quiz, hours, mentor, evidence): a question
+# the model placed there without near certainty goes to explain when a card answers it strongly (three of
+# its content words and 60% of its weight, or the card's own phrasing): "how far back from the edge am i
+# meant to keep the spoil" is not a progress check. Never a photo (evidence) and never mid-conversation.
+ABOUT_THE_COACH_INTENTS = (
+    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours"
+)
+ABOUT_THE_COACH_OVERRIDE_BELOW = 0.9
+STRONG_CARD_WORDS = 3
+STRONG_CARD_COVERAGE = 0.6
+STRONG_CARD_SCORE = 5.0
+EXACT_CARD_MIN_SCORE = 3.0
 JOB_QUESTION_MIN_WORDS = 3
 JOB_QUESTION_MIN_COVERAGE = 0.5
 MODEL_ROUTED_CONFIDENCE = 0.8
@@ -156,17 +170,32 @@ class Router:
 
 
     def _job_question(self, ctx: Ctx, intent: Classification) -> bool:
-        """A question-shaped message, placed without conviction as help or small talk, that a live card
-        clearly answers and that says enough (three content words) to be about the job."""
+        """A question placed without conviction as being about the coach itself that a live card answers
+        strongly; or a question-shaped message placed without conviction as help or small talk that a live
+        card clearly answers and that says enough (three content words) to be about the job."""
         text = ctx.message.text.strip()
+        if QUESTION_FALLBACK_SKILL not in self.registry or ctx.message.media:
+            return False
+        if intent.intent not in ABOUT_THE_COACH_INTENTS:
+            return False
+        if intent.confidence >= ABOUT_THE_COACH_OVERRIDE_BELOW:
+            return False
+        if not (_question_shaped(text) or is_question(text)):
+            return False
+        hit = ctx.catalogue.card_for(text)  # and a stricter bar than explain's own
+        if hit is None:
+            return False
+        if (hit.exact and hit.score >= EXACT_CARD_MIN_SCORE) or (
+            hit.matched >= STRONG_CARD_WORDS
+            and hit.coverage >= STRONG_CARD_COVERAGE
+            and hit.score >= STRONG_CARD_SCORE
+        ):
+            return True
         if intent.intent not in ANSWERLESS_INTENTS or intent.confidence >= ANSWERLESS_OVERRIDE_BELOW:
             return False
-        if QUESTION_FALLBACK_SKILL not in self.registry or not _question_shaped(text):
+        if not _question_shaped(text) or len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
             return False
-        if len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
-            return False
-        hit = ctx.catalogue.card_for(text)  # and a stricter bar than explain's own: two words and half
-        return hit is not None and hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
+        return hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
 
 
 def _question_shaped(text: str) -> bool:
