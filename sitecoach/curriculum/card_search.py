@@ -4,7 +4,7 @@ Cards and questions go through the coach's own analyser (`retrieval.analyze`: st
 such as "genny", "belt", "11k", stop words out), so "got a belt off the pot end" and "electric shock from a
 cable end" meet on the same terms. A card's index text is its phrasings (twice: they are what a jointer
 asks), its title, its answer and its key facts. A query word the cards never use is corrected to the
-closest word they do use (typos: "megar", "exavation").
+closest word they do use (typos: "megar", "exavation"; a dropped g: "pullin", "diggin").
 
 A card answers only when it clearly does: its BM25 score reaches `min_score`, it covers enough of the
 question's content words, each weighted by its rarity among the cards (`min_coverage`), and enough of
@@ -33,7 +33,7 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 
-from sitecoach.curriculum.retrieval import analyze
+from sitecoach.curriculum.retrieval import analyze, stem
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -235,6 +235,10 @@ class CardIndex:
         return groups
 
     def _correct_uncached(self, term: str) -> str | None:
+        if len(term) >= 5 and term.endswith("in") and term.isalpha():
+            dropped_g = stem(term + "g")  # "pullin", "diggin", "jointin": the g dropped as it's said
+            if dropped_g in self._known:
+                return dropped_g
         if len(term) < FUZZY_MIN_LENGTH or not term.isalpha():
             return None
         close = difflib.get_close_matches(term, self._vocabulary, n=3, cutoff=FUZZY_CUTOFF)

@@ -159,6 +159,10 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("knackered", "tired"),
     ("kip", "sleep"),
     ("hasawa", "hswa"),  # the Health and Safety at Work etc. Act 1974
+    ("ganger", "supervisor"),  # whoever runs the gang or the job
+    ("chargehand", "supervisor"),
+    ("charge hand", "supervisor"),
+    ("foreman", "supervisor"),
 )
 
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u00b4]")
