@@ -163,6 +163,9 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("chargehand", "supervisor"),
     ("charge hand", "supervisor"),
     ("foreman", "supervisor"),
+    ("heatshrink", "heat shrink"),
+    ("coldshrink", "cold shrink"),
+    ("pressure test", "pressuretest"),  # not "time pressure"
 )
 
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u00b4]")
