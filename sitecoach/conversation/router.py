@@ -56,6 +56,7 @@ STRONG_CARD_WORDS = 3
 STRONG_CARD_COVERAGE = 0.6
 STRONG_CARD_SCORE = 5.0
 EXACT_CARD_MIN_SCORE = 3.0
+UNSURE_INTENT_BELOW = 0.5  # any intent about the coach this unsure: a card's clear answer wins, as for help
 STRAY_QUESTION_BELOW = 0.7  # help or small talk below this, question-shaped, no card: explain refuses it
 SHORT_QUESTION_MIN_SCORE = 4.0  # "triplex?": one or two words, all of them a card's
 JOB_QUESTION_MIN_WORDS = 3
@@ -221,7 +222,8 @@ def job_question(text: str, intent: Classification, hit: CardHit | None) -> bool
     only half placed as help or small talk that a card answers strongly, question-shaped or not ("reg 16
     eawr"); a one- or two-word question every word of which a card has ("triplex?"); or a question-shaped
     message half placed as help or small talk that a card clearly answers with two of its words and half its
-    weight ("what's the rule on gloves for resin then")."""
+    weight ("what's the rule on gloves for resin then"), as may any of them the model placed with under even
+    odds ("can my chargehand issue me a permit?" is not a request for the mentor)."""
     if hit is None:
         return False
     asked = _question_shaped(text) or is_question(text)
@@ -236,7 +238,8 @@ def job_question(text: str, intent: Classification, hit: CardHit | None) -> bool
         and hit.score >= SHORT_QUESTION_MIN_SCORE
     ):
         return True
-    if not unsure_answerless or not _question_shaped(text) or len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
+    unsure = unsure_answerless or intent.confidence < UNSURE_INTENT_BELOW
+    if not unsure or not _question_shaped(text) or len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
         return False
     return hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
 
