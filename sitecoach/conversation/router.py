@@ -6,9 +6,12 @@
 3. **onboarding**: a learner we have not onboarded yet, with no conversation in progress.
 4. **intent**: the classifier's intent, when it is confident enough; but a question about the job that
    the model only half placed as help or small talk ("what's the rule on gloves for resin then") goes to
-   explain when a live knowledge card clearly answers it.
+   explain when a live knowledge card clearly answers it, and so does one the model placed, short of near
+   certainty, as being about the coach itself (progress, quiz, settings, ...) when a card answers it
+   strongly ("how far back from the edge do i keep the spoil" is not a progress check).
 5. **fallback**: a question-shaped message (a question mark, a question word first, or a question after
-   the report: "found a cable thats not on the plans what now") goes to explain (which says plainly when
+   the report: "found a cable thats not on the plans what now"), or one a card answers strongly ("got a
+   rash where the resin got under my glove"), goes to explain (which says plainly when
    the lessons do not cover it); anything else gets the help menu, with an apology.
 
 Opted-out learners hear nothing except the answer to START and to an emergency. A message that might
@@ -21,11 +24,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from sitecoach.curriculum.card_search import CardHit
 from sitecoach.curriculum.retrieval import analyze
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
 from sitecoach.nlu.classifier import Classification, IntentClassifier
-from sitecoach.skills.card_reply import TRAILING_QUESTION
+from sitecoach.skills.card_reply import TRAILING_QUESTION, is_question
 from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
@@ -40,6 +44,21 @@ _QUESTION = re.compile(
 ONBOARDING_SKILL = "onboarding"
 ANSWERLESS_INTENTS = ("help", "smalltalk")  # intents whose reply answers nothing about the job
 ANSWERLESS_OVERRIDE_BELOW = 0.8
+# Intents about the coach itself (the learner's scores, settings, quiz, hours, mentor, evidence): a question
+# the model placed there without near certainty goes to explain when a card answers it strongly (three of
+# its content words and 60% of its weight, or the card's own phrasing): "how far back from the edge am i
+# meant to keep the spoil" is not a progress check. Never a photo (evidence) and never mid-conversation.
+ABOUT_THE_COACH_INTENTS = (
+    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours"
+)
+ABOUT_THE_COACH_OVERRIDE_BELOW = 0.9
+STRONG_CARD_WORDS = 3
+STRONG_CARD_COVERAGE = 0.6
+STRONG_CARD_SCORE = 5.0
+EXACT_CARD_MIN_SCORE = 3.0
+UNSURE_INTENT_BELOW = 0.5  # any intent about the coach this unsure: a card's clear answer wins, as for help
+STRAY_QUESTION_BELOW = 0.7  # help or small talk below this, question-shaped, no card: explain refuses it
+SHORT_QUESTION_MIN_SCORE = 4.0  # "triplex?": one or two words, all of them a card's
 JOB_QUESTION_MIN_WORDS = 3
 JOB_QUESTION_MIN_COVERAGE = 0.5
 MODEL_ROUTED_CONFIDENCE = 0.8
@@ -145,28 +164,84 @@ class Router:
                 return Route((intent.intent, ONBOARDING_SKILL), "onboarding", intent)
             return Route((ONBOARDING_SKILL,), "onboarding", intent)
         # 4. the classified intent
-        if self._job_question(ctx, intent):
+        if self._job_question(ctx, intent) or self._stray_question(ctx, intent):
             return Route((QUESTION_FALLBACK_SKILL,), "intent", intent)
         if intent.confidence >= INTENT_MIN_CONFIDENCE and intent.intent in self.registry:
             return Route((intent.intent,), "intent", intent)
         # 5. fallback
-        if _question_shaped(ctx.message.text.strip()) and QUESTION_FALLBACK_SKILL in self.registry:
+        text = ctx.message.text.strip()
+        if QUESTION_FALLBACK_SKILL in self.registry and (
+            _question_shaped(text) or (not ctx.message.media and strong_card(ctx.catalogue.card_for(text)))
+        ):
             return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
         return Route((FALLBACK_SKILL,), "fallback", intent)
 
 
     def _job_question(self, ctx: Ctx, intent: Classification) -> bool:
-        """A question-shaped message, placed without conviction as help or small talk, that a live card
-        clearly answers and that says enough (three content words) to be about the job."""
+        """Whether a message the model placed, short of near certainty, as being about the coach itself
+        (progress, quiz, settings, help, small talk, ...) is a question about the job that a live card
+        answers (`job_question`)."""
+        if QUESTION_FALLBACK_SKILL not in self.registry or ctx.message.media:
+            return False
+        if intent.intent not in ABOUT_THE_COACH_INTENTS:
+            return False
+        if intent.confidence >= ABOUT_THE_COACH_OVERRIDE_BELOW:
+            return False
         text = ctx.message.text.strip()
-        if intent.intent not in ANSWERLESS_INTENTS or intent.confidence >= ANSWERLESS_OVERRIDE_BELOW:
+        return job_question(text, intent, ctx.catalogue.card_for(text))
+
+
+    def _stray_question(self, ctx: Ctx, intent: Classification) -> bool:
+        """A question the model only half placed as help or small talk that no card answers ("who do u
+        reckon wins the prem", "how do i joint a laminate floor"): explain refuses it plainly, rather than
+        the menu or a chat reply that reads as if the coach had not understood."""
+        if QUESTION_FALLBACK_SKILL not in self.registry or ctx.message.media:
             return False
-        if QUESTION_FALLBACK_SKILL not in self.registry or not _question_shaped(text):
+        if intent.intent not in ANSWERLESS_INTENTS or intent.confidence >= STRAY_QUESTION_BELOW:
             return False
-        if len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
-            return False
-        hit = ctx.catalogue.card_for(text)  # and a stricter bar than explain's own: two words and half
-        return hit is not None and hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
+        text = ctx.message.text.strip()
+        return _question_shaped(text) and ctx.catalogue.card_for(text) is None
+
+
+def strong_card(hit: CardHit | None) -> bool:
+    """A card that answers strongly: three of the message's content words and 60% of its weight with a
+    BM25 score of 5, or the card's own phrasing with a score of 3."""
+    return hit is not None and (
+        (hit.exact and hit.score >= EXACT_CARD_MIN_SCORE)
+        or (
+            hit.matched >= STRONG_CARD_WORDS
+            and hit.coverage >= STRONG_CARD_COVERAGE
+            and hit.score >= STRONG_CARD_SCORE
+        )
+    )
+
+
+def job_question(text: str, intent: Classification, hit: CardHit | None) -> bool:
+    """Whether a message placed as being about the coach itself goes to explain: a question a card answers
+    strongly ("how far back from the edge do i keep the spoil" is not a progress check); a message the model
+    only half placed as help or small talk that a card answers strongly, question-shaped or not ("reg 16
+    eawr"); a one- or two-word question every word of which a card has ("triplex?"); or a question-shaped
+    message half placed as help or small talk that a card clearly answers with two of its words and half its
+    weight ("what's the rule on gloves for resin then"), as may any of them the model placed with under even
+    odds ("can my chargehand issue me a permit?" is not a request for the mentor)."""
+    if hit is None:
+        return False
+    asked = _question_shaped(text) or is_question(text)
+    unsure_answerless = intent.intent in ANSWERLESS_INTENTS and intent.confidence < ANSWERLESS_OVERRIDE_BELOW
+    if strong_card(hit) and (asked or unsure_answerless):
+        return True
+    if (
+        "?" in text
+        and hit.asked <= 2
+        and hit.matched == hit.asked
+        and hit.coverage >= 0.99
+        and hit.score >= SHORT_QUESTION_MIN_SCORE
+    ):
+        return True
+    unsure = unsure_answerless or intent.confidence < UNSURE_INTENT_BELOW
+    if not unsure or not _question_shaped(text) or len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
+        return False
+    return hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
 
 
 def _question_shaped(text: str) -> bool:

@@ -150,6 +150,22 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("ally", "aluminium"),  # jointers' slang: "ally cable", "ally core"
     ("manhole", "chamber"),
     ("hole", "trench"),  # "in the hole" is the excavation
+    ("diff", "difference"),  # "whats the diff between a permit and an sft"
+    ("pissing down", "rain"),  # site weather
+    ("pissing it down", "rain"),
+    ("chucking it down", "rain"),
+    ("lashing down", "rain"),
+    ("bucketing down", "rain"),
+    ("knackered", "tired"),
+    ("kip", "sleep"),
+    ("hasawa", "hswa"),  # the Health and Safety at Work etc. Act 1974
+    ("ganger", "supervisor"),  # whoever runs the gang or the job
+    ("chargehand", "supervisor"),
+    ("charge hand", "supervisor"),
+    ("foreman", "supervisor"),
+    ("heatshrink", "heat shrink"),
+    ("coldshrink", "cold shrink"),
+    ("pressure test", "pressuretest"),  # not "time pressure"
 )
 
 _APOSTROPHES = re.compile(r"['`\u2018\u2019\u00b4]")

@@ -102,11 +102,16 @@ _QUESTION_WORD = re.compile(
     r"\b(?:what|how|why|when|where|which|who|should|can|could|do|does|is|are)\b", re.IGNORECASE
 )
 # A question after the report, without a question mark: "smell gas in the trench what do i do",
-# "mate collapsed down a manhole can i go in and get him", "lifting the pit covers any tips".
+# "mate collapsed down a manhole can i go in and get him", "lifting the pit covers any tips",
+# "van parked on the edge of the trench, is that a problem", "surge generator, anything i need to know",
+# "freezing out, will the resin still set".
 TRAILING_QUESTION = re.compile(
     r"\b(?:what (?:do|should|shall|can) (?:i|we|you) do|what now|what next|what to do|"
     r"(?:can|could|should|shall|do|must) (?:i|we|he|she|they) |(?:does|do) (?:he|she|they|i|we) need|"
-    r"how (?:do|should|can) (?:i|we|you) |any (?:tips|advice|pointers))",
+    r"how (?:do|should|can) (?:i|we|you) |any (?:tips|advice|pointers|rules|guidance)|"
+    r"(?:is|isn'?t) (?:that|it|this) (?:a problem|an issue|bad|ok|okay|alright|safe|normal|right|allowed)|"
+    r"(?:does|will) (?:that|it|this) matter|(?:i|we) (?:need|ought|should) to know|"
+    r"[,;:]\s*(?:will|would|does|do|can|could|should|is|are) (?:it|the|that|this|my|our|i|we|they)\b)",
     re.IGNORECASE,
 )
 

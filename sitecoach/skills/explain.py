@@ -6,7 +6,8 @@ that the answer does not already say, in at most about six WhatsApp lines; then 
 the employer's to confirm, the one-line emergency reminder when the question is about what to do if
 something happens, the lesson link and the source in a few words. With Claude configured the same cards
 are all it may answer from. When no card clearly answers, the best lesson is used if it covers the
-question; otherwise the coach says plainly that it has nothing vetted, rather than guess.
+question and the cards know most of its words; otherwise the coach says plainly that it has nothing
+vetted, rather than guess.
 """
 
 from __future__ import annotations
@@ -157,6 +158,14 @@ def _with_context(ctx: Ctx, question: str, find: Callable[[str], T | None]) -> t
     return question, None
 
 
+def _words_the_cards_know(ctx: Ctx, question: str) -> bool:
+    """Whether the cards use enough of the question's words for a lesson to stand in for them: the lessons
+    are a narrower text than the cards, so a question whose words the cards mostly do not know ("what time
+    does the chippy shut", "change the oil on my corsa") is not answered from a lesson passage either."""
+    hits = ctx.catalogue.find_cards(question, k=1)
+    return bool(hits) and hits[0].known >= ctx.catalogue.card_index.min_known
+
+
 def _personal_names(ctx: Ctx) -> list[str]:
     names = [ctx.learner.name or "", ctx.message.profile_name or ""]
     mentor = ctx.repo.mentor_of(ctx.learner)
@@ -183,8 +192,11 @@ def llm_answer(ctx: Ctx, question: str, match: LessonMatch) -> tuple[str | None,
 def handle(ctx: Ctx) -> Reply:
     """Answer from the best-matching lesson (Claude when configured, else offline), or say plainly that
     the pack does not cover it."""
-    # Personal details come out first: they are nobody's business, and they are not part of the question.
-    redacted = redact(_LEAD_IN.sub("", ctx.message.text), _personal_names(ctx)).text
+    # Personal details come out first: they are nobody's business, and they are not part of the question;
+    # but a name that is also a word of the job stays in the question ("how do I mark up the services" from
+    # Mark; Claude still gets every name redacted).
+    names = [n for n in _personal_names(ctx) if not ctx.catalogue.card_index.knows(n)]
+    redacted = redact(_LEAD_IN.sub("", ctx.message.text), names).text
     question = re.sub(r"\s+", " ", _PLACEHOLDER.sub(" ", redacted)).strip(" ,.")
     if len(question) < 2:
         return Reply.text(ctx.say("explain/empty", examples='"why do we spike a cable?"'))
@@ -196,6 +208,8 @@ def handle(ctx: Ctx) -> Reply:
         # A card clearly answers: if Claude declines or fails, the vetted card itself is the answer.
         text, _not_covered = llm_card_answer(ctx, question, hit)
         return Reply.text(text if text is not None else card_answer(ctx, query, hit.card))
+    if not _words_the_cards_know(ctx, question):
+        return Reply.text(ctx.say("explain/not_covered", question=question))
     query, match = _with_context(ctx, question, ctx.catalogue.covered)
     if match is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
