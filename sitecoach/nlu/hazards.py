@@ -135,3 +135,50 @@ def _is_hypothetical(text: str) -> bool:
 def hazard_cue(norm: str) -> bool:
     """Whether a normalised message reports harm or a hazard now (not a question about one)."""
     return bool(_EMERGENCY_RE.search(norm)) and not _is_hypothetical(norm)
+
+
+# What kind of emergency a report is, so the steps fit it (checked in this order; the first that matches
+# wins). Electrical cues come first: on a cable job an electrical cause changes every step (nobody touches
+# the casualty until the supply is isolated), so the general electrical steps are the default too.
+_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "electric",
+        re.compile(
+            r"\belectr\w*|\bshock\w*|\bbelt(?:ed)?\b|\bzap\w*|\bjolt\w*|\btingl\w*|\barc\w*|\bflash\w*"
+            r"|\b(?:hit|struck|strike|striked|cut|cut into|through|into|nicked|nick|damaged|split) "
+            r"(?:a |the |an |that |this )?(?:live )?" + _TARGET + r"\b"
+            r"|\blive (?:cable|conductor|main|end|core|one)\b"
+        ),
+    ),
+    (
+        "collapse",
+        re.compile(
+            r"\bcollapse\w* (?:trench|hole|excavation|wall|side|sides|dig)\b"
+            r"|\b(?:trench|hole|excavation|wall|walls|side|sides|shoring|bank|ground|dig|pit) "
+            r"(?:\w+ ){0,2}(?:collapsed|caved|slid|slipped|given way|gave way|come in|came in|"
+            r"fallen in|fell in)"
+            r"|\bcav(?:e|ed|ing) in\b|\bburied\b|\bunder the (?:spoil|soil|mud|dirt|muck)\b|\bslid in\b"
+        ),
+    ),
+    (
+        "gas",
+        re.compile(
+            r"\bgas\b|\bgassy\b|\bcarbon monoxide\b|\bco alarm\b|\blow oxygen\b|\blow o2\b|\bh2s\b"
+            r"|\b(?:detector|monitor|alarm)\w* (?:\w+ ){0,3}(?:going off|beeping|bleeping|screaming|alarming)"
+            r"|\bfumes\b"
+        ),
+    ),
+    ("fire", re.compile(r"\bfire\b|\bflames?\b|\bsmok\w*|\bexplo\w*|\bblew up\b|\bblown up\b")),
+    ("eye", re.compile(r"\beyes?\b|\beyeball\b")),
+    ("burn", re.compile(r"\bburn\w*|\bscald\w*|\bblister\w*")),
+    ("bleeding", re.compile(r"\bbleed\w*|\bblood\w*|\bgash\w*|\bdeep cut\b|\bcut (?:his|her|my|their|me)\b")),
+)
+
+
+def hazard_kind(norm: str) -> str:
+    """The kind of emergency a normalised report describes: electric (the default), collapse, gas, fire,
+    eye, burn or bleeding."""
+    for kind, pattern in _KINDS:
+        if pattern.search(norm):
+            return kind
+    return "electric"
