@@ -47,8 +47,9 @@ def test_a_request_for_the_resin_video_gets_the_resin_lesson(coach, services):
 
 def test_stop_inside_a_question_is_a_question(coach, services):
     _onboarded_with_mentor(coach, services)
-    replies = coach.send("how do I stop the tape unwinding", PHONE)
-    assert replies and _learner(services).consent == Consent.OPTED_IN
+    [answer] = coach.send("how do I stop the tape unwinding", PHONE)
+    assert _learner(services).consent == Consent.OPTED_IN
+    assert "last turn" in answer and "won't guess" not in answer  # answered, from the taping card
 
 
 def test_bin_these_texts_off_opts_out_and_says_how_to_come_back(coach, services):
