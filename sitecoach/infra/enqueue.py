@@ -82,16 +82,27 @@ def forget_expired_executions(queue: Queue, job: Job) -> int:
 
     RQ keeps an execution in the job's execution registry 60 s longer than the execution's own hash, and
     `Job.delete()` fetches every listed execution: in that window it raises "Execution ... not found in
-    Redis" and the orphaned job could never be replaced (the sweeper would fail on that message).
+    Redis" and the orphaned job could never be replaced (the sweeper would fail on that message). The
+    started registry's `job_id:execution_id` entries of those executions go too, even once the execution
+    registry has forgotten them: left behind, RQ's cleanup would later take the replacement job, found by
+    the same id, for abandoned.
     """
     redis = queue.connection
     registry = job.execution_registry
-    listed = [as_text(e) for e in redis.zrange(registry.key, 0, -1)]
-    gone = [e for e in listed if not redis.exists(Execution(id=e, job_id=job.id, connection=redis).key)]
+    prefix = f"{job.id}:"
+    listed = {as_text(e) for e in redis.zrange(registry.key, 0, -1)}
+    started = {
+        as_text(m)[len(prefix) :]
+        for m in redis.zrange(queue.started_job_registry.key, 0, -1)
+        if as_text(m).startswith(prefix)
+    }
+    gone = sorted(
+        e for e in listed | started if not redis.exists(Execution(id=e, job_id=job.id, connection=redis).key)
+    )
     if gone:
         with redis.pipeline() as pipe:
             pipe.zrem(registry.key, *gone)
-            pipe.zrem(queue.started_job_registry.key, *(f"{job.id}:{e}" for e in gone))
+            pipe.zrem(queue.started_job_registry.key, *(prefix + e for e in gone))
             pipe.execute()
     return len(gone)
 

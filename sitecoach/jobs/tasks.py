@@ -84,7 +84,10 @@ def sweep_unprocessed() -> dict[str, int]:
         ).all()
     queued = 0
     for message_id in list(waiting) + [m for m in unsent if m is not None]:
-        queued += enqueue_inbound(services.queue, int(message_id))
+        try:
+            queued += enqueue_inbound(services.queue, int(message_id))
+        except (ValueError, KeyError):  # a broken RQ record of one message never stops the sweep
+            log.exception("sweeper could not re-queue inbound message %s", message_id)
     if queued:
         log.warning("sweeper re-queued %d inbound message(s)", queued)
     return {"unprocessed": len(waiting), "unsent": len(unsent), "queued": queued}

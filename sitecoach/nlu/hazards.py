@@ -137,48 +137,84 @@ def hazard_cue(norm: str) -> bool:
     return bool(_EMERGENCY_RE.search(norm)) and not _is_hypothetical(norm)
 
 
-# What kind of emergency a report is, so the steps fit it (checked in this order; the first that matches
-# wins). Electrical cues come first: on a cable job an electrical cause changes every step (nobody touches
-# the casualty until the supply is isolated), so the general electrical steps are the default too.
-_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "electric",
-        re.compile(
-            r"\belectr\w*|\bshock\w*|\bbelt(?:ed)?\b|\bzap\w*|\bjolt\w*|\btingl\w*|\barc\w*|\bflash\w*"
-            r"|\b(?:hit|struck|strike|striked|cut|cut into|through|into|nicked|nick|damaged|split) "
-            r"(?:a |the |an |that |this )?(?:live )?" + _TARGET + r"\b"
-            r"|\blive (?:cable|conductor|main|end|core|one)\b"
-        ),
+# What kinds of emergency a report describes, so the steps fit it. Electrical cues are specific ("got a
+# belt", "arc flash", a cable hit, the joint "went bang"), never a bare "shock" (medical shock) or "belt"
+# (a tool belt): an electrical cause changes every step, nobody touches the casualty until the supply is
+# isolated. Gas is a leak or a smell, not a gas torch or bottle.
+_STRIKE = (
+    rf"\b(?:hit(?! (?:me|us)\b)|hitting|struck|striking|nicked|clipped|went through|gone through|"
+    rf"dug through|dug into|drilled through|drilled into|severed|ripped out|cut into|cut through|"
+    rf"sawn through|sawed through) (?:\w+ ){{0,3}}?{_TARGET}\b"
+    rf"|\b{_TARGET} (?:\w+ ){{0,2}}?(?:hit|struck|damaged|severed|burst|ripped|fractured|blew|blown|"
+    rf"went bang|exploded)\b"
+    rf"|\b(?:digger|excavator|breaker|pick|spade|shovel|kango|kanga|drill|bucket|grab|mole|auger) "
+    rf"(?:\w+ ){{0,2}}?(?:through|into|hit|on) (?:\w+ ){{0,2}}?{_TARGET}\b"
+    r"|\bcable strike\b"
+)
+_KIND_PATTERNS: dict[str, re.Pattern[str]] = {
+    "electric": re.compile(
+        r"\belectrocut\w*|\belectric(?:al)? (?:shock|burn|burns|fire)\b|\belectrified\b"
+        r"|\b(?:got|get|gets|getting|had|has had|took|taken|caught|felt) (?:a |an |the )?(?:\w+ )?"
+        r"(?:shock|shocks|belt|zap|jolt)\b|\b(?:shock|belt|zap|jolt|tingle)s? (?:off|from)\b"
+        r"|\b(?:shocked|zapped|belted|jolted) (?:him|her|me|us|them|himself|myself)?\b"
+        r"|\barc flash\w*|\bflash ?over\b|\barced\b|\bflash(?:ed)? (?:off|from|burn)|\bthe flash\b"
+        r"|\bbig flash\b|\blive (?:cable|conductor|main|end|core|one|terminal)\b"
+        r"|\b(?:joint|link box|pillar|pot end|cable|main|substation|transformer|fuse|cutout) "
+        r"(?:\w+ )?(?:went bang|blew|blew up|exploded|flashed)\b|" + _STRIKE
     ),
-    (
-        "collapse",
-        re.compile(
-            r"\bcollapse\w* (?:trench|hole|excavation|wall|side|sides|dig)\b"
-            r"|\b(?:trench|hole|excavation|wall|walls|side|sides|shoring|bank|ground|dig|pit) "
-            r"(?:\w+ ){0,2}(?:collapsed|caved|slid|slipped|given way|gave way|come in|came in|"
-            r"fallen in|fell in)"
-            r"|\bcav(?:e|ed|ing) in\b|\bburied\b|\bunder the (?:spoil|soil|mud|dirt|muck)\b|\bslid in\b"
-        ),
+    "gas": re.compile(
+        r"\bgas (?:leak|leaking|escape|escaping|everywhere|coming|main (?:hit|struck|damaged)|smell|alarm|"
+        r"detector|monitor)\w*|\b(?:smell|smells|smelling|smelt|stink|stinks|stinking|reeks|whiff)"
+        r" (?:\w+ ){0,2}gas\b|\bleaking gas\b|\bhit (?:a |the )?gas\b|\bgassy\b|\bgassed\b"
+        r"|\bcarbon monoxide\b|\bco alarm\b|\blow (?:oxygen|o2)\b|\bh2s\b"
+        r"|\b(?:detector|monitor|alarm)\w* (?:\w+ ){0,3}(?:going off|beeping|bleeping|screaming|alarming)"
     ),
-    (
-        "gas",
-        re.compile(
-            r"\bgas\b|\bgassy\b|\bcarbon monoxide\b|\bco alarm\b|\blow oxygen\b|\blow o2\b|\bh2s\b"
-            r"|\b(?:detector|monitor|alarm)\w* (?:\w+ ){0,3}(?:going off|beeping|bleeping|screaming|alarming)"
-            r"|\bfumes\b"
-        ),
+    "collapse": re.compile(
+        r"\b(?:trench|hole|excavation|wall|walls|side|sides|shoring|bank|ground|dig|pit) "
+        r"(?:\w+ ){0,2}(?:collapsed|collapsing|caved|slid|slipped|given way|gave way|come in|came in|"
+        r"fallen in|fell in)\b|\bcollapsed (?:trench|hole|excavation)\b"
+        r"|\bcav(?:e|ed|ing) in\b|\bburied\b|\bunder the (?:spoil|soil|mud|dirt|muck)\b|\bslid in\b"
     ),
-    ("fire", re.compile(r"\bfire\b|\bflames?\b|\bsmok\w*|\bexplo\w*|\bblew up\b|\bblown up\b")),
-    ("eye", re.compile(r"\beyes?\b|\beyeball\b")),
-    ("burn", re.compile(r"\bburn\w*|\bscald\w*|\bblister\w*")),
-    ("bleeding", re.compile(r"\bbleed\w*|\bblood\w*|\bgash\w*|\bdeep cut\b|\bcut (?:his|her|my|their|me)\b")),
+    "fire": re.compile(
+        r"\bon fire\b|\bfire\b|\bflames?\b|\bsmok(?:e|ing)\b|\bexplo\w*|\bblew up\b|\bblown up\b"
+    ),
+    "bleeding": re.compile(
+        r"\bbleed\w*|\bblood\w*|\bgash\w*|\bdeep cut\b|\bcut (?:his|her|my|their|me|him)\w*\b"
+    ),
+    "eye": re.compile(
+        r"\b(?:in|into|on) (?:his|her|my|me|their|your|the|both|one) (?:\w+ )?eyes?\b"
+        r"|\beyes? (?:is |are |keeps |keep )?(?:burning|stinging|watering|streaming|closed|swollen|red)\b"
+        r"|\b(?:splash|splashed|sprayed|squirted|flicked) (?:\w+ ){0,3}eyes?\b"
+    ),
+    "burn": re.compile(
+        r"\b(?:burnt|burned|burns|scalded|scalds|scald|blistered|blistering|blisters)\b"
+        r"|\b(?:a|bad|nasty|big|serious|deep) burn\b|\bburn (?:on|to) (?:his|her|my|their|me)\b"
+    ),
+}
+# The order the steps are chosen in: the first kind found gives the steps; gas and electric also add
+# their one-line warning when another kind leads.
+KIND_ORDER = ("electric", "gas", "collapse", "fire", "bleeding", "eye", "burn")
+_NOT_BREATHING = re.compile(
+    r"\b(?:not|no|isnt|aint|stopped) breathing\b|\bcant breathe?\b|\bno pulse\b|\bunconscious\b"
+    r"|\bunresponsive\b|\bnot responding\b|\bpassed out\b|\bknocked out\b|\bout cold\b"
+    r"|\b(?:hes|shes|he|she|theyre|they|lad|lads|mate|mates|someone|somebody|someones|man|bloke|guy|"
+    r"fella|gaffer|labourer|just|has|have) (?:\w+ )?collapsed\b"
+    r"|\bgone quiet\b|\bnot moving\b|\b(?:wont|not|cant) wak(?:e|ing)\b"
 )
 
 
+def hazard_kinds(norm: str) -> tuple[str, ...]:
+    """Every kind of emergency a normalised report describes, most decisive first (`KIND_ORDER`); empty
+    when none is named (the general steps, which are the electrical ones, apply)."""
+    return tuple(kind for kind in KIND_ORDER if _KIND_PATTERNS[kind].search(norm))
+
+
 def hazard_kind(norm: str) -> str:
-    """The kind of emergency a normalised report describes: electric (the default), collapse, gas, fire,
-    eye, burn or bleeding."""
-    for kind, pattern in _KINDS:
-        if pattern.search(norm):
-            return kind
-    return "electric"
+    """The kind whose steps lead the reply: the first of `hazard_kinds`, else electric."""
+    kinds = hazard_kinds(norm)
+    return kinds[0] if kinds else "electric"
+
+
+def casualty_unresponsive(norm: str) -> bool:
+    """Whether someone is described as not breathing, unconscious or collapsed (CPR may be needed)."""
+    return bool(_NOT_BREATHING.search(norm))

@@ -17,9 +17,10 @@ _TOKEN_CACHE_LIMIT = 50_000
 _EMOJI_WORDS = {
     "\U0001f198": " sos ",  # 🆘
     "\U0001f6d1": " stop ",  # 🛑 (the stop sign)
-    "\u26d4": " stop ",  # ⛔ (no entry)
-    "\U0001f4f5": " stop messages ",  # 📵 (no mobile phones)
-    "\U0001f515": " stop messages ",  # 🔕 (bell with a slash: mute)
+    # a phone or notifications switched off: a request to stop or pause messages, which the coach treats as
+    # STOP (pauses are opt-outs here; the confirmation says how to come back)
+    "\U0001f4f5": " stop messages ",  # 📵
+    "\U0001f515": " stop messages ",  # 🔕
     "\u2753": " ? ",  # ❓
     "\u2754": " ? ",  # ❔
     "&": " and ",
@@ -27,9 +28,9 @@ _EMOJI_WORDS = {
     "@": " at ",
 }
 _EMOJI_RE = re.compile("|".join(re.escape(k) for k in _EMOJI_WORDS))
-# A raised hand alone says "stop" (recall first for opt-outs: the confirmation says how to come back); inside
-# words it is more often a wave or "me!", so only a message of nothing but hands and punctuation maps to it.
-_HAND_ONLY_RE = re.compile(r"^[\s\W]*[\u270b\U0001f91a][\s\W\u270b\U0001f91a]*$")
+# A "no entry" sign alone says stop; beside words it means something else ("signs say ⛔ no entry").
+_STOP_SIGNS = "\u26d4\U0001f4f5\U0001f515\U0001f6d1"  # ⛔ 📵 🔕 🛑
+_STOP_SIGNS_ONLY_RE = re.compile(rf"^[\s\W]*[{_STOP_SIGNS}][\s\W{_STOP_SIGNS}]*$")
 _APOSTROPHE_RE = re.compile("['\u2018\u2019\u201b`\u00b4\u02bc]")
 _NON_WORD_RE = re.compile(r"[^\w\s]|_")
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
@@ -54,7 +55,7 @@ _slang("tonight", "2nite", "2nyt", "tonite", "2night")
 _slang("you", "u", "ya", "yah", "yous", "youse", "ye", "yu", "yoo")
 _slang("your", "ur", "yer", "yr", "yor")
 _slang("are", "r")
-_slang("stop", "stp", "st0p", "stopp", "sotp", "stpo", "stahp", "stawp", "stopz", "stoop", "srop")
+_slang("stop", "stp", "st0p", "stopp", "sotp", "stpo", "stahp", "stawp", "stopz", "srop")
 _slang("unsubscribe", "unsubcribe", "unsubscibe", "unsuscribe", "unsubscrib", "unsubsribe")
 _slang("opt out", "optout", "opt-out")
 _slang("please", "pls", "plz", "plez", "pleez", "plse", "plox", "pleas", "pleaase", "plss")
@@ -297,7 +298,7 @@ class Normaliser:
     def tokens(self, text: str) -> list[str]:
         """Normalise ``text`` and return its canonical tokens."""
         text = unicodedata.normalize("NFKC", text).lower()
-        if _HAND_ONLY_RE.match(text):
+        if _STOP_SIGNS_ONLY_RE.match(text):
             return ["stop"]
         text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
         text = _APOSTROPHE_RE.sub("", text)

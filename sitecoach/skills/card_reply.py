@@ -111,7 +111,9 @@ TRAILING_QUESTION = re.compile(
     r"how (?:do|should|can) (?:i|we|you) |any (?:tips|advice|pointers|rules|guidance)|"
     r"(?:is|isn'?t) (?:that|it|this) (?:a problem|an issue|bad|ok|okay|alright|safe|normal|right|allowed)|"
     r"(?:does|will) (?:that|it|this) matter|(?:i|we) (?:need|ought|should) to know|"
-    r"[,;:]\s*(?:will|would|does|do|can|could|should|is|are) (?:it|the|that|this|my|our|i|we|they)\b)",
+    # after a comma a yes/no question ("freezing out, will the resin still set"); not "do": "nah, do the
+    # quiz later" is an instruction
+    r"[,;:]\s*(?:will|would|does|can|could|should|is|are) (?:it|the|that|this|my|our|i|we|they)\b)",
     re.IGNORECASE,
 )
 

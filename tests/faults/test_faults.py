@@ -546,14 +546,18 @@ class _Workers:
             text=True,
         )
         self.alive: list[int] = []  # pids; each is its own process group
+        self.fork_mode: dict[int, bool] = {}  # pid -> forks a work-horse per job (WORKER_FORK=1)
         self.started = 0
 
     def start(self) -> None:
         self.started += 1
         assert self.zygote.stdin is not None and self.zygote.stdout is not None
-        self.zygote.stdin.write(f"start {1 if self.started % 2 else 0}\n")
+        forks = bool(self.started % 2)
+        self.zygote.stdin.write(f"start {int(forks)}\n")
         self.zygote.stdin.flush()
-        self.alive.append(int(self.zygote.stdout.readline()))
+        pid = int(self.zygote.stdout.readline())
+        self.alive.append(pid)
+        self.fork_mode[pid] = forks
 
     def busy(self, svc: Services) -> tuple[int, Worker] | None:
         """A live worker process that is executing a job right now (and RQ's record of it), if any."""
@@ -598,6 +602,7 @@ def test_workers_killed_mid_job_again_and_again_answer_every_message_exactly_onc
     workers = _Workers(_process_env(twilio, stub), tmp_path / "workers.log")
     posted: list[tuple[str, str]] = []
     kills = mid_job = 0
+    mid_job_by_mode: Counter[bool] = Counter()
     started = time.monotonic()
     rng = random.Random(1332)
     try:
@@ -615,7 +620,10 @@ def test_workers_killed_mid_job_again_and_again_answer_every_message_exactly_onc
                 busy = workers.busy(twilio)
                 time.sleep(0.002)
             time.sleep(rng.uniform(0.0, 0.03))  # somewhere inside the job (they take tens of ms)
-            mid_job += busy is not None and busy[1].get_current_job_id() is not None  # still running?
+            running = busy is not None and busy[1].get_current_job_id() is not None  # still running?
+            mid_job += running
+            if busy is not None and running:
+                mid_job_by_mode[workers.fork_mode[busy[0]]] += 1
             workers.kill(busy[0] if busy else rng.choice(workers.alive))
             kills += 1
         chaos_seconds = time.monotonic() - started
@@ -640,6 +648,7 @@ def test_workers_killed_mid_job_again_and_again_answer_every_message_exactly_onc
         f"{claimed} sends claimed but unconfirmed, {unanswered} messages unanswered"
     )
     assert kills == KILLS and mid_job >= KILLS // 2
+    assert mid_job_by_mode[True] and mid_job_by_mode[False]  # both worker modes died mid-job
     assert abandoned + stranded + claimed >= 1  # the kills interrupted work: recovery had something to do
     sent = Counter((m["To"], m.get("Body")) for m in stub.messages)
     with twilio.db.session() as session:

@@ -42,6 +42,19 @@ def test_a_job_orphaned_by_a_dead_worker_is_queued_again_after_its_execution_exp
     )
 
 
+def test_a_stale_started_entry_is_cleared_even_after_the_execution_registry_forgot_it(services):
+    job = _started_by_a_worker_that_died(services, 4343)
+    services.redis.delete(job.execution_registry.key)  # expired too (it lives 60 s longer than the hash)
+    started = services.queue.started_job_registry.key
+    assert any(k.decode().startswith(f"{job.id}:") for k in services.redis.zrange(started, 0, -1))
+
+    assert enqueue_inbound(services.queue, 4343) is True
+
+    # nothing left that RQ's cleanup could take for the replacement job's abandoned execution
+    assert not any(k.decode().startswith(f"{job.id}:") for k in services.redis.zrange(started, 0, -1))
+    assert Job.fetch(job.id, connection=services.redis).get_status() == JobStatus.QUEUED
+
+
 def test_a_live_job_is_not_queued_twice(services):
     assert enqueue_inbound(services.queue, 77) is True
     assert enqueue_inbound(services.queue, 77) is False

@@ -153,10 +153,10 @@ TRICKY_CASES = [
     ("leave me alone", "stop"),
     ("stoppp!!!", "stop"),
     ("stahp", "stop"),
-    ("\u270b", "stop"),  # a raised hand alone
-    ("\U0001f4f5", "stop"),  # no mobile phones
-    ("\U0001f515", "stop"),  # a muted bell
-    ("\u270b hiya", "smalltalk"),  # a hand with words is a wave, not an opt-out
+    ("\U0001f4f5", "stop"),  # no mobile phones, alone
+    ("\U0001f515\U0001f515", "stop"),  # muted bells, alone
+    ("\u26d4", "stop"),  # no entry, alone
+    ("\U0001f515 till friday", "stop"),  # a pause is an opt-out here; the confirmation says how to return
     ("thanks for everything but I've left the company, please stop the messages", "stop"),
     ("start", "start"),
     ("UNSTOP", "start"),
@@ -197,6 +197,7 @@ def test_messages_jointers_write(classifier: IntentClassifier, message: str, int
 
 
 NOT_COMMANDS = [
+    "trench signs say \u26d4 no entry, can i still go in?",  # the signs beside words are not opt-outs
     "how do I stop the resin going off",
     "stop sign layout for street works",
     "should i stop and ring my supervisor",

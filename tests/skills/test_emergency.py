@@ -24,6 +24,11 @@ REPORTS = [
     ("link box is on fire", "Never use water", "fire"),
     ("my mate just got a belt off the cable", NO_TOUCH, "electric"),
     ("Kev's hand's burnt from the flash", NO_TOUCH, "electric"),
+    ("burnt his hand on the gas torch", COOL, "burn"),  # a gas torch is a tool, not a gas leak
+    ("he's gone into shock, blood everywhere", "Press hard on the wound", "bleeding"),  # medical shock
+    ("tool belt caught in the saw and he's bleeding", "Press hard on the wound", "bleeding"),
+    ("he's bleeding bad, i'm keeping an eye on him", "Press hard on the wound", "bleeding"),
+    ("gas torch set his sleeve on fire", "stop, drop and roll", "fire"),
     ("he's gone quiet down the pit", "Call 999", "electric"),
 ]
 
@@ -39,6 +44,32 @@ def test_the_steps_fit_the_emergency_and_come_as_one_message(coach, services, re
     assert steps.startswith("🚨 *EMERGENCY") and steps.rstrip().endswith("I've alerted your mentor.")
     [alert] = [m.body for m in coach.outbound(MENTOR_PHONE)]
     assert alert.startswith("🚨 URGENT")
+
+
+@pytest.mark.parametrize(
+    ("report", "lines"),
+    [
+        ("we've hit a main, can smell gas", [NO_TOUCH, "0800 111 999"]),
+        ("trench collapsed and theres a gas smell", ["0800 111 999", "Don't climb into an unsupported"]),
+        ("mains cable hit, he's bleeding", [NO_TOUCH, "press hard on the wound"]),
+        ("burning smell from the joint and the lad's unconscious", [NO_TOUCH, "start CPR"]),
+        ("resin in his eye and he's passed out", ["keep rinsing for at least 20 minutes", "start CPR"]),
+    ],
+)
+def test_every_hazard_a_report_names_is_covered_in_the_one_message(coach, services, report, lines):
+    coach.onboard(PHONE)
+    [steps] = coach.send(report, PHONE)
+    for line in lines:
+        assert line in steps, (line, steps)
+    assert len(steps) <= 1600  # one WhatsApp message
+
+
+def test_a_bare_emergency_reply_is_read_with_the_report_before_it(coach, services):
+    coach.onboard(PHONE)
+    [first] = coach.send("lads got resin in his eye", PHONE)
+    [again] = coach.send("EMERGENCY", PHONE)
+    assert "keep rinsing for at least 20 minutes" in again
+    assert NO_TOUCH not in again
 
 
 def test_an_electrical_cause_outranks_the_injury_it_did():
