@@ -50,15 +50,130 @@ MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 
 
 # Single words that, alone, may be a cry for help: the model may still raise an emergency on them.
+# A message of nothing but these ("hello there", "morning all") reports nothing: it never gets the "if
+# someone is hurt" line on the model's say-so alone (the model learnt greetings from emergency reports that
+# open with one, "hello? help, there's smoke...").
+GREETING_WORDS = frozenset(
+    {
+        "hi",
+        "hiya",
+        "hello",
+        "helo",
+        "hey",
+        "heya",
+        "hiy",
+        "yo",
+        "alright",
+        "morning",
+        "afternoon",
+        "evening",
+        "good",
+        "there",
+        "all",
+        "mate",
+        "pal",
+        "lads",
+        "folks",
+        "guys",
+        "everyone",
+        "howdy",
+        "hullo",
+        "ey up",
+        "eyup",
+        "oi",
+        "sup",
+        "wassup",
+        "whats",
+        "up",
+        "ok",
+        "okay",
+        "thanks",
+        "cheers",
+        "ta",
+        "again",
+        "you",
+        "coach",
+        "bot",
+    }
+)
 LONE_HAZARD_WORDS = frozenset(
-    {"shock", "shocked", "belt", "belted", "zap", "zapped", "jolt", "jolted", "smoke", "smoking", "gas",
-     "leak", "trapped", "stuck", "buried", "trench", "burnt", "burned", "burns", "burning", "fire",
-     "flames", "flash", "flashover", "arc", "arcing", "sparks", "sparking", "bang", "explosion",
-     "collapse", "collapsed", "collapsing", "caved", "cavein", "fumes", "flood", "flooding", "drowning",
-     "water", "breathing", "unresponsive", "unconscious", "casualty", "hurt", "hurting", "pain",
-     "injury", "injured", "accident", "bleed", "bleeding", "blood", "fallen", "fall", "fell", "crushed",
-     "struck", "strike", "live", "dying", "dead", "died", "choking", "seizure", "stroke", "heart",
-     "urgent", "emergency", "ambulance", "hospital", "electrocuted", "electric", "quick", "now"}
+    {
+        "shock",
+        "shocked",
+        "belt",
+        "belted",
+        "zap",
+        "zapped",
+        "jolt",
+        "jolted",
+        "smoke",
+        "smoking",
+        "gas",
+        "leak",
+        "trapped",
+        "stuck",
+        "buried",
+        "trench",
+        "burnt",
+        "burned",
+        "burns",
+        "burning",
+        "fire",
+        "flames",
+        "flash",
+        "flashover",
+        "arc",
+        "arcing",
+        "sparks",
+        "sparking",
+        "bang",
+        "explosion",
+        "collapse",
+        "collapsed",
+        "collapsing",
+        "caved",
+        "cavein",
+        "fumes",
+        "flood",
+        "flooding",
+        "drowning",
+        "water",
+        "breathing",
+        "unresponsive",
+        "unconscious",
+        "casualty",
+        "hurt",
+        "hurting",
+        "pain",
+        "injury",
+        "injured",
+        "accident",
+        "bleed",
+        "bleeding",
+        "blood",
+        "fallen",
+        "fall",
+        "fell",
+        "crushed",
+        "struck",
+        "strike",
+        "live",
+        "dying",
+        "dead",
+        "died",
+        "choking",
+        "seizure",
+        "stroke",
+        "heart",
+        "urgent",
+        "emergency",
+        "ambulance",
+        "hospital",
+        "electrocuted",
+        "electric",
+        "quick",
+        "now",
+    }
 )
 
 
@@ -150,7 +265,10 @@ class IntentClassifier:
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
             return Classification("emergency", confidence, False, probs)
-        possible = self._has["emergency"] and (cue or emergency >= bars["emergency_possible"])
+        greeting_only = all(tok in GREETING_WORDS for tok in tokens)
+        possible = self._has["emergency"] and (
+            cue or (emergency >= bars["emergency_possible"] and not greeting_only)
+        )
 
         # 2. STOP and START keywords, then STOP from the model (an explicit keyword beats a guess)
         stop = probs.get("stop", 0.0)

@@ -232,6 +232,12 @@ def test_commands_and_hazard_cues_report_high_confidence(classifier, message: st
     assert classifier.classify(message).confidence >= RULE_CONFIDENCE
 
 
+@pytest.mark.parametrize("message", ["hello there", "morning all", "hiya mate", "alright coach"])
+def test_a_greeting_alone_never_gets_the_safety_line(classifier, message: str) -> None:
+    result = classifier.classify(message)
+    assert result.intent == "smalltalk" and not result.possible_emergency
+
+
 @pytest.mark.parametrize("message", ["", "   ", "...", "🙂🙂"])
 def test_empty_or_emoji_only_is_low_confidence(classifier, message: str) -> None:
     result = classifier.classify(message)

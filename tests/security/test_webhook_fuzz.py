@@ -272,12 +272,15 @@ def _onboarded(coach, phone: str) -> None:
 
 
 def test_sql_in_every_text_field_is_stored_verbatim_and_the_tables_survive(client, services, coach):
-    phone = _phone()
-    _onboarded(coach, phone)
+    # a learner each: what the coach makes of one string (a DELETE FROM message reads like "delete my
+    # messages", an opt-out) must not silence the next
+    phones = [_phone() for _ in SQL]
+    for phone in phones:
+        _onboarded(coach, phone)
     with services.db.session() as session:
         before = session.exec(select(sa.func.count()).select_from(Message)).one()
     sids = []
-    for text in SQL:
+    for text, phone in zip(SQL, phones, strict=True):
         form = twilio_form(
             phone=phone,
             body=text,
@@ -300,9 +303,9 @@ def test_sql_in_every_text_field_is_stored_verbatim_and_the_tables_survive(clien
     assert {"message", "learner", "mentor"} <= set(inspector.get_table_names())
     with services.db.session() as session:
         after = session.exec(select(sa.func.count()).select_from(Message)).one()
-        names = session.exec(select(Learner.name).where(Learner.phone == phone)).all()
+        names = session.exec(select(Learner.name).where(col(Learner.phone).in_(phones))).all()
     assert after >= before + 2 * len(SQL)  # every inbound and its reply; nothing deleted
-    assert names == ["Jamie"]  # the UPDATE in a message did not run
+    assert names == ["Jamie"] * len(SQL)  # the UPDATE in a message did not run
 
 
 def test_sql_as_the_learners_name_is_kept_as_text(client, services, coach):

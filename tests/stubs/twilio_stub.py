@@ -97,6 +97,7 @@ class _Server(ThreadingHTTPServer):
     """ThreadingHTTPServer that carries its stub and stays quiet about client disconnects."""
 
     daemon_threads = True
+    request_queue_size = 128  # like a real server's backlog: 20 clients at once must not be reset (default 5)
     stub: "TwilioStub"
 
     def handle_error(self, request: object, client_address: object) -> None:
