@@ -29,6 +29,23 @@ FINISH_WORDS = {
     "thats enough",
     "that's enough",
 }
+# "stop the quiz", "end quiz", "no more questions", "quiz later": a finish said in words (never a new round)
+_STOP_QUIZ = re.compile(
+    r"^(?:(?:can we|can i|lets|let's|please|pls|ok|okay|nah|no)\s+)*"
+    r"(?:stop|end|quit|finish|cancel|pause|leave|park|bin|no more|enough(?: of)?)\s+"
+    r"(?:the |this |that |my |these |with the )?(?:quiz|quizzes|questions?|qs|test|round|mock)\b"
+    r"(?!\s+(?:messages|msgs|texts|reminders|nudges))"
+    r"|\b(?:quiz|questions?|test)\s+(?:later|tomorrow|another time)\b",
+    re.IGNORECASE,
+)
+
+
+def is_finish(text: str) -> bool:
+    """Whether a reply ends the quiz in progress ("done", "end quiz", "stop the quiz", "questions later")."""
+    text = text.strip().lower().strip(".!")
+    return text in FINISH_WORDS or _STOP_QUIZ.search(text) is not None
+
+
 SKIP_WORDS = {"skip", "pass", "dunno", "dont know", "don't know", "no idea", "idk", "next"}
 _TOPIC = re.compile(
     r"^(?:.*?\b(?:quiz|test|questions?|qs|q's|revision|revise)\b)(?:\s+(?:me|us))?"
@@ -100,7 +117,7 @@ def answer(ctx: Ctx, state: QuizRound) -> Reply:
     if item is None:  # the lesson pack changed under the round
         return start_round(ctx)
     text = ctx.message.text.strip().lower().strip(".!")
-    if text in FINISH_WORDS:
+    if is_finish(text):
         return _summary(ctx, state.correct, asked_count=len(state.asked) - 1)
     skipped = text in SKIP_WORDS
     choice = None if skipped else parse_choice(ctx.message.text, item.options)
@@ -174,7 +191,7 @@ def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     text = ctx.message.text.strip().lower().strip(".!")
     on_screen = state.item
     state = _without_withdrawn(ctx, state)
-    if timed_out or text in FINISH_WORDS or state.finished:
+    if timed_out or is_finish(text) or state.finished:
         return _mock_result(ctx, state, timed_out=timed_out)
     if state.item != on_screen:  # the question they answered was withdrawn: ask the next, mark nothing
         nxt = ctx.catalogue.items[state.item]
@@ -262,6 +279,8 @@ def handle(ctx: Ctx) -> Reply:
         return mock_answer(ctx, paper)
     if ctx.in_conversation and (round_ := ctx.state_as(QuizRound)) is not None:
         return answer(ctx, round_)
+    if is_finish(ctx.message.text):  # "stop the quiz" with none running: never start one
+        return Reply.text(ctx.say("quiz/none_running"), state=END)
     if _MOCK.search(ctx.message.text):
         return start_mock(ctx)
     return start_round(ctx)
@@ -275,7 +294,7 @@ def accepts(ctx: Ctx) -> bool:
         # a mock paper whose question on screen was withdrawn carries on with the next one
         return isinstance(state, MockPaper) and not state.finished
     text = ctx.message.text.strip().lower().strip(".!")
-    if text in FINISH_WORDS or text in SKIP_WORDS:
+    if is_finish(text) or text in SKIP_WORDS:
         return True
     if parse_choice(ctx.message.text, item.options) is not None:
         return True
@@ -298,6 +317,7 @@ skill = SimpleSkill(
         "quiz/unclear",
         "quiz/summary",
         "quiz/no_items",
+        "quiz/none_running",
         "quiz/mock_start",
         "quiz/mock_result",
     ),
