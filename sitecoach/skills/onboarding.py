@@ -58,8 +58,11 @@ YES = {
     "ya",
 }
 NO = {"no", "n", "nope", "no thanks", "nah", "no ta", "not now"}
+_INTRO = r"(?:i'?m|im|it'?s|its|my name'?s|my names|my name is|call me|name'?s)"
+# only these say for sure that a name follows ("I'm on site" and "it's raining" are not names)
+_NAMING = re.compile(r"^(?:call me|my name'?s|my names|my name is|name'?s)\s")
 _NAME = re.compile(
-    r"^(?:(?:i'?m|im|it'?s|its|my name'?s|my names|my name is|call me|name'?s)\s+)?"
+    rf"^(?:{_INTRO}\s+)?"
     r"(?P<name>[^\W\d_][\w'\-]*(?:\s+[^\W\d_][\w'\-]*){0,2})[.!]?$",
     re.UNICODE,
 )
@@ -140,9 +143,11 @@ def accepts(ctx: Ctx) -> bool:
     if step == OnboardingStep.ASK_NAME:
         if text in YES:
             return True
-        return _name_from(ctx.message.text, None) is not None and (
-            ctx.intent.intent == "smalltalk" or ctx.intent.confidence < 0.7
-        )
+        named = _name_from(ctx.message.text, None) is not None
+        # "call me Mark", "I'm Dean": said as an introduction it is the name, whatever the model heard
+        # ("call me" is also how a learner asks the mentor to ring)
+        introduced = named and _NAMING.match(_clean(ctx.message.text)) is not None
+        return named and (introduced or ctx.intent.intent == "smalltalk" or ctx.intent.confidence < 0.7)
     return False
 
 

@@ -32,6 +32,14 @@ def _with_mentor(services, phone=PHONE) -> None:
     assign_mentor(services, phone, MENTOR_PHONE)
 
 
+def test_call_me_at_the_name_step_is_the_name_not_a_request_to_ring(coach, services):
+    coach.send("hiya", PHONE)
+    coach.send("yes", PHONE)
+    replies = coach.send("call me Mark", PHONE)
+    assert _learner(services).name == "Mark"
+    assert not any("mentor" in r.lower() and "ring" in r.lower() for r in replies)
+
+
 def test_first_contact_onboards_with_consent_and_remembers_the_name(coach, services):
     [welcome] = coach.send("hiya", PHONE, ProfileName="Jay")
     assert "Welcome to *Site Coach*" in welcome and "YES" in welcome and "STOP" in welcome
