@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
@@ -410,6 +411,15 @@ def _interleaved(items: list[QuizItem], lesson_position: dict[int, int]) -> list
     return out
 
 
+def _on_local_day(now: datetime, days_ago: int, zone: ZoneInfo) -> datetime:
+    """A time on the learner's own calendar day `days_ago` days before `now` (mid-morning, so a history
+    says "8 days" whatever the hour it is seeded at); today's is two hours ago."""
+    if days_ago <= 0:
+        return now - timedelta(hours=2)
+    local_day = now.astimezone(zone).date() - timedelta(days=days_ago)
+    return datetime.combine(local_day, time(10, 0), tzinfo=zone).astimezone(UTC)
+
+
 def seed_demo(
     session: Session, pack: ContentPack, now: datetime, memory: Memory, *, show_progress: bool = False
 ) -> int:
@@ -487,8 +497,9 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
     answered = 0
     days = sorted(profile.active_days_ago, reverse=True)
     lessons_due = list(lessons[: profile.lessons_opened])
+    zone = ZoneInfo(learner.timezone)
     for n, days_ago in enumerate(days):
-        day = now - timedelta(days=days_ago, hours=2)
+        day = _on_local_day(now, days_ago, zone)
         if lessons_due and n % max(1, len(days) // max(1, profile.lessons_opened)) == 0:
             lesson = lessons_due.pop(0)
             events.append((EventKind.LESSON_WATCHED, day - timedelta(minutes=30), {"lesson": lesson.code}))
@@ -532,7 +543,7 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
         events.append(
             (
                 EventKind.MOCK_TEST,
-                now - timedelta(days=days_ago, hours=1),
+                _on_local_day(now, days_ago, zone) + timedelta(hours=1),
                 {
                     "correct": right,
                     "questions": DEMO_MOCK_QUESTIONS,
@@ -549,7 +560,7 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
             events.append(
                 (
                     EventKind.OTJ_HOURS,
-                    now - timedelta(days=days_ago, hours=1),
+                    _on_local_day(now, days_ago, zone) + timedelta(hours=1),
                     {
                         "hours": round(profile.otj_hours / len(logging_days), 1),
                         "activity": "college and shadowing",

@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -234,8 +235,11 @@ def test_portfolio_export_writes_a_zip_with_a_pdf_and_every_competency(
     assert unknown.exit_code != 0 and "no learner" in unknown.output
 
 
-def test_demo_cohort_is_differentiated_and_its_audit_trail_verifies(services):
+@pytest.mark.parametrize("just_after_midnight", [False, True], ids=["now", "00:30"])
+def test_demo_cohort_is_differentiated_and_its_audit_trail_verifies(services, just_after_midnight):
     now = utcnow()
+    if just_after_midnight:  # a history seeded in the small hours still counts whole calendar days
+        now = now.replace(hour=0, minute=30, second=0, microsecond=0)
     with services.db.session() as session:
         assert seed_demo(session, load_pack(services.settings.content_pack_path), now, services.memory) == 5
     with services.db.session() as session:
