@@ -203,10 +203,18 @@ _NOT_BREATHING = re.compile(
 )
 
 
+# Someone down and still in a manhole, chamber or other confined space: bad air until proved otherwise,
+# so the gas steps (get out, don't go in after them) apply even with no smell or alarm.
+_CONFINED = re.compile(r"\b(?:manhole|chamber|confined space|tunnel|vault|sewer|cellar|culvert)\b")
+
+
 def hazard_kinds(norm: str) -> tuple[str, ...]:
     """Every kind of emergency a normalised report describes, most decisive first (`KIND_ORDER`); empty
     when none is named (the general steps, which are the electrical ones, apply)."""
-    return tuple(kind for kind in KIND_ORDER if _KIND_PATTERNS[kind].search(norm))
+    bad_air = casualty_unresponsive(norm) and _CONFINED.search(norm) is not None
+    return tuple(
+        kind for kind in KIND_ORDER if _KIND_PATTERNS[kind].search(norm) or (kind == "gas" and bad_air)
+    )
 
 
 def hazard_kind(norm: str) -> str:

@@ -77,3 +77,7 @@ def test_an_electrical_cause_outranks_the_injury_it_did():
     assert hazard_kind(normalise("he got a belt and burnt his hand")) == "electric"
     assert hazard_kind(normalise("digger hit the 11k, theres smoke and flames")) == "electric"
     assert hazard_kind(normalise("gas alarm going off and he's collapsed in the hole")) == "gas"
+    # someone down in a confined space: bad air until proved otherwise (don't go in after them)
+    assert hazard_kind(normalise("he collapsed in the manhole")) == "gas"
+    assert hazard_kind(normalise("lad's passed out down the chamber")) == "gas"
+    assert hazard_kind(normalise("manhole cover fell on his foot")) == "electric"  # nobody down: general
