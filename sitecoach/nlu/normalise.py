@@ -28,9 +28,9 @@ _EMOJI_WORDS = {
     "@": " at ",
 }
 _EMOJI_RE = re.compile("|".join(re.escape(k) for k in _EMOJI_WORDS))
-# A "no entry" sign alone says stop; beside words it means something else ("signs say ⛔ no entry").
-_STOP_SIGNS = "\u26d4\U0001f4f5\U0001f515\U0001f6d1"  # ⛔ 📵 🔕 🛑
-_STOP_SIGNS_ONLY_RE = re.compile(rf"^[\s\W]*[{_STOP_SIGNS}][\s\W{_STOP_SIGNS}]*$")
+# A "no entry" sign alone says stop; beside words it means something else ("signs say ⛔ no entry"). The
+# other stop signs need no such rule: 🛑, 📵 and 🔕 read as "stop (messages)" anywhere (above).
+_NO_ENTRY_ONLY_RE = re.compile(r"^[\s\W]*\u26d4[\s\W\u26d4]*$")
 _APOSTROPHE_RE = re.compile("['\u2018\u2019\u201b`\u00b4\u02bc]")
 _NON_WORD_RE = re.compile(r"[^\w\s]|_")
 _REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
@@ -298,7 +298,7 @@ class Normaliser:
     def tokens(self, text: str) -> list[str]:
         """Normalise ``text`` and return its canonical tokens."""
         text = unicodedata.normalize("NFKC", text).lower()
-        if _STOP_SIGNS_ONLY_RE.match(text):
+        if _NO_ENTRY_ONLY_RE.match(text):
             return ["stop"]
         text = _EMOJI_RE.sub(lambda m: _EMOJI_WORDS[m.group(0)], text)
         text = _APOSTROPHE_RE.sub("", text)
