@@ -21,9 +21,12 @@ from sitecoach.conversation.router import SAFETY_PROMPT, Route
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
+from sitecoach.infra.localtime import local_now
 from sitecoach.infra.privacy import mask_phone
 from sitecoach.models import Database, Direction, Learner, Mentor, Message, MessageKind, MessageStatus, utcnow
 from sitecoach.records import experiments
+from sitecoach.records.audit import appended_kinds
+from sitecoach.records.insights import MILESTONE_NEUTRAL
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
 from sitecoach.skills.contract import Ctx, InboundText, Keep, MediaItem, OutMessage, Reply, SkillError
@@ -91,6 +94,21 @@ class Outcome:
     replies: list[str]
     already_processed: bool = False
     learner_id: int | None = None
+    milestones_due: bool = False  # the turn may have changed a badge, streak or snapshot figure
+
+
+def _milestones_due(
+    session: Session, learner: Learner, previous_inbound: datetime | None, at: datetime
+) -> bool:
+    """Whether this turn can have changed what the milestone check computes: it recorded learning that counts
+    (an answer, evidence, hours...), or it is the learner's first message of their local day (streak, last
+    active). A question answered from a card, or small talk later the same day, changes neither."""
+    if appended_kinds(session) - MILESTONE_NEUTRAL:
+        return True
+    if previous_inbound is None:
+        return True
+    zone = learner.timezone
+    return local_now(previous_inbound, zone).date() != local_now(at, zone).date()
 
 
 def _learner_for(session: Session, services: Services, phone: str, now: datetime) -> Learner:
@@ -262,6 +280,7 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         bodies = _write_replies(session, message, learner, reply, now)
         message.processed_at = now
         message.intent, message.skill = route.intent.intent, route.skill or route.group
+        due = _milestones_due(session, learner, learner.last_inbound_at, message.created_at)
         learner.last_inbound_at = message.created_at
         session.add_all([message, learner])
         log.info(
@@ -275,7 +294,13 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         )
         experiments.reward_activity(session, int(learner.id or 0), message.created_at)
         return Outcome(
-            message_id, route.intent.intent, route.skill, route.group, bodies, learner_id=learner.id
+            message_id,
+            route.intent.intent,
+            route.skill,
+            route.group,
+            bodies,
+            learner_id=learner.id,
+            milestones_due=due,
         )
 
 

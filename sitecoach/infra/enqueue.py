@@ -185,6 +185,13 @@ def enqueue_delivery(queue: Queue, message_id: int) -> bool:
     )
 
 
+def enqueue_milestone_check(queue: Queue, learner_id: int) -> bool:
+    """Queue `check_milestones(learner_id)` (badges, streak record, readiness, the mentor's snapshot)."""
+    return enqueue_unique(
+        queue, "sitecoach.jobs.tasks.check_milestones", f"milestones-{learner_id}", learner_id
+    )
+
+
 def enqueue_inbound(queue: Queue, message_id: int) -> bool:
     """Queue `process_inbound(message_id)` unless it is queued already (the sweeper, a retry)."""
     return enqueue_unique(

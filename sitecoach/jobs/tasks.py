@@ -15,6 +15,7 @@ from sitecoach.infra.enqueue import (
     DELIVERY_RETRY,
     enqueue_delivery,
     enqueue_inbound,
+    enqueue_milestone_check,
     enqueue_unique,
     enqueue_unique_many,
 )
@@ -35,16 +36,12 @@ def _now(at: str | None) -> datetime:
 
 
 def process_inbound(message_id: int) -> dict[str, object]:
-    """Answer one stored inbound message (safe to run more than once); then check for milestones."""
+    """Answer one stored inbound message (safe to run more than once); then check for milestones when the
+    turn can have earned one (the nightly refresh catches the rest)."""
     services = runtime.services()
     outcome = inbound.process_inbound(services, message_id)
-    if outcome.learner_id and not outcome.already_processed:
-        enqueue_unique(
-            services.background_queue,
-            "sitecoach.jobs.tasks.check_milestones",
-            f"milestones-{outcome.learner_id}",
-            outcome.learner_id,
-        )
+    if outcome.learner_id and not outcome.already_processed and outcome.milestones_due:
+        enqueue_milestone_check(services.background_queue, outcome.learner_id)
     return {
         "intent": outcome.intent,
         "skill": outcome.skill,

@@ -57,10 +57,23 @@ def _chain_end(session: Session, learner_id: int) -> LearningEvent | None:
     ).first()
 
 
+APPENDED_KINDS = "sitecoach.appended_event_kinds"  # session.info key: kinds appended in this session
+
+
+def appended_kinds(session: Session) -> frozenset[str]:
+    """The kinds of event this session has appended so far (what a turn changed, without a query)."""
+    return frozenset(session.info.get(APPENDED_KINDS, ()))
+
+
+def _note_appended(session: Session, kind: str) -> None:
+    session.info.setdefault(APPENDED_KINDS, set()).add(str(kind))
+
+
 def append_event(
     session: Session, learner_id: int, kind: str, at: datetime, data: dict[str, Any]
 ) -> LearningEvent:
     """Append one event to the learner's chain (retrying if another writer appended first)."""
+    _note_appended(session, kind)
     data = _normalise(data)
     at = at.astimezone(UTC)
     for attempt in range(APPEND_ATTEMPTS):
@@ -97,6 +110,7 @@ def append_events(
     prev = last.hash if last else ""
     rows = []
     for kind, at, raw in events:
+        _note_appended(session, kind)
         data = _normalise(raw)
         at = at.astimezone(UTC)
         seq += 1

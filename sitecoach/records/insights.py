@@ -27,6 +27,8 @@ from sitecoach.records.audit import append_event
 NOT_LEARNER_ACTIVITY = frozenset(
     {EventKind.BADGE_AWARDED, EventKind.BADGE_WITHDRAWN, "streak_record"}
 )  # events the coach records about a learner, not things the learner did
+# Events that change no badge, streak, readiness or snapshot figure: a turn adding only these needs no check.
+MILESTONE_NEUTRAL = frozenset({EventKind.LESSON_SENT, EventKind.CARD_SENT, EventKind.PROGRESS_VIEWED})
 PLATEAU_BAND = 2.0  # mastery points: days within this band of today's value count as flat
 PLATEAU_CEILING = 70.0  # a plateau at or above this is not a worry
 

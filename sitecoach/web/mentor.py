@@ -30,7 +30,7 @@ from sqlmodel import Session, col, func, select
 from sitecoach.conversation.mentor_inbox import reply_to_escalation
 from sitecoach.delivery import proactive
 from sitecoach.export import write_portfolio_zip
-from sitecoach.infra.enqueue import enqueue_delivery
+from sitecoach.infra.enqueue import enqueue_delivery, enqueue_milestone_check
 from sitecoach.learning.cohort import percentile
 from sitecoach.models import (
     Cohort,
@@ -53,7 +53,6 @@ from sitecoach.web.context import current_services
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
 AREA_ORDER_LIMIT = 16
-
 
 
 def _scope(query) -> ResponseReturnValue:
@@ -274,6 +273,13 @@ def _notify(session: Session, learner: Learner, key: str, body: str) -> int | No
     return int(row.id) if row is not None else None
 
 
+def _check_milestones(learner_id: int) -> None:
+    try:
+        enqueue_milestone_check(current_services().background_queue, learner_id)
+    except Exception:  # noqa: BLE001 - the nightly snapshot refresh checks every learner anyway
+        current_app.logger.exception("milestone check for learner %s not queued", learner_id)
+
+
 def _deliver(row_id: int | None) -> None:
     if row_id:
         try:
@@ -310,6 +316,8 @@ def decide(evidence_id: int) -> ResponseReturnValue:
         )
         row_id = _notify(session, learner, f"evidence-decided:{item.id}", body)
     _deliver(row_id)
+    if approve:  # signed-off evidence counts towards badges and the gateway: celebrate it now
+        _check_milestones(int(learner.id or 0))
     flash("Signed off: the learner has been told." if approve else "Returned with your comment.", "ok")
     return redirect(url_for("mentor.learner_page", learner_id=learner.id))
 
