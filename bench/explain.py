@@ -59,8 +59,9 @@ def tune() -> None:
     cards = pack_cards()
     rows = []  # (score, coverage, correct) per held-out phrasing
     for fold in range(FOLDS):
-        texts = [c.index_text([q for i, q in enumerate(c.questions) if i % FOLDS != fold]) for c in cards]
-        index = CardIndex(cards, texts=texts)
+        kept = [[q for i, q in enumerate(c.questions) if i % FOLDS != fold] for c in cards]
+        texts = [c.index_text(asked) for c, asked in zip(cards, kept, strict=True)]
+        index = CardIndex(cards, texts=texts, phrasings=kept)
         for card in cards:
             for i, q in enumerate(card.questions):
                 if i % FOLDS == fold:
@@ -135,6 +136,26 @@ def tune() -> None:
     )
 
 
+def dense_table() -> None:
+    """Top-1 on held-out card phrasings for each weight of meaning beside BM25 (`DENSE_WEIGHT`)."""
+    cards = pack_cards()
+    weights = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
+    right = dict.fromkeys(weights, 0)
+    n = 0
+    for fold in range(FOLDS):
+        kept = [[q for i, q in enumerate(c.questions) if i % FOLDS != fold] for c in cards]
+        texts = [c.index_text(asked) for c, asked in zip(cards, kept, strict=True)]
+        asked = [(card, q) for card in cards for i, q in enumerate(card.questions) if i % FOLDS == fold]
+        n += len(asked)
+        for weight in weights:
+            index = CardIndex(cards, texts=texts, phrasings=kept, dense_weight=weight)
+            right[weight] += sum(1 for card, q in asked if (h := index.search(q, k=1)) and h[0].card is card)
+    print(f"# meaning beside BM25: top-1 right on {n} held-out phrasings ({FOLDS} folds)")
+    print(f"{'weight':>6s} {'top-1':>7s}")
+    for weight in weights:
+        print(f"{weight:6.2f} {right[weight] / n:7.1%}")
+
+
 def evaluate(path: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='explain-bench-')}/bench.db")
     from sitecoach.cli import _ensure_seeded, _print_explain_eval, _settings, explain_eval
@@ -167,6 +188,7 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=QUESTIONS, help="the question set (YAML)")
     args = parser.parse_args()
     if args.tune:
+        dense_table()
         tune()
     else:
         evaluate(args.file)
