@@ -6,6 +6,7 @@ import os
 import uuid
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 
 from sitecoach import models
@@ -37,6 +38,14 @@ def _scratch_database(tmp_path):
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     return sa.engine.make_url(base).set(database=name).render_as_string(hide_password=False), (admin, name)
+
+
+def _old_learner(session, phone: str, name: str, created_at) -> int:
+    """A learner row as a schema before 0011 holds it (number only), written with only those columns."""
+    table = models.Learner.__table__
+    values = {"phone": phone, "name": name, "timezone": "Europe/London", "consent": "opted_in"}
+    values |= {"nudge_time": "07:30", "created_at": created_at}
+    return int(session.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one())
 
 
 def test_upgrade_creates_every_table_and_downgrade_removes_them(tmp_path):
@@ -71,29 +80,27 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
         pack = load_pack(Path(__file__).resolve().parents[1] / "content" / "st1332")
         with Session(engine) as session:
             sync_pack(session, pack)
-            wrong = models.Learner(phone="+447700900201", name="Wrong", created_at=now - timedelta(days=5))
-            right = models.Learner(phone="+447700900202", name="Right", created_at=now - timedelta(days=5))
-            session.add_all([wrong, right])
-            session.flush()
+            wrong = _old_learner(session, "+447700900201", "Wrong", now - timedelta(days=5))
+            right = _old_learner(session, "+447700900202", "Right", now - timedelta(days=5))
             bank = [spec for _, spec in pack.quiz] + [t[1] for t in pack.card_quiz()]
             law = [spec.id for spec in bank if all(c.startswith("LAW") for c in spec.competencies)]
             # One sitting of wrong answers: the old formula gave Novice for it
             for n, item in enumerate(law):
                 at = now - timedelta(days=3, minutes=-n)
-                append_event(session, wrong.id, "quiz_answered", at, {"item": item, "correct": False})
+                append_event(session, wrong, "quiz_answered", at, {"item": item, "correct": False})
             append_event(
-                session, wrong.id, "badge_awarded", now - timedelta(days=3), {"badge": "area:LAW:Novice"}
+                session, wrong, "badge_awarded", now - timedelta(days=3), {"badge": "area:LAW:Novice"}
             )
             # Right answers on three days: Novice was earned under any rules
             for days_ago in (3, 2, 1):
                 for n, item in enumerate(law):
                     at = now - timedelta(days=days_ago, minutes=-n)
-                    append_event(session, right.id, "quiz_answered", at, {"item": item, "correct": True})
+                    append_event(session, right, "quiz_answered", at, {"item": item, "correct": True})
             append_event(
-                session, right.id, "badge_awarded", now - timedelta(days=1), {"badge": "area:LAW:Novice"}
+                session, right, "badge_awarded", now - timedelta(days=1), {"badge": "area:LAW:Novice"}
             )
             session.commit()
-            ids = (wrong.id, right.id)
+            ids = (wrong, right)
         upgrade(uri)
         with Session(engine) as session:
             withdrawn = session.exec(
@@ -102,4 +109,33 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
             assert [(e.learner_id, e.data["badge"]) for e in withdrawn] == [(ids[0], "area:LAW:Novice")]
             assert "old mastery formula" in withdrawn[0].data["note"]
             assert verify_chain(session).ok
+        engine.dispose()
+
+
+def test_whatsapp_identity_keeps_existing_learners_and_adds_unique_bsuids(tmp_path):
+    from sqlmodel import Session, select
+
+    from sitecoach.models.db import make_engine, utcnow
+
+    bsuid = "GB.1502576394655843"
+    with _scratch(tmp_path) as uri:
+        upgrade(uri, "0010")  # numbers only
+        engine = make_engine(uri)
+        with Session(engine) as session:
+            kept = _old_learner(session, "+447700900301", "Kept", utcnow())
+            session.commit()
+        upgrade(uri)
+        with Session(engine) as session:
+            learner = session.get(models.Learner, kept)
+            assert (learner.phone, learner.name, learner.bsuid) == ("+447700900301", "Kept", None)
+            learner.bsuid = bsuid  # the BSUID that later arrives beside the number
+            session.add(models.Learner(bsuid="GB.ENT.77", username="@no_number"))  # no number at all
+            session.add(models.Message(direction="in", phone=bsuid, bsuid=bsuid))  # a BSUID address
+            session.commit()
+            assert session.exec(select(models.Learner.phone).where(models.Learner.bsuid == bsuid)).one()
+        with Session(engine) as session, pytest.raises(sa.exc.IntegrityError):
+            session.add(models.Learner(bsuid=bsuid))  # one learner per BSUID
+            session.commit()
+        with pytest.raises(RuntimeError, match="no phone number"):
+            downgrade(uri, "0010")  # would lose the learner who has no number
         engine.dispose()

@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from sitecoach.conversation import state as conversation_state
-from sitecoach.conversation.mentor_inbox import handle_mentor_message, mentor_by_phone
+from sitecoach.conversation.identity import learner_for, mentor_for
+from sitecoach.conversation.mentor_inbox import handle_mentor_message
 from sitecoach.conversation.router import SAFETY_PROMPT, Route
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
@@ -60,6 +61,8 @@ def store_inbound(db: Database, form: InboundForm, now: datetime) -> int:
     values = {
         "direction": Direction.IN.value,
         "phone": form.phone,
+        "bsuid": form.bsuid,
+        "username": form.username,
         "twilio_sid": form.message_sid,
         "status": MessageStatus.RECEIVED.value,
         "body": form.body,
@@ -109,19 +112,6 @@ def _milestones_due(
         return True
     zone = learner.timezone
     return local_now(previous_inbound, zone).date() != local_now(at, zone).date()
-
-
-def _learner_for(session: Session, services: Services, phone: str, now: datetime) -> Learner:
-    learner = session.exec(select(Learner).where(Learner.phone == phone)).first()
-    if learner is not None:
-        return learner
-    learner = Learner(phone=phone, timezone=services.settings.default_timezone, created_at=now)
-    try:
-        with session.begin_nested():
-            session.add(learner)
-    except IntegrityError:
-        learner = session.exec(select(Learner).where(Learner.phone == phone)).one()
-    return learner
 
 
 def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
@@ -210,10 +200,10 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             return Outcome(message_id, None, None, "missing", [], already_processed=True)
         if message.processed_at is not None:
             return Outcome(message_id, message.intent, message.skill, "done", [], already_processed=True)
-        mentor = mentor_by_phone(session, message.phone)
+        mentor = mentor_for(session, message)
         if mentor is not None:  # mentors are never routed to learner skills
             return _mentor_message(services, session, message, mentor, now)
-        learner = _learner_for(session, services, message.phone, now)
+        learner = learner_for(session, message, services.settings.default_timezone, now)
         message.learner_id = learner.id
         media = _fetch_media(services, message)
         row = conversation_state.current_row(session, int(learner.id or 0))
@@ -312,7 +302,7 @@ def _mentor_message(
     )
     queue_outbound(
         session,
-        phone=message.phone,
+        phone=mentor.whatsapp_address,
         body=result.to_mentor,
         dedupe_key=f"reply:{message.id}:0",
         learner_id=None,
@@ -323,7 +313,7 @@ def _mentor_message(
     if result.to_learner and result.learner is not None:
         queue_outbound(
             session,
-            phone=result.learner.phone,
+            phone=result.learner.whatsapp_address,
             body=result.to_learner,
             dedupe_key=f"reply:{message.id}:1",
             learner_id=result.learner.id,
@@ -344,7 +334,7 @@ def _write_replies(
     for i, out in enumerate(reply.messages):
         queue_outbound(
             session,
-            phone=out.to or learner.phone,
+            phone=out.to or learner.whatsapp_address,
             body=out.body,
             dedupe_key=f"reply:{message.id}:{i}",
             learner_id=learner.id,
@@ -363,7 +353,7 @@ def _finish_with(services: Services, message_id: int, now: datetime, route: Rout
     with services.db.session() as session:
         message = session.get(Message, message_id)
         assert message is not None
-        learner = _learner_for(session, services, message.phone, now)
+        learner = learner_for(session, message, services.settings.default_timezone, now)
         _write_replies(session, message, learner, Reply.text(body), now)
         message.processed_at = now
         message.intent, message.skill = route.intent.intent, f"{route.skill}:error"

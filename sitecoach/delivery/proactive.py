@@ -94,7 +94,7 @@ def to_learner(
     template = template_for(settings, kind, variables)
     return claim(
         session,
-        phone=learner.phone,
+        phone=learner.whatsapp_address,
         key=key,
         body=body,
         kind=kind,

@@ -1,4 +1,10 @@
-"""Reading the form Twilio posts for an inbound WhatsApp message."""
+"""Reading the form Twilio posts for an inbound WhatsApp message.
+
+The sender is a number (`From=whatsapp:+447700900123`), a BSUID when WhatsApp shares no number
+(`From=whatsapp:GB.1502576394655843`), or both: Twilio sends the BSUID in `ExternalUserId` beside the
+number (and `ParentExternalUserId` for a parent BSUID, which we do not use). A username, when the user has
+one, comes as `ProfileUsername` (or `Username`). See `sitecoach.models.identity`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitecoach.infra.privacy import normalise_phone
+from sitecoach.models.identity import MAX_USERNAME, parse_bsuid
 
 MAX_MEDIA = 10  # WhatsApp delivers at most 10 media per message; more is not a real Twilio request
 MAX_BODY = 4096
@@ -25,7 +32,7 @@ class InboundForm:
     """Every field we use from Twilio's inbound webhook, checked."""
 
     message_sid: str
-    phone: str
+    phone: str  # the sender's WhatsApp address: their number, or their BSUID when no number is shared
     to: str
     body: str
     media: list[dict[str, str]] = field(default_factory=list)
@@ -35,7 +42,14 @@ class InboundForm:
     button_payload: str | None = None
     button_text: str | None = None
     profile_name: str | None = None
+    bsuid: str | None = None
+    username: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def number(self) -> str | None:
+        """The sender's phone number, if WhatsApp shared it."""
+        return None if self.phone == self.bsuid else self.phone
 
 
 def _float(value: str | None) -> float | None:
@@ -58,9 +72,12 @@ def parse_inbound(form: Mapping[str, str]) -> InboundForm:
     sid = (form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid") or "").strip()
     if not sid or len(sid) > 64 or not sid.isalnum():
         raise FormError("MessageSid missing or malformed")
-    phone = normalise_phone(form.get("From", ""))
+    bsuid = parse_bsuid(form.get("ExternalUserId") or form.get("ExternalUserIdentifier"))
+    from_bsuid = parse_bsuid(form.get("From"))
+    phone = normalise_phone(form.get("From", "")) or from_bsuid
     if phone is None:
-        raise FormError("From is not a phone number")
+        raise FormError("From is neither a phone number nor a WhatsApp user id")
+    bsuid = from_bsuid or bsuid  # a BSUID in From is the one we answer to
     try:
         num_media = int(form.get("NumMedia") or 0)
     except ValueError as exc:
@@ -89,5 +106,7 @@ def parse_inbound(form: Mapping[str, str]) -> InboundForm:
         button_payload=_text(form.get("ButtonPayload"), MAX_BUTTON_PAYLOAD) or None,
         button_text=(form.get("ButtonText") or None),
         profile_name=(form.get("ProfileName") or "").replace("\x00", "").strip()[:MAX_PROFILE_NAME] or None,
+        bsuid=bsuid,
+        username=_text(form.get("ProfileUsername") or form.get("Username"), MAX_USERNAME).strip() or None,
         raw=raw,
     )

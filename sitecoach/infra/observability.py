@@ -2,7 +2,8 @@
 
 Logs: every record becomes one JSON object with time, level, logger, message and any of `message_id`,
 `learner_id`, `job` passed in `extra`. As a safety net every phone-number-like run of digits in a log line
-is masked to its last three digits, whatever the caller wrote.
+is masked to its last three digits, and every WhatsApp BSUID (`GB.1502576394655843`) to its country and
+last three characters, whatever the caller wrote.
 
 Metrics live in Redis (so web, worker and clock processes add to the same counters) and `/metrics` renders
 them in the Prometheus text format, with the queue depth and failed-job count read live from RQ.
@@ -20,6 +21,9 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import RedisError
 
+from sitecoach.models.identity import mask_bsuid
+
+_BSUID = re.compile(r"(?<![0-9A-Za-z.])[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{6,128}(?![0-9A-Za-z])")
 _PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d \-]{8,16}\d(?![0-9A-Za-z])")
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds
 PREFIX = "metrics:"
@@ -27,7 +31,7 @@ _LOG_FIELDS = ("message_id", "learner_id", "job", "intent", "skill", "group")
 
 
 def mask_digits(text: str) -> str:
-    """Mask anything that looks like a phone number down to its last three digits."""
+    """Mask anything that looks like a phone number down to its last three digits (and any BSUID)."""
 
     def mask(m: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", m.group(0))
@@ -35,7 +39,7 @@ def mask_digits(text: str) -> str:
             return m.group(0)
         return ("+" if m.group(0).startswith("+") else "") + "*" * (len(digits) - 3) + digits[-3:]
 
-    return _PHONE.sub(mask, text)
+    return _PHONE.sub(mask, _BSUID.sub(lambda m: mask_bsuid(m.group(0)), text))
 
 
 class JsonFormatter(logging.Formatter):

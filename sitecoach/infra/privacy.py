@@ -1,8 +1,10 @@
-"""Phone numbers: normalising to E.164, and masking them for logs (last 3 digits only)."""
+"""Phone numbers: normalising to E.164, and masking them (or a BSUID) for logs (last 3 characters only)."""
 
 from __future__ import annotations
 
 import re
+
+from sitecoach.models.identity import mask_address
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -22,8 +24,5 @@ def normalise_phone(raw: str) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str:
-    """'+447700900123' -> '+*********123' (safe for logs)."""
-    if not phone:
-        return "-"
-    digits = phone.lstrip("+")
-    return "+" + "*" * max(0, len(digits) - 3) + digits[-3:]
+    """'+447700900123' -> '+*********123' (safe for logs); a BSUID address -> 'GB.…843'."""
+    return mask_address(phone)

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from sitecoach.models.db import UTCDateTime, utcnow
+from sitecoach.models.identity import MAX_BSUID, MAX_USERNAME
 
 
 class Direction(StrEnum):
@@ -100,7 +101,10 @@ class Message(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     direction: str = Field(max_length=3, index=True)
-    phone: str = Field(max_length=20, index=True)
+    # The other party's WhatsApp address: their E.164 number, or their BSUID when no number is known.
+    phone: str = Field(max_length=MAX_BSUID, index=True)
+    bsuid: str | None = Field(default=None, max_length=MAX_BSUID)  # inbound: the sender's, as received
+    username: str | None = Field(default=None, max_length=MAX_USERNAME)  # inbound: the sender's username
     learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
     twilio_sid: str | None = Field(default=None, max_length=64, unique=True)
     dedupe_key: str | None = Field(default=None, max_length=160, unique=True)

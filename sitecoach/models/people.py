@@ -9,6 +9,7 @@ from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
 
 from sitecoach.models.db import UTCDateTime, utcnow
+from sitecoach.models.identity import MAX_BSUID, MAX_USERNAME, whatsapp_label
 
 # Off-the-job training hours planned over the apprenticeship; set per cohort from the training plan.
 DEFAULT_PLANNED_OTJ_HOURS = 720.0
@@ -23,6 +24,24 @@ class Consent(StrEnum):
     DECLINED = "declined"  # answers when texted, but no proactive messages
 
 
+class WhatsAppContact:
+    """Where and how a person is reached on WhatsApp: `phone`, `bsuid` and `username` columns."""
+
+    phone: str | None
+    bsuid: str | None
+    username: str | None
+
+    @property
+    def whatsapp_address(self) -> str:
+        """Where to send: the number when known, else the BSUID (Twilio takes `whatsapp:` + either)."""
+        return self.phone or self.bsuid or ""
+
+    @property
+    def whatsapp_label(self) -> str:
+        """The identity staff see: the masked number, else @username, else the masked BSUID."""
+        return whatsapp_label(self.phone, self.username, self.bsuid)
+
+
 class Cohort(SQLModel, table=True):
     """A group of apprentices on one standard who start together."""
 
@@ -33,12 +52,14 @@ class Cohort(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Mentor(SQLModel, table=True):
+class Mentor(WhatsAppContact, SQLModel, table=True):
     """A mentor (or admin) who supports learners and signs off evidence."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     phone: str | None = Field(default=None, max_length=20, unique=True)
+    bsuid: str | None = Field(default=None, max_length=MAX_BSUID, unique=True, index=True)  # as received
+    username: str | None = Field(default=None, max_length=MAX_USERNAME)
     email: str | None = Field(default=None, max_length=200, unique=True)
     password_hash: str | None = Field(default=None, max_length=300)
     is_admin: bool = False
@@ -47,11 +68,16 @@ class Mentor(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class Learner(SQLModel, table=True):
-    """An apprentice, identified by their WhatsApp number (E.164)."""
+class Learner(WhatsAppContact, SQLModel, table=True):
+    """An apprentice, identified on WhatsApp by their number (E.164), their BSUID, or both.
+
+    A user with a WhatsApp username may reach us with a BSUID and no number; one who later shares their
+    number (or arrives with both) keeps one record. See `sitecoach.models.identity`."""
 
     id: int | None = Field(default=None, primary_key=True)
-    phone: str = Field(max_length=20, unique=True, index=True)
+    phone: str | None = Field(default=None, max_length=20, unique=True, index=True)
+    bsuid: str | None = Field(default=None, max_length=MAX_BSUID, unique=True, index=True)  # as received
+    username: str | None = Field(default=None, max_length=MAX_USERNAME)
     name: str | None = Field(default=None, max_length=120)
     cohort_id: int | None = Field(default=None, foreign_key="cohort.id", index=True)
     mentor_id: int | None = Field(default=None, foreign_key="mentor.id", index=True)
@@ -62,3 +88,8 @@ class Learner(SQLModel, table=True):
     nudged_on: str | None = Field(default=None, max_length=10, index=True)  # local date of last nudge
     last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+    @property
+    def staff_contact(self) -> str:
+        """How a mentor reaches them outside the coach: their number, else WhatsApp by username or id."""
+        return self.phone or f"WhatsApp {self.whatsapp_label}"

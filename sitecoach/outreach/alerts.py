@@ -285,7 +285,7 @@ def remind_escalations(services: Services, now: datetime) -> list[int]:
                 body = services.prompts.render(
                     "escalation/backup",
                     **common,
-                    learner_phone=learner.phone,
+                    learner_phone=learner.staff_contact,
                     mentor_name=mentor.name if mentor else "their mentor",
                 )
                 row = proactive.to_staff(

@@ -44,9 +44,14 @@ def review_badges(session: Session, catalogue: Catalogue, memory: Memory, now: d
     ).all()
     withdrawn = 0
     for learner_id in sorted(set(holders)):
-        learner = session.get(Learner, learner_id)
-        if learner is None:
+        # Only the columns revision 0010's schema has: this runs inside that migration, before later
+        # revisions add theirs (0011's WhatsApp identity), so the whole row cannot be loaded there.
+        row = session.exec(
+            select(Learner.cohort_id, Learner.created_at, Learner.timezone).where(Learner.id == learner_id)
+        ).first()
+        if row is None:
             continue
+        learner = Learner(id=learner_id, cohort_id=row[0], created_at=row[1], timezone=row[2])
         events = service.events(learner_id)
         held = badges_held(events)
         if not held:

@@ -103,7 +103,7 @@ def build_portfolio(
     )
     return Portfolio(
         learner_name=learner.name or "Apprentice",
-        learner_ref=mask_phone(learner.phone),
+        learner_ref=learner.whatsapp_label,
         cohort=cohort.name if cohort else None,
         mentor=mentor.name if mentor else None,
         standard_code=standard_code,

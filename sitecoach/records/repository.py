@@ -201,7 +201,8 @@ class CoachRepository:
     def recent_turns(self, learner: Learner, before_id: int | None, limit: int = 6) -> list[tuple[str, str]]:
         """The last few turns of the conversation, oldest first: ("learner" | "coach", text). A crisis
         disclosure and the coach's answer to it are left out: they are nobody's context (nor Claude's)."""
-        query = select(Message).where(Message.learner_id == learner.id, Message.phone == learner.phone)
+        addresses = [a for a in (learner.phone, learner.bsuid) if a]
+        query = select(Message).where(Message.learner_id == learner.id, col(Message.phone).in_(addresses))
         if before_id is not None:
             query = query.where(col(Message.id) < before_id)
         rows = self.session.exec(query.order_by(col(Message.id).desc()).limit(limit)).all()

@@ -194,7 +194,7 @@ def known_roster(session: Session) -> Known:
     return Known(
         cohorts=frozenset(session.exec(select(Cohort.name)).all()),
         mentor_emails=frozenset((e or "").lower() for e, _p in mentors if e),
-        learner_phones=frozenset(session.exec(select(Learner.phone)).all()),
+        learner_phones=frozenset(p for p in session.exec(select(Learner.phone)).all() if p),
         mentor_phones=frozenset(p for _e, p in mentors if p),
     )
 

@@ -32,7 +32,7 @@ def handle(ctx: Ctx) -> Reply:
             "mentor/to_mentor",
             reference=reference,
             learner_name=ctx.learner.name or "A learner",
-            learner_phone=ctx.learner.phone,
+            learner_phone=ctx.learner.staff_contact,
             text=text[:500],
             cohort=cohort.name if cohort else "",
         )

@@ -25,7 +25,7 @@ def escalate_urgently(ctx: Ctx, kind: str, reply: Reply, alert_prompt: str) -> E
             alert_prompt,
             reference=ticket.escalation.reference,
             learner_name=ctx.learner.name or "A learner",
-            learner_phone=ctx.learner.phone,
+            learner_phone=ctx.learner.staff_contact,
             text=text[:500],
         )
         reply.add(alert, to=ticket.contact, kind=MessageKind.ESCALATION)

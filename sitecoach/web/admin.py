@@ -191,8 +191,8 @@ def people() -> ResponseReturnValue:
     """Learners with their mentor (reassignable), mentors, and the CSV imports."""
     page = max(0, request.args.get("page", default=0, type=int))
     with current_services().db.read_session() as session:
-        learners = session.exec(
-            select(Learner.id, Learner.name, Learner.mentor_id, Cohort.name)
+        rows = session.exec(
+            select(Learner, Cohort.name)
             .join(Cohort, col(Cohort.id) == col(Learner.cohort_id), isouter=True)
             .order_by(col(Learner.name), col(Learner.id))
             .offset(page * PAGE_SIZE)
@@ -200,6 +200,8 @@ def people() -> ResponseReturnValue:
         ).all()
         mentors = session.exec(select(Mentor).order_by(col(Mentor.name))).all()
         cohorts = session.exec(select(Cohort.name).order_by(col(Cohort.name))).all()
+        # the WhatsApp identity as staff may see it: a masked number, else @username, else a masked BSUID
+        learners = [(lr.id, lr.name, lr.mentor_id, cohort, lr.whatsapp_label) for lr, cohort in rows]
     return render_template(
         "admin/people.html",
         learners=learners[:PAGE_SIZE],

@@ -343,7 +343,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
             key = f"web-reply:{escalation.id}:{int(escalation.context.get('mentor_replies', 0))}:{int(close)}"
             row = proactive.claim(
                 session,
-                phone=learner.phone,
+                phone=learner.whatsapp_address,
                 key=key,
                 body=result.to_learner,
                 kind=MessageKind.RELAY,

@@ -44,6 +44,8 @@ _MEDIA = re.compile(
 )
 _DEFAULT_CODES = {400: 21211, 401: 20003, 403: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
 _BODY_LIMIT = 1600
+# Twilio takes To=whatsapp:+<E.164> or, for a user who shares no number, To=whatsapp:<BSUID> (GB.150...).
+_WHATSAPP_TO = re.compile(r"^whatsapp:(?:\+[1-9]\d{6,14}|[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128})$")
 
 
 def _sid(prefix: str) -> str:
@@ -361,7 +363,7 @@ class TwilioStub:
         service_sid, content_sid = one("MessagingServiceSid"), one("ContentSid")
         if not to:
             return self._error(handler, 400, 21604, "A 'To' phone number is required.")
-        if not to.startswith("whatsapp:+"):
+        if not _WHATSAPP_TO.match(to):  # a number, or a BSUID for a user who shares none
             return self._error(handler, 400, 21211, f"Invalid 'To' Phone Number: {to}")
         if from_ is None and not service_sid:
             return self._error(
