@@ -303,8 +303,9 @@ def audit_verify() -> None:
 @main.command()
 @click.option("--workers", default=lambda: os.environ.get("WEB_CONCURRENCY", "2"), show_default="2")
 def web(workers: str) -> None:
-    """Serve the web app with gunicorn (the Procfile's `web`)."""
+    """Serve the web app with gunicorn (the Procfile's `web`); on loopback only while the simulator is on."""
     settings = _settings()
+    local_only = settings.simulator_enabled and not settings.simulator_allow_remote
     os.execvp(
         sys.executable,
         [
@@ -314,7 +315,7 @@ def web(workers: str) -> None:
             "--workers",
             str(workers),
             "--bind",
-            f"0.0.0.0:{settings.port}",
+            f"{'127.0.0.1' if local_only else '0.0.0.0'}:{settings.port}",
             "--timeout",
             "30",
             "--access-logfile",
@@ -585,11 +586,12 @@ def demo(no_seed: bool) -> None:
     from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
     from sitecoach.records.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD, DEMO_MENTOR_PHONE
 
-    settings = _settings()
+    env = dict(os.environ)
+    env["SIMULATOR_ENABLED"] = env.get("SIMULATOR_ENABLED") or "1"  # the demo is driven from the simulator
+    settings = Settings.from_env(env)
     if not no_seed:
         click.echo("Migrating and seeding ... " + _seed(settings, demo=True))
     started_redis = not settings.redis_url
-    env = dict(os.environ)
     env["REDIS_URL"] = settings.redis_url or ensure_embedded_redis(settings.instance_path)
     env.setdefault("PYTHONUNBUFFERED", "1")
     exe = [sys.executable, "-m", "sitecoach.cli"]
@@ -624,11 +626,12 @@ def demo(no_seed: bool) -> None:
     if healthy:
         click.echo("\n" + "=" * 64)
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
-        click.echo(f"  WhatsApp simulator : {local}/simulator")
         login = f"{DEMO_MENTOR_EMAIL} / {DEMO_MENTOR_PASSWORD}"
-        click.echo(f"  Mentor summary     : {local}/mentor  (login {login})")
-        click.echo(f"  Admin              : {local}/admin    (same login: the demo mentor is an admin)")
-        click.echo(f"  Health, metrics    : {local}/health , {local}/metrics")
+        click.echo(f"  Log in as          : {login}  (an admin; works in demo mode only)")
+        click.echo(f"  WhatsApp simulator : {local}/simulator  (this machine only, after logging in)")
+        click.echo(f"  Mentor summary     : {local}/mentor")
+        click.echo(f"  Admin              : {local}/admin")
+        click.echo(f"  Health, metrics    : {local}/health , {local}/metrics (metrics: logged in)")
         click.echo(f"  Demo learners      : Jamie, Priya, Callum, Ellie, Dev; mentor Sam {DEMO_MENTOR_PHONE}")
         click.echo("=" * 64 + "\n")
     else:

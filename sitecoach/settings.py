@@ -108,14 +108,20 @@ class Settings:
     # WhatsApp templates for messages outside the 24 h window: kind -> {"content_sid": "HX...",
     # "variables": ["name", ...]}; from WHATSAPP_TEMPLATES as JSON.
     whatsapp_templates: Mapping[str, Any] = field(default_factory=dict)
-    simulator_enabled: bool = True
+    # SIMULATOR_ENABLED: mount the WhatsApp simulator (admin login, loopback clients only); never
+    # inferred from the channel. SIMULATOR_ALLOW_REMOTE lets clients on other machines reach it too.
+    simulator_enabled: bool = False
+    simulator_allow_remote: bool = False
+    # TRUSTED_PROXY_HOPS: how many proxies in front of the web process append to X-Forwarded-For (0: none,
+    # so the header is ignored); the login throttle tells clients apart by the address they give.
+    trusted_proxy_hops: int = 0
     queue_name: str = "coach"
     # WORKER_FORK: fork a fresh work-horse per job (RQ's default: isolation, ~150 ms per job). Off, a
     # worker runs jobs in its own process with warm imports and pooled connections (bench/reply.py).
     worker_fork: bool = False
-    metrics_token: str | None = (
-        None  # METRICS_TOKEN: when set, /metrics needs "Authorization: Bearer <token>"
-    )
+    # /metrics answers a bearer METRICS_TOKEN or a logged-in admin; METRICS_PUBLIC=1 opens it to anyone.
+    metrics_token: str | None = None
+    metrics_public: bool = False
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -172,13 +178,13 @@ class Settings:
         if "coach_channel" not in values:
             channel = "twilio" if settings.twilio_configured else "simulator"
             settings = replace(settings, coach_channel=channel)
-        if "simulator_enabled" not in values:
-            settings = replace(settings, simulator_enabled=settings.coach_channel == "simulator")
         if "public_base_url" not in values:
             settings = replace(settings, public_base_url=f"http://localhost:{settings.port}")
         settings = replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
         if settings.coach_channel not in ("twilio", "simulator"):
             raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
+        if settings.trusted_proxy_hops < 0:
+            raise ValueError(f"TRUSTED_PROXY_HOPS must be 0 or more, not {settings.trusted_proxy_hops}")
         if not settings.secret_key:
             settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
         return settings

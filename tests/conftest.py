@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shutil
 import socket
 import uuid
@@ -267,6 +268,40 @@ def add_admin(services: Services, email: str, password: str, name: str = "Ada Ad
         session.add(
             Mentor(name=name, email=email, is_admin=True, password_hash=generate_password_hash(password))
         )
+
+
+SIMULATOR_ADMIN_EMAIL = "simulator-admin@example.test"
+SIMULATOR_ADMIN_PASSWORD = "simulator admin passphrase"
+
+
+def form_token(client, path: str = "/login") -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token in a page's form, read as a browser would."""
+    page = client.get(path).data.decode()
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def log_in(client, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Log in through the real form, CSRF token and all."""
+    form = {"email": email, "password": password, "csrf_token": form_token(client)}
+    response = client.post("/login", data=form)
+    assert response.status_code == 302, response.data[:300]
+
+
+def simulator_token(client) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token the simulator page's script sends (as X-CSRFToken) with every POST."""
+    page = client.get("/simulator").data.decode()
+    return page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+
+
+def log_in_as_simulator_admin(client, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Log this client in as an admin (made on first use): the simulator answers only admins."""
+    with services.db.read_session() as session:
+        exists = session.exec(select(Mentor).where(Mentor.email == SIMULATOR_ADMIN_EMAIL)).first()
+    if exists is None:
+        add_admin(services, SIMULATOR_ADMIN_EMAIL, SIMULATOR_ADMIN_PASSWORD, name="Sim Admin")
+    log_in(client, SIMULATOR_ADMIN_EMAIL, SIMULATOR_ADMIN_PASSWORD)
 
 
 def assign_mentor(services: Services, learner_phone: str, mentor_phone: str) -> None:

@@ -24,7 +24,7 @@ def test_channel_is_twilio_when_credentials_are_set(tmp_path):
 def test_channel_is_simulator_without_credentials(tmp_path):
     settings = _settings(tmp_path)
     assert settings.coach_channel == "simulator"
-    assert settings.simulator_enabled is True
+    assert settings.simulator_enabled is False  # the simulator page is mounted only by SIMULATOR_ENABLED
     assert not settings.twilio_configured
 
 
@@ -42,7 +42,7 @@ def test_empty_values_count_as_unset(tmp_path):
 def test_explicit_channel_wins(tmp_path):
     settings = _settings(tmp_path, COACH_CHANNEL="simulator", **TWILIO)
     assert settings.coach_channel == "simulator"
-    assert settings.simulator_enabled is True
+    assert settings.simulator_enabled is False
     settings = _settings(tmp_path, COACH_CHANNEL="twilio")
     assert settings.coach_channel == "twilio"
     assert settings.simulator_enabled is False

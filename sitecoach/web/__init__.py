@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from sitecoach.infra.observability import configure_logging
 from sitecoach.services import Services
+from sitecoach.web.client_address import trust_proxies
 from sitecoach.web.context import bind_services
 
 
@@ -24,6 +25,7 @@ def create_web_app(services: Services) -> Flask:
         MAX_FORM_PARTS=300,
     )
     bind_services(app, services)
+    trust_proxies(app, settings.trusted_proxy_hops)  # request.remote_addr: the client, behind proxies
     if not app.testing:
         configure_logging(logging.INFO)
 
@@ -46,8 +48,7 @@ def create_web_app(services: Services) -> Flask:
     if settings.simulator_enabled:
         from sitecoach.web.simulator import bp as simulator_bp
 
-        csrf.exempt(simulator_bp)  # a local development tool with no login; off when the coach speaks Twilio
-        app.register_blueprint(simulator_bp)
+        app.register_blueprint(simulator_bp)  # only when SIMULATOR_ENABLED: admins on this machine, with CSRF
 
     @app.get("/")
     def index() -> ResponseReturnValue:

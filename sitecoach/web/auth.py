@@ -1,14 +1,16 @@
-"""Logins for mentors and admins: Flask-Login sessions, hashed passwords, CSRF on every form,
-a login rate limit in Redis, and safe `next` redirects."""
+"""Logins for mentors and admins: Flask-Login sessions registered server-side (logout ends them), hashed
+passwords, CSRF on every form, a login throttle in Redis, and safe `next` redirects."""
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import CSRFProtect
@@ -16,38 +18,57 @@ from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sitecoach.models import Mentor
+from sitecoach.records.seeding import DEMO_MENTOR_EMAIL
+from sitecoach.web.client_address import client_key
 from sitecoach.web.context import current_services, services_of
+from sitecoach.web.login_throttle import LoginThrottle
+from sitecoach.web.staff_sessions import StaffSessions
 
+log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-LOGIN_ATTEMPTS = 5  # per email and per address
-LOGIN_WINDOW_SECONDS = 15 * 60
 DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
 class StaffUser(UserMixin):
     """A logged-in mentor (or admin), as Flask-Login sees them."""
 
-    def __init__(self, mentor: Mentor) -> None:
+    def __init__(self, mentor: Mentor, session_id: str) -> None:
         self.mentor_id = int(mentor.id or 0)
         self.name = mentor.name
         self.email = mentor.email
         self.is_admin = mentor.is_admin
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        """The session id of this user."""
-        return f"mentor:{self.mentor_id}"
+        """What the session cookie carries: the mentor and the server-side session."""
+        return f"mentor:{self.mentor_id}:{self.session_id}"
+
+
+def _staff_sessions() -> StaffSessions:
+    return StaffSessions(current_services().redis)
+
+
+def demo_login_allowed(mentor: Mentor) -> bool:
+    """The demo account, whose password README prints, works only while the simulator (demo mode) is on."""
+    return mentor.email != DEMO_MENTOR_EMAIL or current_services().settings.simulator_enabled
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> StaffUser | None:
-    """The user behind a session id, or None for anything unknown."""
-    if not user_id.startswith("mentor:") or not user_id[7:].isdigit():
+    """The user behind a session cookie, or None for anything unknown, logged out or expired."""
+    kind, _, rest = user_id.partition(":")
+    mentor_part, _, session_id = rest.partition(":")
+    if kind != "mentor" or not mentor_part.isdigit() or not session_id:
+        return None
+    if _staff_sessions().mentor_of(session_id) != int(mentor_part):
         return None
     with current_services().db.read_session() as session:
-        mentor = session.get(Mentor, int(user_id[7:]))
-        return StaffUser(mentor) if mentor and mentor.password_hash else None
+        mentor = session.get(Mentor, int(mentor_part))
+        if mentor is None or not mentor.password_hash or not demo_login_allowed(mentor):
+            return None
+        return StaffUser(mentor, session_id)
 
 
 def init_auth(app: Flask) -> None:
@@ -79,56 +100,52 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _too_many(keys: list[str]) -> bool:
-    redis = current_services().redis
-    try:
-        return any(int(redis.get(k) or 0) >= LOGIN_ATTEMPTS for k in keys)
-    except Exception:  # noqa: BLE001 - the limiter failing open must not lock everyone out
-        return False
-
-
-def _count_failure(keys: list[str]) -> None:
-    redis = current_services().redis
-    try:
-        pipe = redis.pipeline()
-        for key in keys:
-            pipe.incr(key)
-            pipe.expire(key, LOGIN_WINDOW_SECONDS)
-        pipe.execute()
-    except Exception:  # noqa: BLE001
-        pass
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Email and password; five failures in fifteen minutes lock the email and the address."""
+    """Email and password; after five wrong tries from one place, each further try waits longer."""
     if request.method == "GET":
         return render_template("login.html")
     email = (request.form.get("email") or "").strip().lower()[:200]
     password = request.form.get("password") or ""
-    keys = [f"login-fail:email:{email}", f"login-fail:addr:{request.remote_addr}"]
-    if _too_many(keys):
-        flash("Too many attempts. Wait fifteen minutes and try again.", "error")
-        return render_template("login.html", email=email), 429
+    throttle, client = LoginThrottle(current_services().redis), client_key()
+    wait = throttle.admit(client, email)  # counted before the password is checked: no race
+    if wait:
+        flash(f"Too many attempts. Try again in {_in_words(wait)}.", "error")
+        response = make_response(render_template("login.html", email=email), 429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     with current_services().db.read_session() as session:
         mentor = session.exec(select(Mentor).where(Mentor.email == email)).first()
-    if mentor is None or not mentor.password_hash:
+    if mentor is None or not mentor.password_hash or not demo_login_allowed(mentor):
         check_password_hash(DUMMY_HASH, password)  # same work either way: no timing hint
         ok = False
     else:
         ok = check_password_hash(mentor.password_hash, password)
-    if not ok:
-        _count_failure(keys)
+    if not ok or mentor is None:
         flash("That email and password don't match.", "error")
         return render_template("login.html", email=email), 401
-    login_user(StaffUser(mentor))
+    throttle.succeeded(client, email)
+    try:
+        session_id = _staff_sessions().open(int(mentor.id or 0))
+    except Exception:  # noqa: BLE001 - sessions live in Redis; without it nobody can be logged in safely
+        log.warning("staff sessions unavailable; login refused", exc_info=True)
+        flash("Logging in is not possible right now. Try again in a minute.", "error")
+        return render_template("login.html", email=email), 503
+    login_user(StaffUser(mentor, session_id))
     return redirect(safe_next(request.args.get("next")) or url_for("mentor.summary"))
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session here and on the server, so a copy of its cookie is worthless too."""
+    _staff_sessions().close(current_user.session_id)
     logout_user()
     return redirect(url_for("auth.login"))
 

@@ -1,9 +1,13 @@
-"""GET /health: is the database reachable, is Redis reachable."""
+"""GET /health: is the database reachable, is Redis reachable. GET /metrics: Prometheus text, for a
+bearer token or a logged-in admin unless METRICS_PUBLIC opens it."""
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import text
 
 from sitecoach.web.context import current_services
@@ -38,9 +42,13 @@ def health() -> ResponseReturnValue:
 def metrics() -> ResponseReturnValue:
     """Prometheus text: inbound, reply latency, queue depth, failed jobs, LLM latency and fallbacks."""
     services = current_services()
-    token = services.settings.metrics_token
-    if token and request.headers.get("Authorization", "") != f"Bearer {token}":
-        return Response("unauthorised", status=401, mimetype="text/plain")
+    if not _may_read_metrics():
+        return Response(
+            "unauthorised: send Authorization: Bearer <METRICS_TOKEN>, or log in as an admin",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     gauges: dict[str, float] = {}
     try:
         gauges["sitecoach_queue_depth"] = len(services.queue)
@@ -52,3 +60,13 @@ def metrics() -> ResponseReturnValue:
         gauges["sitecoach_redis_up"] = 0
     text = services.metrics.render(gauges)
     return Response(text, mimetype="text/plain; version=0.0.4")
+
+
+def _may_read_metrics() -> bool:
+    settings = current_services().settings
+    if settings.metrics_public:
+        return True
+    given = request.headers.get("Authorization", "").encode()
+    if settings.metrics_token and hmac.compare_digest(given, f"Bearer {settings.metrics_token}".encode()):
+        return True
+    return bool(current_user.is_authenticated and getattr(current_user, "is_admin", False))

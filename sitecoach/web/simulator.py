@@ -1,4 +1,8 @@
-"""The WhatsApp simulator: a phone-like page that posts signed, Twilio-shaped requests to the real webhook."""
+"""The WhatsApp simulator: a phone-like page that posts signed, Twilio-shaped requests to the real webhook.
+
+It can speak as any learner or mentor, so it is mounted only when SIMULATOR_ENABLED is set, answers only
+a browser on this machine (unless SIMULATOR_ALLOW_REMOTE), only a logged-in admin, and its POSTs carry
+the CSRF token like every other form."""
 
 from __future__ import annotations
 
@@ -8,18 +12,38 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
 from sitecoach.infra.privacy import normalise_phone
 from sitecoach.models import Cohort, Learner, Mentor, Message
+from sitecoach.web.auth import login_manager
+from sitecoach.web.client_address import is_direct_local_request
 from sitecoach.web.context import current_services
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 SIMULATOR_NUMBER = "whatsapp:+14155238886"
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # WhatsApp's image limit
+REMOTE_REFUSED = (
+    "The simulator answers only a browser on the machine it runs on "
+    "(set SIMULATOR_ALLOW_REMOTE=1 to let other machines in)."
+)
 
+
+@bp.before_request
+def only_local_admins() -> ResponseReturnValue | None:
+    """Every simulator page and API call: a local client (unless allowed), then an admin login."""
+    if not current_services().settings.simulator_allow_remote and not is_direct_local_request():
+        return jsonify(error=REMOTE_REFUSED), 403
+    if not current_user.is_authenticated:
+        if request.endpoint == "simulator.page":
+            return login_manager.unauthorized()  # the page: off to the login form and back
+        return jsonify(error="log in as an admin first"), 401
+    if not getattr(current_user, "is_admin", False):
+        abort(404)  # as for admin pages: not even confirmed to exist
+    return None
 
 
 def _media_dir() -> Path:

@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from sitecoach.models import Consent, EvidenceItem, Learner, Mentor, utcnow
 from sitecoach.records.snapshots import refresh_all
-from tests.conftest import run_worker
+from tests.conftest import log_in_as_simulator_admin, run_worker
 
 PASSWORD = "a long mentor passphrase"
 
@@ -71,6 +71,7 @@ def test_mentor_signs_off_evidence_and_the_learner_hears_on_whatsapp(
     page.wait_for_selector("text=Signed off: the learner has been told.")
     shoot(page, "signed-off")
     run_worker(services)
+    log_in_as_simulator_admin(client, services)  # the simulator shows Jamie's phone to an admin
     convo = client.get("/simulator/api/conversation", query_string={"phone": "+447700900111"}).json
     assert convo[-1]["direction"] == "out" and convo[-1]["body"].startswith(
         "✅ Sam Okafor signed off your evidence"

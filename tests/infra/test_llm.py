@@ -12,7 +12,7 @@ from sqlmodel import select
 from sitecoach.jobs import runtime
 from sitecoach.models import Consent, Learner, LLMUsage, Mentor
 from sitecoach.wiring import build_services, create_app
-from tests.conftest import post_signed, run_worker, twilio_form
+from tests.conftest import log_in_as_simulator_admin, post_signed, run_worker, twilio_form
 from tests.stubs.anthropic_stub import AnthropicStub
 
 PHONE = "+447700900123"
@@ -55,6 +55,7 @@ def _ask(svc, text: str) -> list[str]:
         == 200
     )
     run_worker(svc)
+    log_in_as_simulator_admin(client, svc)
     convo = client.get("/simulator/api/conversation", query_string={"phone": PHONE}).json
     replies = []
     for row in reversed(convo):

@@ -19,7 +19,7 @@ from sitecoach.models import (
     VariantAssignment,
 )
 from sitecoach.records.audit import append_event
-from tests.conftest import post_signed, run_worker, twilio_form
+from tests.conftest import log_in_as_simulator_admin, post_signed, run_worker, twilio_form
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 10:00 in London
 MENTOR_PHONE = "+447700900999"
@@ -243,6 +243,7 @@ def test_outside_the_24_hour_window_a_nudge_is_a_template_the_simulator_shows(cl
     [nudge] = _out(services, kind="nudge_due_reviews")
     assert nudge.template == "nudge_due_reviews"
     assert nudge.raw["template"]["variables"] == {"1": "Callum", "2": "1", "3": "isolation and proving dead"}
+    log_in_as_simulator_admin(client, services)
     convo = client.get("/simulator/api/conversation", query_string={"phone": "+447700900801"}).json
     assert convo[-1]["template"] == {
         "kind": "nudge_due_reviews",

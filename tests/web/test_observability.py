@@ -6,7 +6,7 @@ import json
 import logging
 
 from sitecoach.infra.observability import JsonFormatter, mask_digits
-from tests.conftest import post_signed, run_worker, twilio_form
+from tests.conftest import add_admin, log_in, post_signed, run_worker, twilio_form
 
 
 def test_log_lines_are_json_with_ids_and_never_a_full_phone_number():
@@ -26,6 +26,8 @@ def test_masking_keeps_technical_numbers():
 
 
 def test_metrics_count_inbound_and_reply_latency_and_show_the_queue(client, services):
+    add_admin(services, "ops@example.test", "ops passphrase")
+    log_in(client, "ops@example.test", "ops passphrase")  # /metrics: an admin, or the scrape token
     post_signed(client, "/whatsapp/inbound", twilio_form("+447700900123", "hello"))
     form = twilio_form("+447700900123", "hello again")
     post_signed(client, "/whatsapp/inbound", form)

@@ -1,23 +1,37 @@
-"""The WhatsApp simulator drives the real webhook path; its conversation API is what tools read."""
+"""The WhatsApp simulator drives the real webhook path; its conversation API is what tools read. Like a
+browser, each test logs in as an admin and sends the page's CSRF token."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from sqlmodel import select
 
 from sitecoach.models import EvidenceItem, Message
-from tests.conftest import run_worker
+from tests.conftest import log_in_as_simulator_admin, run_worker, simulator_token
 
 PHONE = "+447700900123"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def client(client, services):  # type: ignore[no-untyped-def]
+    """The test client, logged in as an admin (the simulator answers nobody else)."""
+    log_in_as_simulator_admin(client, services)
+    return client
 
 
 def _send(client, services, body="", phone=PHONE, photo=None):
     data = {"phone": phone, "body": body, "profile_name": "Jay"}
     if photo:
         data["photo"] = (io.BytesIO(photo), "joint.png", "image/png")
-    response = client.post("/simulator/api/send", data=data, content_type="multipart/form-data")
+    response = client.post(
+        "/simulator/api/send",
+        data=data,
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": simulator_token(client)},
+    )
     run_worker(services)
     return response
 
@@ -76,14 +90,17 @@ def test_photo_evidence_with_confirmation_in_the_simulator(client, services):
 
 
 def test_bad_simulator_input_gets_clear_errors(client, services):
-    assert client.post("/simulator/api/send", data={"phone": "nope", "body": "hi"}).status_code == 400
-    assert client.post("/simulator/api/send", data={"phone": PHONE, "body": "  "}).status_code == 400
+    token = {"X-CSRFToken": simulator_token(client)}
+    for data in ({"phone": "nope", "body": "hi"}, {"phone": PHONE, "body": "  "}):
+        response = client.post("/simulator/api/send", data=data, headers=token)
+        assert response.status_code == 400 and response.json["error"]
     bad = {
         "phone": PHONE,
         "body": "",
         "photo": (io.BytesIO(b"MZ..."), "virus.exe", "application/x-msdownload"),
     }
-    assert client.post("/simulator/api/send", data=bad, content_type="multipart/form-data").status_code == 400
+    sent = client.post("/simulator/api/send", data=bad, content_type="multipart/form-data", headers=token)
+    assert sent.status_code == 400 and "JPEG" in sent.json["error"]
     assert client.get("/simulator/api/conversation", query_string={"phone": "x"}).status_code == 400
 
 
