@@ -113,7 +113,11 @@ def unanswered_messages(session: Session, now: datetime | None = None) -> list[d
     number masked, an excerpt with anything like a phone number masked."""
     since = (now or utcnow()) - timedelta(days=FAILED_SENDS_DAYS)
     dead = (col(Message.processed_at).is_(None)) & (col(Message.status) == MessageStatus.DEAD_LETTER)
-    apologised = col(Message.processed_at).is_not(None) & col(Message.error_message).is_not(None)
+    apologised = (  # a skill's bug (`_finish_with`); a try that failed before a retry succeeded is not one
+        col(Message.processed_at).is_not(None)
+        & col(Message.skill).endswith(":error")
+        & col(Message.error_message).is_not(None)
+    )
     rows = session.exec(
         select(Message, Learner.name)
         .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)

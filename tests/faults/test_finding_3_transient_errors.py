@@ -121,6 +121,8 @@ def test_a_stop_hit_by_a_dropped_database_connection_is_retried_and_takes_effect
     assert row.processed_at is not None and row.skill == "stop"
     assert _consent(services) == Consent.OPTED_OUT
     assert _sent(services) == [services.prompts.render("stop/confirmed")]
+    page = _admin_client(services).get("/admin/queues").data.decode()
+    assert "(transient)" not in page  # answered in the end: nothing for the admin to do
 
 
 def test_a_message_failing_every_try_becomes_a_dead_letter_the_admin_can_retry(client, services):
