@@ -3,6 +3,11 @@
 Processing is idempotent. The skill's effects, the conversation state, the reply rows (with unique
 dedupe keys) and `processed_at` are committed in one transaction; sending happens after, from the rows.
 Run twice for the same message, it finds `processed_at` set and only sends what is still pending.
+
+A try that fails is never marked done: a transient failure inside a skill (the database or Redis briefly
+unreachable) is raised like any failure outside one, so the job is retried, and a message that fails every
+try becomes a dead letter (`dead_letter.py`). Only a skill's bug is answered with an apology and marked
+done, with the error kept on the message for the admin's Queues page.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from sitecoach.conversation import dead_letter
 from sitecoach.conversation import state as conversation_state
 from sitecoach.conversation.identity import learner_for, mentor_for
 from sitecoach.conversation.mentor_inbox import handle_mentor_message
@@ -24,7 +30,18 @@ from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
 from sitecoach.infra.localtime import local_now
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import Database, Direction, Learner, Mentor, Message, MessageKind, MessageStatus, utcnow
+from sitecoach.infra.transient import describe, is_transient
+from sitecoach.models import (
+    Consent,
+    Database,
+    Direction,
+    Learner,
+    Mentor,
+    Message,
+    MessageKind,
+    MessageStatus,
+    utcnow,
+)
 from sitecoach.records import experiments
 from sitecoach.records.audit import appended_kinds
 from sitecoach.records.insights import MILESTONE_NEUTRAL
@@ -156,7 +173,12 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
     """Route and answer one stored inbound message, exactly once; then send its replies."""
     now = now or utcnow()
     db = services.db
-    outcome = _decide(services, message_id, now)
+    try:
+        outcome = _decide(services, message_id, now)
+    except Exception as exc:
+        if _last_try(db, message_id, exc):
+            return Outcome(message_id, None, None, "dead_letter", [], already_processed=True)
+        raise  # not done: RQ retries it (and the sweeper after RQ gives up)
     with db.session() as session:
         pending = pending_for(session, message_id)
         message = session.get(Message, message_id)
@@ -166,6 +188,15 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
         if received is not None and not outcome.already_processed:
             services.metrics.observe("sitecoach_reply_latency_seconds", (utcnow() - received).total_seconds())
     return outcome
+
+
+def _last_try(db: Database, message_id: int, exc: Exception) -> bool:
+    """Count the failed try; True if the message has just become a dead letter."""
+    try:
+        return dead_letter.record_failed_try(db, message_id, exc)
+    except Exception:  # noqa: BLE001 - the database is down too: the try is retried uncounted
+        log.warning("failed try at message %s not counted (%s)", message_id, describe(exc))
+        return False
 
 
 def status_callback_url(services: Services) -> str | None:
@@ -200,6 +231,8 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             return Outcome(message_id, None, None, "missing", [], already_processed=True)
         if message.processed_at is not None:
             return Outcome(message_id, message.intent, message.skill, "done", [], already_processed=True)
+        if message.status == MessageStatus.DEAD_LETTER:  # only the admin's Retry brings it back
+            return Outcome(message_id, None, None, "dead_letter", [], already_processed=True)
         mentor = mentor_for(session, message)
         if mentor is not None:  # mentors are never routed to learner skills
             return _mentor_message(services, session, message, mentor, now)
@@ -261,13 +294,23 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
                 route,
                 services.prompts.render("core/skill_error", message=str(exc)),
             )
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):  # not the skill's fault, and not done: the job is retried
+                log.warning("skill %s on message %s: %s, retrying", route.skill, message_id, describe(exc))
+                raise
             log.exception(
                 "skill %s failed on message %s from %s", route.skill, message_id, mask_phone(message.phone)
             )
-            session.rollback()
-            return _finish_with(services, message_id, now, route, services.prompts.render("core/apology"))
-        bodies = _write_replies(session, message, learner, reply, now)
+            session.rollback()  # after reading the message: a reload would take SQLite's write lock again
+            return _finish_with(
+                services,
+                message_id,
+                now,
+                route,
+                services.prompts.render("core/apology"),
+                error=f"{describe(exc)} in skill {route.skill}",
+            )
+        bodies = _write_replies(session, message, learner, reply, now, _sendable_after_stop(route, learner))
         message.processed_at = now
         message.intent, message.skill = route.intent.intent, route.skill or route.group
         due = _milestones_due(session, learner, learner.last_inbound_at, message.created_at)
@@ -327,8 +370,20 @@ def _mentor_message(
     return Outcome(message.id or 0, "mentor_reply", "mentor_inbox", "mentor", [result.to_mentor])
 
 
+def _sendable_after_stop(route: Route, learner: Learner) -> bool:
+    """Whether this reply goes even if the learner has opted out by the time it is sent: the router
+    answered an opted-out learner (the STOP confirmation, an emergency or a crisis after STOP), or someone
+    may be in danger."""
+    return learner.consent == Consent.OPTED_OUT or route.urgent
+
+
 def _write_replies(
-    session: Session, message: Message, learner: Learner, reply: Reply, now: datetime
+    session: Session,
+    message: Message,
+    learner: Learner,
+    reply: Reply,
+    now: datetime,
+    sendable_after_stop: bool = False,
 ) -> list[str]:
     bodies = []
     for i, out in enumerate(reply.messages):
@@ -342,20 +397,27 @@ def _write_replies(
             kind=out.kind,
             media_urls=list(out.media_urls),
             now=now,
+            sendable_after_stop=sendable_after_stop,
         )
         if out.to is None:
             bodies.append(out.body)
     return bodies
 
 
-def _finish_with(services: Services, message_id: int, now: datetime, route: Route, body: str) -> Outcome:
-    """Mark the message processed with a single apology or error reply (after a failed skill)."""
+def _finish_with(
+    services: Services, message_id: int, now: datetime, route: Route, body: str, error: str | None = None
+) -> Outcome:
+    """Mark the message processed with a single apology or error reply (after a failed skill); `error`,
+    a skill's bug, is kept on the message for the admin's Queues page."""
     with services.db.session() as session:
         message = session.get(Message, message_id)
         assert message is not None
         learner = learner_for(session, message, services.settings.default_timezone, now)
-        _write_replies(session, message, learner, Reply.text(body), now)
+        _write_replies(
+            session, message, learner, Reply.text(body), now, _sendable_after_stop(route, learner)
+        )
         message.processed_at = now
         message.intent, message.skill = route.intent.intent, f"{route.skill}:error"
+        message.error_message = error
         session.add(message)
     return Outcome(message_id, route.intent.intent, route.skill, route.group, [body])

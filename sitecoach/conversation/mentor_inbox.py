@@ -1,6 +1,8 @@
 """Messages from mentors: recognised by phone number, never routed to learner skills.
 
-"#E12 <text>" relays the text to the learner, attributed; "#E12 done" closes the escalation.
+"#E12 <text>" relays the text to the learner, attributed; "#E12 done" closes the escalation. Only the
+learner's current mentor (or an admin) may: a mentor the learner was moved away from has no say in their
+escalations, whoever the escalation was first sent to.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def _open_for(session: Session, mentor: Mentor) -> list[tuple[Escalation, Learne
     query = select(Escalation, Learner).join(Learner, col(Learner.id) == col(Escalation.learner_id))
     query = query.where(Escalation.status == EscalationStatus.OPEN)
     if not mentor.is_admin:
-        query = query.where(Escalation.mentor_id == mentor.id)
+        query = query.where(Learner.mentor_id == mentor.id)
     return list(session.exec(query.order_by(col(Escalation.id))).all())
 
 
@@ -45,10 +47,11 @@ def handle_mentor_message(
         return MentorReply(prompts.render("mentor_inbox/which", open_escalations=listing))
     reference = f"#E{match.group('id')}"
     escalation = session.get(Escalation, int(match.group("id")))
+    learner = session.get(Learner, escalation.learner_id) if escalation is not None else None
     if (
         escalation is None
         or escalation.status != EscalationStatus.OPEN
-        or not (mentor.is_admin or escalation.mentor_id == mentor.id)
+        or not (mentor.is_admin or (learner is not None and learner.mentor_id == mentor.id))
     ):
         return MentorReply(prompts.render("mentor_inbox/unknown_ref", reference=reference))
     return reply_to_escalation(session, prompts, mentor, escalation, match.group("rest").strip(), now)

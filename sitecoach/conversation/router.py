@@ -14,9 +14,10 @@
    rash where the resin got under my glove"), goes to explain (which says plainly when
    the lessons do not cover it); anything else gets the help menu, with an apology.
 
-Opted-out learners hear nothing except the answer to START and to an emergency. A message that might
-be an emergency (the language layer is neither sure nor sure not) is answered as routed, led by the
-one-line emergency reminder (`SAFETY_PROMPT`); an opted-out learner gets that line alone.
+Opted-out learners hear nothing except the answer to START and to an emergency, and their messages are
+read offline only (never sent to the LLM for routing). A message that might be an emergency (the language
+layer is neither sure nor sure not) is answered as routed, led by the one-line emergency reminder
+(`SAFETY_PROMPT`); an opted-out learner gets that line alone.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ JOB_QUESTION_MIN_WORDS = 3
 JOB_QUESTION_MIN_COVERAGE = 0.5
 MODEL_ROUTED_CONFIDENCE = 0.8
 SAFETY_PROMPT = "emergency/possible"
+URGENT_SKILLS = ("emergency", "wellbeing")  # someone in danger: the answer goes whatever comes after it
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ class Route:
     def skill(self) -> str | None:
         """The main skill (the last one runs the conversation on)."""
         return self.skills[-1] if self.skills else None
+
+    @property
+    def urgent(self) -> bool:
+        """Someone may be in danger: the reply is sent even if the learner opts out before it goes."""
+        return self.group == "safety" or any(name in URGENT_SKILLS for name in self.skills)
 
 
 class Router:
@@ -105,12 +112,17 @@ class Router:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
                 intent = replace(intent, intent="evidence", confidence=max(intent.confidence, 0.9))
-        if intent.intent not in self.global_intents and intent.confidence < ctx.settings.llm_route_below:
+        opted_out = ctx.learner.consent == Consent.OPTED_OUT
+        if (
+            not opted_out  # only START and emergencies are answered: the offline rules read those
+            and intent.intent not in self.global_intents
+            and intent.confidence < ctx.settings.llm_route_below
+        ):
             intent = self._ask_model(ctx, intent)
         ctx.intent = intent
         ctx.in_conversation = False
         route = self._choose(ctx, intent)
-        if ctx.learner.consent == Consent.OPTED_OUT and route.skill not in self.allowed_when_opted_out:
+        if opted_out and route.skill not in self.allowed_when_opted_out:
             route = Route((), "suppressed", intent)
         return self._safety_first(route, intent)
 

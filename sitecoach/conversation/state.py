@@ -20,6 +20,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from sitecoach.curriculum.catalogue import Catalogue
+from sitecoach.infra.transient import is_transient
 from sitecoach.models import ConversationState, Learner
 from sitecoach.records.repository import CoachRepository
 from sitecoach.services import Services
@@ -138,7 +139,9 @@ def expire(
     try:
         with session.begin_nested():
             said = owner.on_timeout(ctx, state)
-    except Exception:
+    except Exception as exc:
+        if is_transient(exc):  # the database or Redis, not the hook: retry rather than lose the record
+            raise
         # A failing hook must not keep a dead conversation alive: it ends without its record.
         log.exception("on_timeout of %s failed for learner %s", skill, learner.id)
         return Reply()

@@ -2,7 +2,9 @@
 
 Writing the rows in the same transaction as the skill's effects means a crash never loses a reply, and
 the unique key means a retry never writes it twice. Sending claims a row (pending -> sending) before
-calling the channel, so two workers never send the same row.
+calling the channel, so two workers never send the same row. The learner's consent is checked as the row
+is claimed, and again after a pacing wait: a row for a learner who has opted out since it was written is
+cancelled, not sent (`records/opt_out.py`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlmodel import Session, col, select
 from sitecoach.delivery import pacing
 from sitecoach.delivery.channels import Channel, ChannelError, SendResult, Template
 from sitecoach.infra.privacy import mask_phone
-from sitecoach.models import Database, Direction, Message, MessageKind, MessageStatus, utcnow
+from sitecoach.models import Database, Direction, Learner, Message, MessageKind, MessageStatus, utcnow
+from sitecoach.records import opt_out
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
 
 log = logging.getLogger(__name__)
@@ -60,9 +63,12 @@ def queue_outbound(
     kind: MessageKind = MessageKind.REPLY,
     media_urls: list[str] | None = None,
     now: datetime | None = None,
+    sendable_after_stop: bool = False,
 ) -> list[Message]:
-    """Add outbound rows (one per 1,600-character part) to the session; nothing is sent yet."""
+    """Add outbound rows (one per 1,600-character part) to the session; nothing is sent yet.
+    `sendable_after_stop`: the row goes even if the learner has opted out by the time it is sent."""
     parts = split_body(body) or [""]
+    raw = {opt_out.SENDABLE_AFTER_STOP: True} if sendable_after_stop else {}
     rows = []
     for i, part in enumerate(parts):
         row = Message(
@@ -75,6 +81,7 @@ def queue_outbound(
             status=MessageStatus.PENDING,
             in_reply_to_id=in_reply_to_id,
             kind=kind,
+            raw=dict(raw),
             created_at=now or utcnow(),
         )
         session.add(row)
@@ -83,6 +90,8 @@ def queue_outbound(
 
 
 def _claim(db: Database, message_id: int) -> Message | None:
+    """Claim a pending row (pending -> sending), or None: taken by another worker, already sent, or
+    withheld because its learner has opted out (then cancelled, in the same transaction)."""
     with db.session() as session:
         result = session.execute(
             update(Message)
@@ -91,7 +100,29 @@ def _claim(db: Database, message_id: int) -> Message | None:
         )
         if result.rowcount != 1:
             return None
-        return session.get(Message, message_id)
+        row = session.get(Message, message_id)
+        if row is not None and _cancel_if_withheld(session, row):
+            return None
+        return row
+
+
+def _cancel_if_withheld(session: Session, row: Message) -> bool:
+    """Cancel the row (claimed by this worker) if its learner has opted out since it was written."""
+    learner = session.get(Learner, row.learner_id) if row.learner_id else None
+    if not opt_out.withheld(row, learner):
+        return False
+    opt_out.mark_cancelled(row)
+    row.attempts, row.sent_at = max(0, row.attempts - 1), None  # never tried: not an attempt
+    session.add(row)
+    log.info("message %s to %s not sent: the learner opted out", row.id, mask_phone(row.phone))
+    return True
+
+
+def _withheld_after_wait(db: Database, message_id: int) -> bool:
+    """After a pacing wait, check consent again (a STOP may have come meanwhile); cancels if withheld."""
+    with db.session() as session:
+        row = session.get(Message, message_id)
+        return row is not None and row.status == MessageStatus.SENDING and _cancel_if_withheld(session, row)
 
 
 def _unclaim(db: Database, message_id: int) -> None:
@@ -141,10 +172,13 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
         template = template_of(row)
         # --- pacing (bot/pacing.py): the sender's rate and the learner's spacing; a long wait queues ---
         try:
-            pacing.pace(pacer, channel, row.phone)
+            waited = pacing.pace(pacer, channel, row.phone)
         except pacing.PacingDelay:
             _unclaim(db, message_id)  # back to pending, the attempt not counted; RQ retries the job
             raise
+        if waited > 0 and _withheld_after_wait(db, message_id):
+            pacing.unpace(pacer, channel, row.phone)  # nothing went: give the learner's slot back
+            continue
         # --- end pacing ---
         try:
             result = _send(channel, row, media, status_callback, template)

@@ -51,7 +51,8 @@ def process_inbound(message_id: int) -> dict[str, object]:
 
 
 def sweep_unprocessed() -> dict[str, int]:
-    """Re-queue inbound messages that were stored but never answered (Redis was down, a job was lost)."""
+    """Re-queue inbound messages that were stored but never answered (Redis was down, a job was lost, or
+    RQ gave up retrying one); never a dead letter, which waits for the admin's Retry."""
     services = runtime.services()
     now = utcnow()
     cutoff = now - timedelta(seconds=services.settings.sweep_after_seconds)
@@ -61,6 +62,7 @@ def sweep_unprocessed() -> dict[str, int]:
             .where(
                 Message.direction == Direction.IN,
                 col(Message.processed_at).is_(None),
+                Message.status != MessageStatus.DEAD_LETTER,
                 Message.created_at <= cutoff,
                 Message.created_at >= now - SWEEP_MAX_AGE,
             )

@@ -24,7 +24,9 @@ class MessageStatus(StrEnum):
     """Every status a message row holds: ours before a send, then Twilio's message statuses.
 
     Ours: `pending` (written, not yet claimed) and `sending` (claimed by a worker; Twilio uses the same word
-    for a message on its way). Twilio's (its Message resource `status` and the status callback's
+    for a message on its way); inbound, `dead_letter` (every try at processing it failed: the admin's Queues
+    page lists it with a Retry). An outbound row withheld because the learner opted out is `canceled`, with
+    `error_code` "opted_out". Twilio's (its Message resource `status` and the status callback's
     `MessageStatus`): queued, accepted, scheduled, sending, sent, delivered, read, undelivered, failed,
     canceled, and, inbound, receiving and received.
     """
@@ -42,6 +44,7 @@ class MessageStatus(StrEnum):
     CANCELED = "canceled"
     RECEIVING = "receiving"
     RECEIVED = "received"
+    DEAD_LETTER = "dead_letter"
 
     @classmethod
     def parse(cls, value: str | None) -> MessageStatus | None:
@@ -61,6 +64,7 @@ _DELIVERY_RANK = {
     MessageStatus.PENDING: 0,
     MessageStatus.RECEIVING: 0,  # inbound statuses never rank an outbound row
     MessageStatus.RECEIVED: 0,
+    MessageStatus.DEAD_LETTER: 0,
     MessageStatus.SENDING: 1,
     MessageStatus.QUEUED: 2,
     MessageStatus.ACCEPTED: 2,

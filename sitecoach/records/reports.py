@@ -45,6 +45,7 @@ from sitecoach.models import (
     VariantAssignment,
     utcnow,
 )
+from sitecoach.records.opt_out import OPTED_OUT_CODE
 
 OUTCOME_DAYS = 30
 BASELINE_WEEKS = (12, 18)  # the employer's quoted time to competence today
@@ -66,20 +67,28 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d \-]{7,}\d")
 
 FAILED_SENDS_SHOWN = 50
 FAILED_SENDS_DAYS = 7
+UNANSWERED_EXCERPT = 60  # characters of an unanswered message shown to the admin
 
 
 def failed_sends(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
     """Outbound messages that failed for good in the last week, newest first, with the channel's reason;
     phone numbers masked to their last three digits."""
+    return _recent_outbound(session, now, Message.status == MessageStatus.FAILED)
+
+
+def cancelled_sends(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Outbound messages of the last week not sent because the learner opted out first, newest first."""
+    return _recent_outbound(
+        session, now, Message.status == MessageStatus.CANCELED, Message.error_code == OPTED_OUT_CODE
+    )
+
+
+def _recent_outbound(session: Session, now: datetime | None, *where: Any) -> list[dict[str, Any]]:
     since = (now or utcnow()) - timedelta(days=FAILED_SENDS_DAYS)
     rows = session.exec(
         select(Message, Learner.name, Learner.consent)
         .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)
-        .where(
-            Message.direction == Direction.OUT,
-            Message.status == MessageStatus.FAILED,
-            col(Message.created_at) >= since,
-        )
+        .where(Message.direction == Direction.OUT, col(Message.created_at) >= since, *where)
         .order_by(col(Message.created_at).desc(), col(Message.id).desc())
         .limit(FAILED_SENDS_SHOWN)
     ).all()
@@ -95,6 +104,39 @@ def failed_sends(session: Session, now: datetime | None = None) -> list[dict[str
             "created_at": row.created_at,
         }
         for row, name, consent in rows
+    ]
+
+
+def unanswered_messages(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Inbound messages of the last week the coach could not answer: dead letters (every try failed; the
+    admin may retry them) and those a skill's bug answered with an apology. Newest first, the sender's
+    number masked, an excerpt with anything like a phone number masked."""
+    since = (now or utcnow()) - timedelta(days=FAILED_SENDS_DAYS)
+    dead = (col(Message.processed_at).is_(None)) & (col(Message.status) == MessageStatus.DEAD_LETTER)
+    apologised = (  # a skill's bug (`_finish_with`); a try that failed before a retry succeeded is not one
+        col(Message.processed_at).is_not(None)
+        & col(Message.skill).endswith(":error")
+        & col(Message.error_message).is_not(None)
+    )
+    rows = session.exec(
+        select(Message, Learner.name)
+        .join(Learner, col(Learner.id) == col(Message.learner_id), isouter=True)
+        .where(Message.direction == Direction.IN, col(Message.created_at) >= since, dead | apologised)
+        .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+        .limit(FAILED_SENDS_SHOWN)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "from": mask_phone(row.phone),
+            "learner": name or "",
+            "excerpt": _PHONE_LIKE.sub("[number]", row.body[:UNANSWERED_EXCERPT]),
+            "attempts": row.attempts,
+            "error": row.error_message or "",
+            "dead_letter": row.status == MessageStatus.DEAD_LETTER,
+            "created_at": row.created_at,
+        }
+        for row, name in rows
     ]
 
 

@@ -31,6 +31,7 @@ from sitecoach.models import (
 )
 from sitecoach.records.audit import append_event
 from sitecoach.records.insights import InsightsService, LearnerInsights
+from sitecoach.records.opt_out import cancel_pending_sends
 
 
 @dataclass(frozen=True)
@@ -349,8 +350,10 @@ class CoachRepository:
         )
 
     def set_consent(self, learner: Learner, consent: Consent, now: datetime) -> None:
-        """Record an opt-in or opt-out."""
+        """Record an opt-in or opt-out; an opt-out cancels what is still waiting to be sent to them."""
         learner.consent = consent
         learner.consent_changed_at = now
         self.session.add(learner)
         self.add_event(learner, EventKind.CONSENT_CHANGED, now, consent=str(consent))
+        if consent == Consent.OPTED_OUT:
+            cancel_pending_sends(self.session, learner)

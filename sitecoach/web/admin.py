@@ -4,6 +4,7 @@ the official competency list, and cohort outcomes. Admins only: anyone else gets
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,32 @@ from rq import Queue
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from sitecoach.conversation.dead_letter import retry_dead_letter
 from sitecoach.curriculum.pack import PackError
 from sitecoach.delivery.outbox import resend_failed
-from sitecoach.infra.enqueue import enqueue_delivery
-from sitecoach.models import AdminAuditLog, Cohort, Consent, Direction, Learner, Mentor, Message
+from sitecoach.infra.enqueue import enqueue_delivery, enqueue_inbound
+from sitecoach.models import (
+    AdminAuditLog,
+    Cohort,
+    Consent,
+    Direction,
+    Escalation,
+    EscalationStatus,
+    Learner,
+    Mentor,
+    Message,
+)
 from sitecoach.prompts.library import PromptError
 from sitecoach.records import prompt_store
 from sitecoach.records.memory_fits import fit_report
 from sitecoach.records.mock_tests import mock_calibration
-from sitecoach.records.reports import cohort_outcomes, failed_sends, queue_health
+from sitecoach.records.reports import (
+    cancelled_sends,
+    cohort_outcomes,
+    failed_sends,
+    queue_health,
+    unanswered_messages,
+)
 from sitecoach.records.roster import check_roster, import_roster
 from sitecoach.records.seeding import import_standard
 from sitecoach.web.auth import admin_required
@@ -223,6 +241,14 @@ def assign_mentor(learner_id: int) -> ResponseReturnValue:
             abort(404)
         before, learner.mentor_id = learner.mentor_id, mentor.id if mentor else None
         session.add(learner)
+        # The learner's open escalations follow them (reminders, digests); the one before has no say now.
+        for escalation in session.exec(
+            select(Escalation).where(
+                Escalation.learner_id == learner_id, Escalation.status == EscalationStatus.OPEN
+            )
+        ).all():
+            escalation.mentor_id = learner.mentor_id
+            session.add(escalation)
         session.add(_audit("learner.mentor", f"learner {learner_id}", before=before, after=learner.mentor_id))
     flash(f"{learner.name or 'Learner'} now has {mentor.name if mentor else 'no mentor'}.", "ok")
     return redirect(url_for("admin.people", page=request.args.get("page", 0, type=int)))
@@ -270,12 +296,32 @@ def import_people(kind: str) -> ResponseReturnValue:
 
 @bp.get("/queues")
 def queues() -> ResponseReturnValue:
-    """Each queue's length, and its started and failed jobs (failed ones with their error and Retry)."""
+    """Each queue's length, and its started and failed jobs (failed ones with their error and Retry); the
+    messages the coach could not answer (dead letters with Retry) or send (failed, or cancelled by STOP)."""
     services = current_services()
     with services.db.read_session() as session:
         failed = failed_sends(session)
+        cancelled = cancelled_sends(session)
+        unanswered = unanswered_messages(session)
     return render_template(
-        "admin/queues.html", queues=queue_health(services.redis, services.queue), failed_sends=failed
+        "admin/queues.html",
+        queues=queue_health(services.redis, services.queue),
+        failed_sends=failed,
+        cancelled_sends=cancelled,
+        unanswered=unanswered,
+    )
+
+
+@bp.post("/messages/<int:message_id>/reprocess")
+def reprocess_message(message_id: int) -> ResponseReturnValue:
+    """Process again an inbound message whose every try failed (once the database or Redis is well)."""
+    services = current_services()
+    return _queued_again(
+        lambda: retry_dead_letter(services.db, message_id, lambda i: enqueue_inbound(services.queue, i)),
+        _audit("message.reprocess", str(message_id)),
+        done=f"Message {message_id} is queued to be answered again.",
+        nothing=f"Message {message_id} is not waiting for a retry; nothing to do.",
+        no_redis="Not queued: Redis is unavailable. The sweeper queues it when Redis is back.",
     )
 
 
@@ -291,17 +337,30 @@ def resend_message(message_id: int) -> ResponseReturnValue:
     if learner is not None and learner.consent == Consent.OPTED_OUT:
         flash("Not resent: the learner has opted out (STOP) since.", "error")
         return redirect(url_for("admin.queues"))
+    return _queued_again(
+        lambda: resend_failed(services.db, message_id, lambda i: enqueue_delivery(services.queue, i)),
+        _audit("message.resend", str(message_id), kind=row.kind),
+        done=f"Message {message_id} is queued to be sent again.",
+        nothing=f"Message {message_id} is not failed (already resent or sent); nothing to do.",
+        no_redis="Not resent: the job queue (Redis) is unavailable. Try again when it is back.",
+    )
+
+
+def _queued_again(
+    queue_again: Callable[[], bool], audit: AdminAuditLog, *, done: str, nothing: str, no_redis: str
+) -> ResponseReturnValue:
+    """Run a Retry or Resend; record it if it queued anything; say what happened on the Queues page."""
     try:
-        resent = resend_failed(services.db, message_id, lambda i: enqueue_delivery(services.queue, i))
+        queued = queue_again()
     except (RedisError, OSError):
-        flash("Not resent: the job queue (Redis) is unavailable. Try again when it is back.", "error")
+        flash(no_redis, "error")
         return redirect(url_for("admin.queues"))
-    if not resent:
-        flash(f"Message {message_id} is not failed (already resent or sent); nothing to do.", "error")
+    if not queued:
+        flash(nothing, "error")
         return redirect(url_for("admin.queues"))
-    with services.db.session() as session:
-        session.add(_audit("message.resend", str(message_id), kind=row.kind))
-    flash(f"Message {message_id} is queued to be sent again.", "ok")
+    with current_services().db.session() as session:
+        session.add(audit)
+    flash(done, "ok")
     return redirect(url_for("admin.queues"))
 
 
