@@ -17,6 +17,7 @@ from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, master
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
     Consent,
+    ConsentMethod,
     Escalation,
     EscalationStatus,
     EventKind,
@@ -30,6 +31,7 @@ from sitecoach.models import (
     ReviewState,
 )
 from sitecoach.records.audit import append_event
+from sitecoach.records.consent import record_consent
 from sitecoach.records.insights import InsightsService, LearnerInsights
 
 
@@ -347,9 +349,18 @@ class CoachRepository:
             ).all()
         )
 
-    def set_consent(self, learner: Learner, consent: Consent, now: datetime) -> None:
-        """Record an opt-in or opt-out."""
-        learner.consent = consent
-        learner.consent_changed_at = now
-        self.session.add(learner)
+    def set_consent(
+        self,
+        learner: Learner,
+        consent: Consent,
+        now: datetime,
+        method: ConsentMethod,
+        *,
+        wording: str = "",
+        message_id: int | None = None,
+    ) -> None:
+        """Record an opt-in or opt-out: the learner's consent, a consent record row and a learning event."""
+        record_consent(
+            self.session, learner, consent, method, now, wording=wording, message_id=message_id
+        )
         self.add_event(learner, EventKind.CONSENT_CHANGED, now, consent=str(consent))
