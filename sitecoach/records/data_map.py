@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import JSON, MetaData, String
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from sitecoach.models import (
@@ -50,6 +51,7 @@ class LearnerTable:
     on_erase: OnErase
     holds: str  # what the rows are, for the subject access pack's README
     scrub: Callable[[int], dict[str, Any]] | None = None  # learner id -> column values to write
+    keeps: tuple[str, ...] = ()  # text and JSON columns erasure leaves as they are (codes, ids, statuses)
 
     @property
     def table(self) -> str:
@@ -64,12 +66,14 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         OnErase.SCRUB,
         "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time",
         lambda i: {"name": None, "phone": pseudonym(i), "mentor_id": None},
+        keeps=("timezone", "consent", "nudge_time", "nudged_on"),
     ),
     LearnerTable(
         ConsentRecord,
         "learner_id",
         OnErase.KEEP,
         "every time you gave or withdrew consent: when, how and the wording of the question",
+        keeps=("consent", "method", "wording"),
     ),
     LearnerTable(
         Message,
@@ -88,6 +92,18 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
             "button_payload": None,
             "error_message": None,
         },
+        keeps=(
+            "direction",
+            "twilio_sid",
+            "dedupe_key",
+            "status",
+            "error_code",
+            "kind",
+            "template",
+            "variant",
+            "intent",
+            "skill",
+        ),
     ),
     LearnerTable(ConversationState, "learner_id", OnErase.DELETE, "a conversation in progress (a quiz, say)"),
     LearnerTable(
@@ -95,8 +111,11 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "learner_id",
         OnErase.KEEP,
         "the learning record: quiz answers, lessons, evidence, hours, badges, consent (hash-chained)",
+        keeps=("kind", "data", "prev_hash", "hash"),  # hashed as written: see README "Data rights"
     ),
-    LearnerTable(ReviewState, "learner_id", OnErase.KEEP, "the review schedule of each quiz question"),
+    LearnerTable(
+        ReviewState, "learner_id", OnErase.KEEP, "the review schedule of each quiz question", keeps=("card",)
+    ),
     LearnerTable(
         EvidenceItem,
         "learner_id",
@@ -110,6 +129,7 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
             "address": None,
             "mentor_comment": None,
         },
+        keeps=("competencies", "status"),
     ),
     LearnerTable(
         Escalation,
@@ -117,14 +137,50 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         OnErase.SCRUB,
         "requests for your mentor and the notes kept with them",
         lambda _i: {"reason": "", "context": {}},
+        keeps=("kind", "priority", "status"),
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"
     ),
-    LearnerTable(LLMUsage, "learner_id", OnErase.KEEP, "each call to the language model made for you"),
-    LearnerTable(VariantAssignment, "learner_id", OnErase.KEEP, "which wording of a reminder you were sent"),
-    LearnerTable(ErasureRecord, "learner_id", OnErase.KEEP, "that your data was erased (no personal data)"),
+    LearnerTable(
+        LLMUsage,
+        "learner_id",
+        OnErase.KEEP,
+        "each call to the language model made for you",
+        keeps=("purpose", "model", "outcome"),
+    ),
+    LearnerTable(
+        VariantAssignment,
+        "learner_id",
+        OnErase.KEEP,
+        "which wording of a reminder you were sent",
+        keeps=("kind", "variant"),
+    ),
+    LearnerTable(
+        ErasureRecord,
+        "learner_id",
+        OnErase.KEEP,
+        "that your data was erased (no personal data)",
+        keeps=("actor", "reason", "counts"),
+    ),
 )
+
+
+def _holds_text(column: Any) -> bool:
+    """True for text and JSON columns (SQLModel's AutoString is a decorator over String)."""
+    kind = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+    return isinstance(kind, String | JSON)
+
+
+def unclassified_columns(entry: LearnerTable) -> set[str]:
+    """Text and JSON columns of a table that erasure neither blanks nor declares safe to keep (should be none:
+    a new column such as a WhatsApp username must be given a rule here)."""
+    if entry.on_erase == OnErase.DELETE:
+        return set()
+    table = entry.model.__table__  # type: ignore[attr-defined]
+    texts = {c.name for c in table.columns if _holds_text(c)}
+    scrubbed = set(entry.scrub(0)) if entry.scrub else set()
+    return texts - scrubbed - set(entry.keeps)
 
 
 def learner_tables_in(metadata: MetaData) -> set[str]:

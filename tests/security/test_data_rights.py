@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from werkzeug.security import generate_password_hash
 
 from sitecoach.cli import main
+from sitecoach.infra.migrate import upgrade
 from sitecoach.jobs.clock import enqueue_entry
 from sitecoach.jobs.schedule import entry
 from sitecoach.models import (
@@ -36,10 +37,12 @@ from sitecoach.models import (
     MessageStatus,
     metadata,
 )
-from sitecoach.records.data_map import LEARNER_TABLES, learner_tables_in
+from sitecoach.records.data_map import LEARNER_TABLES, learner_tables_in, unclassified_columns
+from sitecoach.records.prompt_store import save_version
 from sitecoach.records.roster import import_roster
 from sitecoach.settings import Settings
 from tests.conftest import PUBLIC_BASE_URL, add_admin, assign_mentor, run_worker
+from tests.test_migrations import _scratch
 from tests.web.test_admin import _login, _token
 
 PASSWORD = "correct horse battery"
@@ -155,6 +158,46 @@ def test_a_no_and_a_roster_import_are_recorded_too(coach, services):
     assert rows["import"].consent == "pending" and rows["import"].actor_id == admin_id
 
 
+def test_an_edited_consent_question_is_recorded_as_its_new_version(coach, services):
+    text = (
+        "{# variables: #}\nWelcome to Site Coach. May I send you a daily question? Reply *YES* or *NO*. "
+        "Text *STOP* to stop.\n"
+    )
+    with services.db.session() as session:
+        save_version(session, services.prompts, "onboarding/welcome", text, None)
+    services.prompts.store.invalidate()
+    coach.onboard("+447700900314", "Ash")
+    with services.db.read_session() as session:
+        [row] = session.exec(select(ConsentRecord)).all()
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    assert row.wording == f"onboarding/welcome v1 sha256:{digest}"
+
+
+def test_consent_held_before_the_record_began_is_carried_into_it(tmp_path):
+    with _scratch(tmp_path) as uri:
+        upgrade(uri, "0010")
+        engine = sa.create_engine(uri)
+        learner = sa.Table("learner", sa.MetaData(), autoload_with=engine)
+        at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC if engine.dialect.name != "sqlite" else None)
+        with engine.begin() as conn:
+            for phone, consent in (("+447700900361", "opted_in"), ("+447700900362", "pending")):
+                conn.execute(
+                    learner.insert().values(
+                        phone=phone,
+                        timezone="Europe/London",
+                        consent=consent,
+                        consent_changed_at=at,
+                        nudge_time="07:30",
+                        created_at=at,
+                    )
+                )
+        upgrade(uri)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT learner_id, consent, method FROM consentrecord")).all()
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "opted_in", "before_record")]
+
+
 # --- the subject access pack -------------------------------------------------------------------------------
 
 
@@ -202,6 +245,13 @@ def test_the_export_holds_everything_about_the_learner_and_only_them(coach, clie
     assert photos == [PNG]
     assert "data/learningevent.json" in readme and "media/ (1 files)" in readme
     assert "Bryony Tate" not in json.dumps(data) and other != learner_id
+
+
+def test_erasure_has_a_rule_for_every_text_column_of_those_tables():
+    missing = {t.table: unclassified_columns(t) for t in LEARNER_TABLES if unclassified_columns(t)}
+    assert not missing, (
+        f"say in sitecoach/records/data_map.py whether erasure blanks or keeps these columns: {missing}"
+    )
 
 
 # --- erasure (the acceptance test) ---------------------------------------------------------------------
