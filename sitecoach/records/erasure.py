@@ -6,8 +6,8 @@ comments and escalation notes, the conversation in progress, and the learner's f
 to someone else quoted it (a mentor's digest). What stays: the learner row's id, quiz answers, lessons,
 badges, hours and evidence sign-off as ids and codes, the hash-chained learning events untouched (so
 `sitecoach audit verify` still passes), consent records and an erasure record (when, by whom, why, counts).
-Pending sends to the learner are cancelled. On SQLite the file is vacuumed afterwards, so the erased text
-does not linger in free pages or the write-ahead log.
+Pending sends to the learner are cancelled and their open requests to a mentor closed. On SQLite the file
+is vacuumed afterwards, so the erased text does not linger in free pages or the write-ahead log.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from sitecoach.models import (
     Direction,
     ErasureRecord,
     Escalation,
+    EscalationStatus,
     EvidenceItem,
     Learner,
     Message,
@@ -135,6 +136,11 @@ def scrub_learner(
             col(Message.status) == MessageStatus.PENDING,
         )
         .values(status=MessageStatus.CANCELED, error_message="cancelled: learner's data erased")
+    ).rowcount
+    counts["requests_closed"] = session.exec(  # no reminders to a mentor about someone who is gone
+        update(Escalation)
+        .where(col(Escalation.learner_id) == learner_id, col(Escalation.status) == EscalationStatus.OPEN)
+        .values(status=EscalationStatus.CLOSED, closed_at=now)
     ).rowcount
     for entry in LEARNER_TABLES:
         column = getattr(entry.model, entry.column)

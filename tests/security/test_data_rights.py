@@ -355,6 +355,7 @@ def test_after_learner_erase_no_number_or_name_is_left_and_the_audit_chain_verif
         events_after = session.exec(select(LearningEvent).order_by(col(LearningEvent.id))).all()
         waiting = [session.get(Message, i) for i in waiting_ids]
         record = session.exec(select(ErasureRecord)).one()
+        request = session.exec(select(Escalation)).one()
         consent = session.exec(
             select(ConsentRecord)
             .where(ConsentRecord.learner_id == learner_id)
@@ -368,6 +369,7 @@ def test_after_learner_erase_no_number_or_name_is_left_and_the_audit_chain_verif
     assert (record.learner_id, record.actor, record.reason) == (learner_id, "cli", "request")
     assert record.counts["media_files"] == 1 and record.counts["sends_cancelled"] == 2
     assert (consent.consent, consent.method) == ("opted_out", "erasure")
+    assert record.counts["requests_closed"] == 1 and request.status == "closed"  # no reminders to Sam
 
     again = CliRunner().invoke(main, ["learner", "erase", str(learner_id), "--yes"], env=env)
     assert again.exit_code == 0 and "already erased" in again.output
