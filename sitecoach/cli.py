@@ -300,6 +300,62 @@ def audit_verify() -> None:
     click.echo(f"audit trail intact: {report.events} events across {report.learners} learners")
 
 
+@main.group()
+def learner() -> None:
+    """A learner's data rights: a subject access pack, or erasure."""
+
+
+@learner.command("export")
+@click.argument("learner_id", type=int)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="The ZIP to write.")
+def learner_export(learner_id: int, out: Path | None) -> None:
+    """Write everything held about LEARNER_ID (JSON of every record, their photos, a README) as a ZIP."""
+    from sitecoach.models import Database, utcnow
+    from sitecoach.records.subject_access import SubjectAccessError, collect_pack, write_pack
+
+    settings = _settings()
+    out = out or Path(f"learner-{learner_id}-data.zip")
+    db = Database(settings.database_uri)
+    try:
+        with db.read_session() as session:
+            pack = collect_pack(session, settings, learner_id, utcnow())
+    except SubjectAccessError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data: owner only
+    with os.fdopen(fd, "wb") as fh:
+        write_pack(pack, fh)
+    rows = sum(len(r) for r in pack.tables.values())
+    click.echo(f"wrote {out} ({rows} records, {len(pack.media)} media files)")
+
+
+@learner.command("erase")
+@click.argument("learner_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask to confirm.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who asked (kept in the record).")
+def learner_erase(learner_id: int, yes: bool, actor: str) -> None:
+    """Erase LEARNER_ID's personal data; their learning record stays, pseudonymous."""
+    from sitecoach.models import Database, utcnow
+    from sitecoach.records.erasure import ErasureError, erase_learner
+
+    if not yes:
+        click.confirm(f"Erase learner {learner_id}'s personal data? This cannot be undone", abort=True)
+    settings = _settings()
+    db = Database(settings.database_uri)
+    try:
+        outcome = erase_learner(db, settings, learner_id, actor=actor, reason="request", now=utcnow())
+    except ErasureError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        db.dispose()
+    if outcome.already:
+        click.echo(f"learner {learner_id} was already erased")
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if v)
+    click.echo(f"erased learner {learner_id}: {counts}; {outcome.files_deleted} media files deleted")
+
+
 @main.command()
 @click.option("--workers", default=lambda: os.environ.get("WEB_CONCURRENCY", "2"), show_default="2")
 def web(workers: str) -> None:
@@ -456,7 +512,8 @@ def _ask_as(services: Services, phone: str, text: str) -> Outcome:
 
     from sitecoach.conversation.inbound import process_inbound, store_inbound
     from sitecoach.delivery.twilio_form import FormError, parse_inbound
-    from sitecoach.models import Consent, Learner, utcnow
+    from sitecoach.models import Consent, ConsentMethod, Learner, utcnow
+    from sitecoach.records.consent import record_consent
 
     try:
         form = parse_inbound(
@@ -466,14 +523,9 @@ def _ask_as(services: Services, phone: str, text: str) -> Outcome:
         raise click.ClickException(str(exc)) from exc
     with services.db.session() as session:
         if session.exec(select(Learner).where(Learner.phone == form.phone)).first() is None:
-            session.add(
-                Learner(
-                    phone=form.phone,
-                    name="Apprentice",
-                    consent=Consent.OPTED_IN,
-                    timezone=services.settings.default_timezone,
-                )
-            )
+            zone = services.settings.default_timezone
+            learner = Learner(phone=form.phone, name="Apprentice", timezone=zone)
+            record_consent(session, learner, Consent.OPTED_IN, ConsentMethod.SEED, utcnow())
     message_id = store_inbound(services.db, form, utcnow())
     return process_inbound(services, int(message_id))
 

@@ -51,6 +51,10 @@ DEFAULT_LLM_HOURLY_CALLS = 30  # per learner
 DEFAULT_LLM_ROUTE_BELOW = 0.55  # the classifier's confidence below which the model is asked to route
 DEFAULT_LLM_USD_PER_MTOK_IN = 3.0  # price per million input tokens, for the cost report
 DEFAULT_LLM_USD_PER_MTOK_OUT = 15.0
+# Data retention (README "Data rights"): the learning record and portfolio this many years after a learner's
+# last activity (ESFA audits apprenticeship funding evidence for six years); raw message text this many days.
+DEFAULT_RETENTION_PORTFOLIO_YEARS = 6
+DEFAULT_RETENTION_MESSAGE_DAYS = 365
 WHATSAPP_BODY_LIMIT = 1600
 
 
@@ -122,6 +126,8 @@ class Settings:
     # /metrics answers a bearer METRICS_TOKEN or a logged-in admin; METRICS_PUBLIC=1 opens it to anyone.
     metrics_token: str | None = None
     metrics_public: bool = False
+    retention_portfolio_years: int = DEFAULT_RETENTION_PORTFOLIO_YEARS  # RETENTION_PORTFOLIO_YEARS
+    retention_message_days: int = DEFAULT_RETENTION_MESSAGE_DAYS  # RETENTION_MESSAGE_DAYS
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -30,7 +30,9 @@ from sitecoach.models import (
     AdminAuditLog,
     BanditRecord,
     Cohort,
+    ConsentRecord,
     ConversationState,
+    ErasureRecord,
     Escalation,
     EvidenceItem,
     FsrsParameters,
@@ -177,6 +179,8 @@ def seeded(base_settings: Settings) -> None:
 
 
 PER_TEST_TABLES = (
+    ConsentRecord,
+    ErasureRecord,
     FsrsParameters,
     KnowledgeCardVersion,
     LLMUsage,
@@ -187,6 +191,7 @@ PER_TEST_TABLES = (
     BanditRecord,
     Message,
     ConversationState,
+    ErasureRecord,
     EvidenceItem,
     Escalation,
     LearningEvent,
@@ -305,11 +310,13 @@ def log_in_as_simulator_admin(client, services: Services) -> None:  # type: igno
 
 
 def assign_mentor(services: Services, learner_phone: str, mentor_phone: str) -> None:
-    """A new mentor, Sam Okafor, with this phone, assigned to the learner with this phone."""
+    """Sam Okafor, the mentor with this phone (made on first use), assigned to the learner with this phone."""
     with services.db.session() as session:
-        mentor = Mentor(name="Sam Okafor", phone=mentor_phone)
-        session.add(mentor)
-        session.flush()
+        mentor = session.exec(select(Mentor).where(Mentor.phone == mentor_phone)).first()
+        if mentor is None:
+            mentor = Mentor(name="Sam Okafor", phone=mentor_phone)
+            session.add(mentor)
+            session.flush()
         learner = session.exec(select(Learner).where(Learner.phone == learner_phone)).one()
         learner.mentor_id = mentor.id
         session.add(learner)

@@ -82,6 +82,14 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         timeout_seconds=1800,  # a large cohort's fit and check take minutes on two cores
     ),
     ScheduleEntry(
+        "apply-retention",
+        "sitecoach.jobs.tasks.apply_retention",
+        "cron",
+        {"hour": 2, "minute": 40},  # London night, after the 01:00-02:00 clock changes, before the refit
+        "Daily: blank old message text, erase learners past retention (RETENTION_* settings).",
+        timeout_seconds=1800,
+    ),
+    ScheduleEntry(
         "sweep-unprocessed",
         "sitecoach.jobs.tasks.sweep_unprocessed",
         "interval",

@@ -24,6 +24,7 @@ from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus,
 from sitecoach.outreach import alerts, nudges
 from sitecoach.records import experiments
 from sitecoach.records.memory_fits import run_fit
+from sitecoach.records.retention import apply_retention as retention_pass
 
 log = logging.getLogger(__name__)
 SWEEP_MAX_AGE = timedelta(days=2)
@@ -284,3 +285,11 @@ def refit_memory(at: str | None = None) -> dict[str, object]:
         summary = {"run": row.id, "fitted": bool(row.parameters), "repeat": decision is None}
     services.refresh_memory(force=True)
     return summary
+
+
+def apply_retention(at: str | None = None) -> dict[str, object]:
+    """The daily retention pass (idempotent: what was pruned or erased is skipped next time)."""
+    services = runtime.services()
+    run = retention_pass(services.db, services.settings, _now(at))
+    return {"messages_pruned": run.messages_pruned, "files_deleted": run.files_deleted,
+            "learners_erased": list(run.learners_erased)}

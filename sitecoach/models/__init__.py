@@ -26,6 +26,7 @@ from sitecoach.models.portfolio import (
     EvidenceItem,
     EvidenceStatus,
 )
+from sitecoach.models.rights import ConsentMethod, ConsentRecord, ErasureRecord
 from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
 
@@ -39,12 +40,15 @@ __all__ = [
     "Competency",
     "CompetencyKind",
     "Consent",
+    "ConsentMethod",
+    "ConsentRecord",
     "ConversationState",
     "Database",
     "Direction",
     "Escalation",
     "EscalationKind",
     "EscalationStatus",
+    "ErasureRecord",
     "EventKind",
     "EvidenceItem",
     "EvidenceStatus",

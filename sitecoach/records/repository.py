@@ -17,6 +17,7 @@ from sitecoach.learning.mastery import CompetencyEvidence, MasteryReport, master
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
     Consent,
+    ConsentMethod,
     Escalation,
     EscalationStatus,
     EventKind,
@@ -30,6 +31,7 @@ from sitecoach.models import (
     ReviewState,
 )
 from sitecoach.records.audit import append_event
+from sitecoach.records.consent import record_consent
 from sitecoach.records.insights import InsightsService, LearnerInsights
 from sitecoach.records.opt_out import cancel_pending_sends
 
@@ -349,11 +351,21 @@ class CoachRepository:
             ).all()
         )
 
-    def set_consent(self, learner: Learner, consent: Consent, now: datetime) -> None:
-        """Record an opt-in or opt-out; an opt-out cancels what is still waiting to be sent to them."""
-        learner.consent = consent
-        learner.consent_changed_at = now
-        self.session.add(learner)
+    def set_consent(
+        self,
+        learner: Learner,
+        consent: Consent,
+        now: datetime,
+        method: ConsentMethod,
+        *,
+        wording: str = "",
+        message_id: int | None = None,
+    ) -> None:
+        """Record an opt-in or opt-out: the learner's consent, a consent record row and a learning event; an
+        opt-out cancels what is still waiting to be sent to them."""
+        record_consent(
+            self.session, learner, consent, method, now, wording=wording, message_id=message_id
+        )
         self.add_event(learner, EventKind.CONSENT_CHANGED, now, consent=str(consent))
         if consent == Consent.OPTED_OUT:
             cancel_pending_sends(self.session, learner)

@@ -15,7 +15,16 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from sitecoach.infra.privacy import normalise_phone
-from sitecoach.models import AdminAuditLog, Cohort, Learner, Mentor
+from sitecoach.models import (
+    AdminAuditLog,
+    Cohort,
+    Consent,
+    ConsentMethod,
+    ConsentRecord,
+    Learner,
+    Mentor,
+    utcnow,
+)
 
 LEARNER_COLUMNS = ("phone", "name", "cohort", "mentor_email", "timezone")
 MENTOR_COLUMNS = ("name", "email", "phone", "password", "is_admin")
@@ -214,16 +223,30 @@ def import_roster(session: Session, kind: str, text: str, actor_id: int | None) 
     if kind == "learners":
         cohorts = {c.name: c.id for c in session.exec(select(Cohort)).all()}
         mentors = {(m.email or "").lower(): m.id for m in session.exec(select(Mentor)).all()}
-        for row in check.rows:
-            session.add(
-                Learner(
-                    phone=row.phone,
-                    name=row.name,
-                    cohort_id=cohorts.get(row.cohort) if row.cohort else None,
-                    mentor_id=mentors.get(row.mentor_email) if row.mentor_email else None,
-                    timezone=row.timezone,
-                )
+        learners = [
+            Learner(
+                phone=row.phone,
+                name=row.name,
+                cohort_id=cohorts.get(row.cohort) if row.cohort else None,
+                mentor_id=mentors.get(row.mentor_email) if row.mentor_email else None,
+                timezone=row.timezone,
             )
+            for row in check.rows
+        ]
+        session.add_all(learners)
+        session.flush()
+        now = utcnow()
+        # Imported, not yet asked: the record shows who added them; the YES on WhatsApp grants consent.
+        session.add_all(
+            ConsentRecord(
+                learner_id=int(learner.id or 0),
+                at=now,
+                consent=Consent.PENDING,
+                method=ConsentMethod.IMPORT,
+                actor_id=actor_id,
+            )
+            for learner in learners
+        )
     else:
         for row in check.rows:
             password = row.password or passwords.setdefault(

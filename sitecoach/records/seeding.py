@@ -22,6 +22,7 @@ from sitecoach.models import (
     Cohort,
     Competency,
     Consent,
+    ConsentMethod,
     EventKind,
     EvidenceItem,
     KnowledgeCard,
@@ -37,6 +38,7 @@ from sitecoach.models import (
     utcnow,
 )
 from sitecoach.records.audit import append_event, append_events
+from sitecoach.records.consent import record_consent
 from sitecoach.records.content_review import quiz_item_active
 from sitecoach.records.insights import InsightsService
 
@@ -462,7 +464,7 @@ def seed_demo(
             created_at=start,
         )
         session.add(learner)
-        session.flush()
+        record_consent(session, learner, Consent.OPTED_IN, ConsentMethod.SEED, start)
         _demo_history(session, learner, profile, items, lessons, item_comps, memory, now)
         _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
         seeded.append(learner)

@@ -10,8 +10,9 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from sitecoach.models import Consent, EventKind
+from sitecoach.models import Consent, ConsentMethod, EventKind
 from sitecoach.records import experiments
+from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, Reply, SetState, SimpleSkill
 
 ONBOARDING_SEQUENCES = ("quiz_first", "lesson_first")
@@ -99,13 +100,17 @@ def handle(ctx: Ctx) -> Reply:
     if state.step == OnboardingStep.ASK_CONSENT:
         answer = _clean(ctx.message.text)
         if answer in YES:
-            ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
+            ctx.repo.set_consent(
+                ctx.learner, Consent.OPTED_IN, ctx.now, ConsentMethod.WHATSAPP_YES, **consent_source(ctx)
+            )
             return Reply.text(
                 ctx.say("onboarding/ask_name", profile_name=profile),
                 state=_ask(OnboardingStep.ASK_NAME, profile),
             )
         if answer in NO:
-            ctx.repo.set_consent(ctx.learner, Consent.DECLINED, ctx.now)
+            ctx.repo.set_consent(
+                ctx.learner, Consent.DECLINED, ctx.now, ConsentMethod.WHATSAPP_NO, **consent_source(ctx)
+            )
             return Reply.text(
                 ctx.say("onboarding/declined", profile_name=profile),
                 state=_ask(OnboardingStep.ASK_NAME, profile),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from sitecoach.models import Consent
+from sitecoach.models import Consent, ConsentMethod
 from sitecoach.nlu.intents import Intent
+from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
 
 def handle(ctx: Ctx) -> Reply:
     """Record the opt-in and welcome the learner back."""
-    ctx.repo.set_consent(ctx.learner, Consent.OPTED_IN, ctx.now)
+    ctx.repo.set_consent(
+        ctx.learner, Consent.OPTED_IN, ctx.now, ConsentMethod.START, **consent_source(ctx)
+    )
     return Reply.text(ctx.say("start/welcome_back", name=ctx.learner.name or ""), state=END)
 
 

@@ -10,8 +10,9 @@ log) is issue 19; this is the safety net until then.
 
 from __future__ import annotations
 
-from sitecoach.models import Consent, EscalationKind
+from sitecoach.models import Consent, ConsentMethod, EscalationKind
 from sitecoach.nlu.intents import Intent
+from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 from sitecoach.skills.urgent import escalate_urgently
 
@@ -23,7 +24,9 @@ def handle(ctx: Ctx) -> Reply:
     told = ticket.mentor.name if ticket.mentor is not None else ("the team" if ticket.contact else "")
     reply.add(ctx.say("wellbeing/reply", told=told))
     if ctx.intent.opt_out:  # "stop these messages, I want to end it all": both are heard
-        ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now)
+        ctx.repo.set_consent(
+            ctx.learner, Consent.OPTED_OUT, ctx.now, ConsentMethod.STOP, **consent_source(ctx)
+        )
         reply.add(ctx.say("stop/confirmed"))
     return reply
 
