@@ -1,7 +1,7 @@
 """data rights: consent records and erasure records
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 01:50:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sitecoach.models.db
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

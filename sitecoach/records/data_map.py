@@ -65,7 +65,7 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "id",
         OnErase.SCRUB,
         "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time",
-        lambda i: {"name": None, "phone": pseudonym(i), "mentor_id": None},
+        lambda i: {"name": None, "phone": pseudonym(i), "bsuid": None, "username": None, "mentor_id": None},
         keeps=("timezone", "consent", "nudge_time", "nudged_on"),
     ),
     LearnerTable(
@@ -86,6 +86,8 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
             "raw": {},
             "media": [],
             "profile_name": None,
+            "bsuid": None,
+            "username": None,
             "latitude": None,
             "longitude": None,
             "address": None,
