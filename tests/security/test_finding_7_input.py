@@ -1,0 +1,90 @@
+"""Finding 7 (input): a signed webhook replayed under a new MessageSid by shifting Twilio's name/value
+boundaries; an admin-edited prompt that renders megabytes; SQL errors that carry message text into logs.
+(Media downloads and redaction are in test_finding_7_media.py and test_finding_7_redaction.py.)"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlmodel import select
+
+from sitecoach.models import Message
+from tests.conftest import post_signed, sign, twilio_form
+
+INBOUND = "/whatsapp/inbound"
+
+
+def _stored(services, body: str) -> list[Message]:
+    with services.db.session() as session:
+        return list(
+            session.exec(select(Message).where(Message.direction == "in", Message.body == body)).all()
+        )
+
+
+# --- webhook replay under a new MessageSid ------------------------------------------------------------
+def _concatenation(form: dict[str, str]) -> str:
+    """What Twilio's signature covers besides the URL: every name and value, sorted by name, run together."""
+    return "".join(name + form[name] for name in sorted(form))
+
+
+def _absorb_next(form: dict[str, str], name: str) -> dict[str, str]:
+    """The form with the parameter after ``name`` (in signing order) moved, name and value, into its value."""
+    order = sorted(form)
+    following = order[order.index(name) + 1]
+    shifted = {k: v for k, v in form.items() if k != following}
+    shifted[name] = form[name] + following + form[following]
+    return shifted
+
+
+@pytest.mark.parametrize("extra", [{}, {"MessagingServiceSid": "MG" + "2" * 32, "MessageType": ""}])
+def test_finding_7_a_signed_webhook_replayed_with_shifted_boundaries_is_refused(
+    client, services, caplog, extra
+):
+    body = f"replay me please {len(extra)}"
+    form = twilio_form(phone="+447700900701", body=body, **extra)
+    signature = sign(INBOUND, form)
+    assert client.post(INBOUND, data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+    # The attacker moves the next parameter (name and value) into MessageSid: the concatenation, so the
+    # signature, is unchanged, but the MessageSid is one the duplicate check has never seen.
+    shifted = _absorb_next(form, "MessageSid")
+    assert _concatenation(shifted) == _concatenation(form) and shifted["MessageSid"] != form["MessageSid"]
+    caplog.set_level(logging.WARNING, logger="sitecoach.web.webhook")
+    replay = client.post(INBOUND, data=shifted, headers={"X-Twilio-Signature": signature})
+    assert replay.status_code == 400 and b"bad request" in replay.data
+    assert "MessageSid is not a Twilio message SID" in caplog.text
+    assert len(_stored(services, body)) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("MessageSid", "SM" + "0" * 31),
+        ("MessageSid", "XX" + "0" * 32),
+        ("MessageSid", "SM" + "g" * 32),
+        ("SmsMessageSid", "SM" + "1" * 32),  # disagrees with MessageSid
+        ("AccountSid", "AC123"),
+        ("AccountSid", ""),
+    ],
+)
+def test_finding_7_malformed_sids_get_a_400_and_a_log_line(client, services, caplog, field, value):
+    caplog.set_level(logging.WARNING, logger="sitecoach.web.webhook")
+    form = twilio_form(phone="+447700900703", body=f"sid check {field} {value}", **{field: value})
+    response = post_signed(client, INBOUND, form)
+    assert response.status_code == 400 and b"bad request" in response.data
+    assert "inbound refused" in caplog.text and ("AccountSid" in caplog.text or "Sid" in caplog.text)
+    assert _stored(services, form["Body"]) == []
+
+
+def test_finding_7_real_twilio_sids_are_accepted(client, services):
+    for prefix in ("SM", "MM"):
+        form = twilio_form(phone="+447700900704", body=f"fine {prefix}", sid=prefix + "0123456789abcdef" * 2)
+        assert post_signed(client, INBOUND, form).status_code == 200
+        assert len(_stored(services, f"fine {prefix}")) == 1
+
+
+def test_finding_7_status_callbacks_refuse_a_malformed_sid(client, services):
+    form = {"MessageSid": "SM" + "0" * 32 + "MessageStatus", "MessageStatus": "delivered"}
+    response = post_signed(client, "/whatsapp/status", form)
+    assert response.status_code == 400 and b"bad request" in response.data
