@@ -88,3 +88,49 @@ def test_finding_7_status_callbacks_refuse_a_malformed_sid(client, services):
     form = {"MessageSid": "SM" + "0" * 32 + "MessageStatus", "MessageStatus": "delivered"}
     response = post_signed(client, "/whatsapp/status", form)
     assert response.status_code == 400 and b"bad request" in response.data
+
+
+# --- SQL errors never carry message text into logs ----------------------------------------------------
+REFUSE_MARK = "refuse-this-row"
+_SQLITE_TRIGGER = f"""
+CREATE TRIGGER finding7_refuse BEFORE INSERT ON message WHEN NEW.body LIKE '%{REFUSE_MARK}%'
+BEGIN SELECT RAISE(ABORT, 'refused by the finding 7 test trigger'); END
+"""
+_POSTGRES_TRIGGER = (
+    f"""
+CREATE FUNCTION finding7_refuse() RETURNS trigger AS $$ BEGIN
+  IF NEW.body LIKE '%{REFUSE_MARK}%' THEN
+    RAISE EXCEPTION 'refused by the finding 7 test trigger' USING DETAIL = 'Failing row contains (' || NEW.body || ')';
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER finding7_refuse BEFORE INSERT ON message FOR EACH ROW EXECUTE FUNCTION finding7_refuse()",
+)
+
+
+@pytest.fixture
+def refusing_insert(services):
+    """The database refuses to store a message whose body holds REFUSE_MARK (a real database error)."""
+    postgres = services.db.dialect == "postgresql"
+    with services.db.engine.begin() as conn:
+        for statement in _POSTGRES_TRIGGER if postgres else (_SQLITE_TRIGGER,):
+            conn.exec_driver_sql(statement)
+    yield
+    with services.db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER finding7_refuse" + (" ON message" if postgres else ""))
+        if postgres:
+            conn.exec_driver_sql("DROP FUNCTION finding7_refuse()")
+
+
+def test_finding_7_a_database_error_logs_no_message_text(client, services, caplog, refusing_insert):
+    from sitecoach.infra.observability import JsonFormatter
+
+    body = f"{REFUSE_MARK} my mate Dave Hughes cut his hand, call him on 07700 900777"
+    caplog.set_level(logging.INFO)
+    response = post_signed(client, INBOUND, twilio_form(phone="+447700900705", body=body))
+    assert response.status_code == 503  # not stored: Twilio retries
+    lines = [JsonFormatter().format(record) for record in caplog.records]
+    refused = [json.loads(line) for line in lines if "inbound not stored" in line]
+    assert refused and "refused by the finding 7 test trigger" in refused[0]["error"]
+    for line in lines:
+        assert "Dave Hughes" not in line and "cut his hand" not in line and "900777" not in line
