@@ -39,7 +39,9 @@ def check_message_sids(form: Mapping[str, str], require_account: bool = True) ->
         raise SidError("MessageSid missing")
     for name, value in present.items():
         if value and not MESSAGE_SID.fullmatch(value):
-            raise SidError(f"{name} is not a Twilio message SID (SM or MM and 32 hex digits): {_shown(value)}")
+            raise SidError(
+                f"{name} is not a Twilio message SID (SM or MM and 32 hex digits): {_shown(value)}"
+            )
     sids = {value for value in present.values() if value}
     if len(sids) > 1:
         raise SidError("MessageSid, SmsMessageSid and SmsSid disagree")

@@ -2,7 +2,8 @@
 
 Inbound: check the signature and the SIDs' format (`twilio_sids`: a signed request replayed with its
 name/value boundaries shifted would carry a new, malformed MessageSid), store the message, queue
-`process_inbound`, answer empty TwiML. No skill or LLM code runs here. A repeated MessageSid (Twilio retries) is acknowledged and not processed again.
+`process_inbound`, answer empty TwiML. No skill or LLM code runs here. A repeated MessageSid (Twilio
+retries) is acknowledged and not processed again.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ _POSTGRES_TRIGGER = (
     f"""
 CREATE FUNCTION finding7_refuse() RETURNS trigger AS $$ BEGIN
   IF NEW.body LIKE '%{REFUSE_MARK}%' THEN
-    RAISE EXCEPTION 'refused by the finding 7 test trigger' USING DETAIL = 'Failing row contains (' || NEW.body || ')';
+    RAISE EXCEPTION 'refused by the finding 7 test trigger'
+      USING DETAIL = 'Failing row contains (' || NEW.body || ')';
   END IF;
   RETURN NEW;
 END $$ LANGUAGE plpgsql""",
@@ -134,3 +135,95 @@ def test_finding_7_a_database_error_logs_no_message_text(client, services, caplo
     assert refused and "refused by the finding 7 test trigger" in refused[0]["error"]
     for line in lines:
         assert "Dave Hughes" not in line and "cut his hand" not in line and "900777" not in line
+
+
+# --- an admin-edited prompt cannot render megabytes ---------------------------------------------------
+PASSWORD = "correct horse battery"
+HELP_FLOOD = (
+    "{# variables: name, fallback #}\n"
+    "{% for i in range(400) %}Here's what I can do{% if name %}, {{ name }}{% endif %}: ask a question, "
+    "QUIZ, PROGRESS, MENTOR, STOP.\n{% endfor %}\n"
+)
+
+
+def _admin_and_learner(services, phone: str) -> None:
+    from werkzeug.security import generate_password_hash
+
+    from sitecoach.models import Consent, Learner, Mentor
+
+    with services.db.session() as session:
+        session.add(
+            Mentor(
+                name="Ada Admin",
+                email="admin@example.test",
+                is_admin=True,
+                password_hash=generate_password_hash(PASSWORD),
+            )
+        )
+        session.add(Learner(phone=phone, name="Jamie", consent=Consent.OPTED_IN))
+
+
+def _csrf(client, path: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).data.decode()).group(1)
+
+
+def _save_prompt(client, name: str, text: str, action: str = "save"):
+    path = f"/admin/prompts/{name}"
+    return client.post(path, data={"text": text, "action": action, "csrf_token": _csrf(client, path)})
+
+
+def _log_in(client) -> None:
+    data = {"email": "admin@example.test", "password": PASSWORD, "csrf_token": _csrf(client, "/login")}
+    assert client.post("/login", data=data).status_code == 302
+
+
+def test_finding_7_an_edited_prompt_that_renders_too_long_is_refused_at_save(client, services):
+    from sitecoach.models import PromptVersion
+
+    _admin_and_learner(services, "+447700900710")
+    _log_in(client)
+    assert len(HELP_FLOOD) < 4000  # within the size cap on the text itself
+    for action in ("preview", "save"):
+        response = _save_prompt(client, "help/menu", HELP_FLOOD, action)
+        assert response.status_code == 422
+        assert "renders to more than 4,800 characters" in response.data.decode()
+    sandbox_tricks = [
+        '{# variables: name, fallback #}\n{{ "Help! " * 10000000 }}',
+        '{# variables: name, fallback #}\n{{ "Help" | center(100000000) }}',
+        '{# variables: name, fallback #}\n{{ "Help".ljust(100000000) }}',
+    ]
+    for text in sandbox_tricks:
+        response = _save_prompt(client, "help/menu", text)
+        assert response.status_code == 422 and "sandbox forbids" in response.data.decode(), text
+    with services.db.read_session() as session:
+        assert session.exec(select(PromptVersion)).all() == []
+
+
+def test_finding_7_a_stored_prompt_that_renders_megabytes_is_cut_to_four_messages_at_most(
+    client, services, caplog
+):
+    from sitecoach.models import PromptVersion
+
+    phone = "+447700900711"
+    _admin_and_learner(services, phone)
+    # A version stored before the save check existed (or written straight into the database).
+    with services.db.session() as session:
+        session.add(PromptVersion(name="help/menu", version=1, text=HELP_FLOOD, diff="", note=""))
+    services.prompts.store.invalidate()
+    with services.db.read_session() as session:
+        before = session.exec(select(Message.id).order_by(Message.id.desc())).first() or 0
+    assert post_signed(client, INBOUND, twilio_form(phone, "help")).status_code == 200
+    from tests.conftest import run_worker
+
+    run_worker(services)
+    with services.db.read_session() as session:
+        replies = session.exec(
+            select(Message.body).where(
+                Message.direction == "out", Message.phone == phone, Message.id > before
+            )
+        ).all()
+    assert 1 <= len(replies) <= 4, len(replies)
+    assert sum(len(r) for r in replies) <= 4800 and replies[0].startswith("Here's what I can do, Jamie")
+    assert "prompt help/menu v1 rendered more than 4800 characters: cut" in caplog.text
