@@ -14,11 +14,13 @@ A prompt edited in the admin pages is at most a few thousand characters, but Jin
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jinja2 import StrictUndefined
+from jinja2 import Environment, StrictUndefined
 from jinja2.exceptions import SecurityError
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -28,6 +30,7 @@ MESSAGE_MAX_CHARS = WHATSAPP_MESSAGE_CHARS * MESSAGE_MAX_PARTS
 LLM_MAX_CHARS = 16_000  # system prompts carry up to eight lesson passages
 LARGEST_NUMBER_ARGUMENT = 10_000  # a width or count beyond this only makes a huge string
 MAX_EXPONENT = 64
+_WIDTHS = re.compile(r"\{[^{}]*:[^{}\d]*(\d+)|%(?:\([^)]*\))?[-+ #0]*(\d+)|%[-+ #0]*\d*\.(\d+)")
 
 
 def max_chars(name: str) -> int:
@@ -47,16 +50,29 @@ def _refuse_big_numbers(name: str, args: Iterable[Any]) -> None:
 def _guarded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps jinja's pass_context/pass_environment marks
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        _refuse_big_numbers(f"the {name} filter", [*args, *kwargs.values()])
+        rest = list(args)
+        while rest and isinstance(rest[0], Context | Environment | EvalContext):
+            rest.pop(0)
+        options = [*rest[1:], *kwargs.values()]  # the piped value itself may be any number
+        _refuse_big_numbers(f"the {name} filter", options)
+        if isinstance(rest[0] if rest else None, str) and name == "format":
+            _refuse_big_widths(rest[0])
         return function(*args, **kwargs)
 
     return guarded
 
 
+def _refuse_big_widths(template: str) -> None:
+    """Refuse ``"{:>99999999}"`` or ``"%99999999s"``: a width that pads one value into a huge string."""
+    widths = (int(number) for match in _WIDTHS.finditer(template) for number in match.groups() if number)
+    if any(width > LARGEST_NUMBER_ARGUMENT for width in widths):
+        raise SecurityError(f"a width over {LARGEST_NUMBER_ARGUMENT} is not allowed in a prompt")
+
+
 class CappedSandbox(SandboxedEnvironment):
     """Jinja's sandbox, refusing repetition and calls that would build a huge string in one step."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -68,11 +84,18 @@ class CappedSandbox(SandboxedEnvironment):
             raise SecurityError(f"a power over {MAX_EXPONENT} is not allowed in a prompt")
         if operator == "*" and isinstance(left, str | list | tuple) != isinstance(right, str | list | tuple):
             _refuse_big_numbers("repetition", [left, right])
+        if operator == "%" and isinstance(left, str):
+            _refuse_big_widths(left)
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        """Any method or function call, refused when given a huge number (``"x".ljust(10**8)``)."""
-        _refuse_big_numbers("a call", [*args, *kwargs.values()])
+        """Any method or function call, refused when given a huge width or count (``"x".ljust(10**8)``);
+        ``str.format`` may format any number, but not pad it to a huge width."""
+        owner = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)  # jinja wraps str.format
+        if isinstance(owner, str) and getattr(__obj, "__name__", "") in ("format", "format_map"):
+            _refuse_big_widths(owner)
+        else:
+            _refuse_big_numbers("a call", [*args, *kwargs.values()])
         return super().call(__context, __obj, *args, **kwargs)
 
 

@@ -193,6 +193,8 @@ def test_finding_7_an_edited_prompt_that_renders_too_long_is_refused_at_save(cli
         '{# variables: name, fallback #}\n{{ "Help! " * 10000000 }}',
         '{# variables: name, fallback #}\n{{ "Help" | center(100000000) }}',
         '{# variables: name, fallback #}\n{{ "Help".ljust(100000000) }}',
+        '{# variables: name, fallback #}\n{{ "{:>100000000}".format("Help") }}',
+        '{# variables: name, fallback #}\n{{ "%100000000s" % "Help" }}',
     ]
     for text in sandbox_tricks:
         response = _save_prompt(client, "help/menu", text)
