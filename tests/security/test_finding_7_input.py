@@ -93,13 +93,13 @@ def test_finding_7_status_callbacks_refuse_a_malformed_sid(client, services):
 # --- SQL errors never carry message text into logs ----------------------------------------------------
 REFUSE_MARK = "refuse-this-row"
 _SQLITE_TRIGGER = f"""
-CREATE TRIGGER finding7_refuse BEFORE INSERT ON message WHEN NEW.body LIKE '%{REFUSE_MARK}%'
+CREATE TRIGGER finding7_refuse BEFORE INSERT ON message WHEN instr(NEW.body, '{REFUSE_MARK}') > 0
 BEGIN SELECT RAISE(ABORT, 'refused by the finding 7 test trigger'); END
 """
 _POSTGRES_TRIGGER = (
     f"""
 CREATE FUNCTION finding7_refuse() RETURNS trigger AS $$ BEGIN
-  IF NEW.body LIKE '%{REFUSE_MARK}%' THEN
+  IF position('{REFUSE_MARK}' in NEW.body) > 0 THEN
     RAISE EXCEPTION 'refused by the finding 7 test trigger'
       USING DETAIL = 'Failing row contains (' || NEW.body || ')';
   END IF;
