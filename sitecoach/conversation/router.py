@@ -142,7 +142,7 @@ class Router:
             return offline
         if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
             return offline
-        names = [n for n in (ctx.learner.name, ctx.message.profile_name) if n]
+        names = ctx.known_names()  # the mentor's too: "Okafor said..." must not reach the model
         system = ctx.prompts.render("llm/route_system", intents=", ".join(self.model_routable))
         routed, call = llm.route(system, redact(ctx.message.text, names).text, self.model_routable)
         ctx.repo.record_llm(

@@ -9,13 +9,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from sitecoach.delivery.media_urls import MAX_REDIRECTS, REDIRECT_STATUSES, MediaUrlError, MediaUrlPolicy
 from sitecoach.models import MessageStatus
 from sitecoach.settings import Settings
 
@@ -111,6 +112,7 @@ class TwilioChannel:
         self.settings = settings
         self.http = RebasedHttpClient(settings.twilio_api_base_url, settings.twilio_timeout_seconds)
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=self.http)
+        self.media_policy = MediaUrlPolicy(self.http.base_url)
         sender = settings.twilio_whatsapp_from
         self.sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
 
@@ -162,46 +164,68 @@ class TwilioChannel:
                 return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.SENT))
         return None
 
-    def _allowed_media_host(self, url: str) -> bool:
-        host = urlparse(url).netloc
-        allowed = {urlparse(self.settings.twilio_api_base_url).netloc, "api.twilio.com"}
-        return host in allowed or host.endswith(".twilio.com") or host.endswith(".twiliocdn.com")
-
     def fetch_media(self, url: str, dest_dir: Path, stem: str) -> tuple[Path, str]:
-        """GET the media URL with HTTP Basic auth (account SID and token), size- and type-checked."""
-        if not self._allowed_media_host(url):
-            raise ChannelError(f"media host not allowed: {urlparse(url).netloc}", retryable=False)
-        if url.startswith(TWILIO_DEFAULT_BASE):
-            url = self.http.base_url + url[len(TWILIO_DEFAULT_BASE) :]
+        """GET the media URL with HTTP Basic auth (account SID and token), size- and type-checked.
+
+        The URL and every redirect are checked by `MediaUrlPolicy` on one parse; redirects are followed
+        by hand, only to Twilio's API hosts and media CDN, and the credentials never leave Twilio's API."""
         import requests
 
-        auth = (self.settings.twilio_account_sid or "", self.settings.twilio_auth_token or "")
+        if url.startswith(TWILIO_DEFAULT_BASE + "/"):
+            url = self.http.base_url + url[len(TWILIO_DEFAULT_BASE) :]
         try:
-            with requests.get(
-                url, auth=auth, stream=True, timeout=self.settings.twilio_timeout_seconds
-            ) as resp:
-                if resp.status_code != 200:
-                    raise ChannelError(
-                        f"media download answered {resp.status_code}",
-                        str(resp.status_code),
-                        retryable=resp.status_code >= 500,
-                    )
-                content_type = resp.headers.get("Content-Type", "application/octet-stream")
-                if not content_type.startswith(ALLOWED_MEDIA_TYPES):
-                    raise ChannelError(f"media type not accepted: {content_type}", retryable=False)
-                dest_dir.mkdir(parents=True, exist_ok=True)
-                path = dest_dir / f"{stem}{_extension(content_type)}"
-                size = 0
-                with open(path, "wb") as fh:
-                    for chunk in resp.iter_content(64 * 1024):
-                        size += len(chunk)
-                        if size > self.settings.media_max_bytes:
-                            fh.close()
-                            path.unlink(missing_ok=True)
-                            raise ChannelError("media larger than the size cap", retryable=False)
-                        fh.write(chunk)
+            target = self.media_policy.source(url)
+        except MediaUrlError as exc:
+            log.warning("inbound media refused: %s", exc)
+            raise ChannelError(str(exc), retryable=False) from exc
+        auth = (self.settings.twilio_account_sid or "", self.settings.twilio_auth_token or "")
+        timeout = self.settings.twilio_timeout_seconds
+        try:
+            for _hop in range(MAX_REDIRECTS + 1):
+                resp = requests.get(
+                    target.url,
+                    auth=auth if target.credentials else None,
+                    stream=True,
+                    timeout=timeout,
+                    allow_redirects=False,
+                )
+                if resp.status_code not in REDIRECT_STATUSES:
+                    break
+                resp.close()
+                try:
+                    target = self.media_policy.redirect(target.url, resp.headers.get("Location", ""))
+                except MediaUrlError as exc:
+                    log.warning("inbound media refused: %s", exc)
+                    raise ChannelError(str(exc), retryable=False) from exc
+            else:
+                raise ChannelError("media download redirected too many times", retryable=False)
+            with resp:
+                return self._save_media(resp, dest_dir, stem)
         except requests.RequestException as exc:
             raise ChannelError(f"media download failed: {exc}", retryable=True) from exc
+
+    def _save_media(self, resp: Any, dest_dir: Path, stem: str) -> tuple[Path, str]:
+        """Write a media response to `dest_dir`, refusing errors, unexpected types and oversize bodies."""
+        if resp.status_code != 200:
+            raise ChannelError(
+                f"media download answered {resp.status_code}",
+                str(resp.status_code),
+                retryable=resp.status_code >= 500,
+            )
+        content_type = resp.headers.get("Content-Type", "application/octet-stream")
+        if not content_type.startswith(ALLOWED_MEDIA_TYPES):
+            raise ChannelError(f"media type not accepted: {content_type}", retryable=False)
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        path = dest_dir / f"{stem}{_extension(content_type)}"
+        size = 0
+        with open(path, "wb") as fh:
+            for chunk in resp.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.settings.media_max_bytes:
+                    fh.close()
+                    path.unlink(missing_ok=True)
+                    raise ChannelError("media larger than the size cap", retryable=False)
+                fh.write(chunk)
         return path, content_type
 
 

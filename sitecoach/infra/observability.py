@@ -3,7 +3,9 @@
 Logs: every record becomes one JSON object with time, level, logger, message and any of `message_id`,
 `learner_id`, `job` passed in `extra`. As a safety net every phone-number-like run of digits in a log line
 is masked to its last three digits, and every WhatsApp BSUID (`GB.1502576394655843`) to its country and
-last three characters, whatever the caller wrote.
+last three characters, whatever the caller wrote; the values a database error can quote (SQLAlchemy's
+``[parameters: …]``, PostgreSQL's ``DETAIL: Key (…)=(…)`` or ``Failing row contains (…)``, ``invalid input
+syntax for type …: "…"``) are hidden, so a failed insert never writes a message body to a log.
 
 Metrics live in Redis (so web, worker and clock processes add to the same counters) and `/metrics` renders
 them in the Prometheus text format, with the queue depth and failed-job count read live from RQ.
@@ -24,6 +26,11 @@ from redis.exceptions import RedisError
 from sitecoach.models.identity import mask_bsuid
 
 _BSUID = re.compile(r"(?<![0-9A-Za-z.])[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{6,128}(?![0-9A-Za-z])")
+_SQL_VALUES = (  # (pattern, replacement): the values a database error can quote
+    (re.compile(r"\[parameters: .*?\](?=\n\(Background|\n\n|\Z)", re.DOTALL), "[parameters hidden]"),
+    (re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE), r"\1 (values hidden)"),  # keys, failing rows
+    (re.compile(r"(invalid input (?:syntax|value) for [^:\n]*:) .*$", re.MULTILINE), r"\1 (hidden)"),
+)
 _PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d \-]{8,16}\d(?![0-9A-Za-z])")
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # seconds
 PREFIX = "metrics:"
@@ -42,8 +49,15 @@ def mask_digits(text: str) -> str:
     return _PHONE.sub(mask, _BSUID.sub(lambda m: mask_bsuid(m.group(0)), text))
 
 
+def hide_sql_values(text: str) -> str:
+    """Remove the row values a database error message may quote (bound parameters, failing rows, keys)."""
+    for pattern, replacement in _SQL_VALUES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON line per record, phone numbers masked."""
+    """One JSON line per record, phone numbers masked and database errors' values hidden."""
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as JSON."""
@@ -52,13 +66,14 @@ class JsonFormatter(logging.Formatter):
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": mask_digits(record.getMessage()),
+            "msg": mask_digits(hide_sql_values(record.getMessage())),
         }
         for name in _LOG_FIELDS:
             if hasattr(record, name):
                 payload[name] = getattr(record, name)
         if record.exc_info:
-            payload["error"] = mask_digits(self.formatException(record.exc_info))[-2000:]
+            error = hide_sql_values(self.formatException(record.exc_info))
+            payload["error"] = mask_digits(error)[-2000:]
         return json.dumps(payload, ensure_ascii=False)
 
 

@@ -1,19 +1,26 @@
-"""Strip personal data (phones, emails, names, postcodes, addresses, vehicle regs) from text for the model.
+"""Strip personal data (phones, emails, NI numbers, names, postcodes, addresses, vehicle regs) from text
+for the model.
 
-Pure and conservative: each kind becomes a placeholder (``[phone]``, ``[email]``, ``[name]``, ``[postcode]``,
-``[address]``, ``[reg]``), while the numbers and codes jointers use every day (11kV, 185mm2, 500 V, 3.5 hours,
-BS EN 60900, BS7671, XLPE, CAT4, L03, a 0630 start) are left alone. Redacting twice changes nothing more.
+Pure and conservative: each kind becomes a placeholder (``[phone]``, ``[email]``, ``[NI number]``, ``[name]``,
+``[postcode]``, ``[address]``, ``[reg]``), while the numbers and codes jointers use every day (11kV, 185mm2,
+500 V, 3.5 hours, BS EN 60900, BS7671, XLPE, CAT4, L03, a 0630 start) and makers' names (Megger, Fluke,
+Henley, Lucy switchgear) are left alone. Redacting twice changes nothing more.
 
 Known limits, by design:
 * phone numbers are found by shape and length (UK 10-11 digits from 01/02/03/05/07/08/09, ``+``/``00``
-  international 8-15 digits, ``44…`` without the plus, North American ``(202) 555-0104``), so a run of
-  space-separated numbers that happens to look like ``0161 496 0000`` is treated as a phone number;
+  international 8-15 digits, ``44…`` without the plus, North American ``(202) 555-0104``), with spaces,
+  dashes, dots or brackets between the groups, so a run of numbers that happens to look like
+  ``0161 496 0000`` is treated as a phone number;
+* National Insurance numbers by HMRC's shape (``AB 12 34 56 C``, spaced, dashed or run together);
 * only full postcodes (``LS6 3QW``), never an outward code alone (``LS6``);
 * an address is a house number, one to three capitalised words and a street type (``221b Baker St``,
   ``Flat 3, 4 High Road``); the town after it is kept;
 * vehicle registrations: current ``AB12 CDE`` (capitals or all lower case), prefix ``A123 BCD`` (capitals);
-* names are only those passed in: the whole name and each part, case-insensitive and whole-word; parts that
-  are also everyday words (Will, Mark, Jack, Max…) only when written with a capital.
+* names: those passed in (the learner's, their profile's and their mentor's: the whole name and each part,
+  case-insensitive and whole-word; parts that are also everyday words, Will, Mark, Jack…, only when written
+  with a capital), and anyone else's found by `people_names`: a list of ~500 first names and nicknames, a
+  capitalised word after "my mate", "the foreman", "Mrs"…, a capitalised possessive inside a sentence, and
+  the surname after a name. A stranger's unusual name with no such context ("Zbigniew said") is missed.
 """
 
 from __future__ import annotations
@@ -22,10 +29,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-KINDS = ("phone", "email", "name", "postcode", "address", "vehicle_reg")
+from sitecoach.infra.name_list import EVERYDAY_WORD_NAMES
+from sitecoach.infra.people_names import find_people
+
+KINDS = ("phone", "email", "ni_number", "name", "postcode", "address", "vehicle_reg")
 PLACEHOLDERS = {
     "phone": "[phone]",
     "email": "[email]",
+    "ni_number": "[NI number]",
     "name": "[name]",
     "postcode": "[postcode]",
     "address": "[address]",
@@ -45,6 +56,14 @@ class Redacted:
 # --- emails -------------------------------------------------------------------------------------------
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 
+# --- National Insurance numbers: two letters, three pairs of digits, a suffix A-D ------------------------
+# (HMRC: the first letter is never D, F, I, Q, U or V; the second never D, F, I, O, Q, U or V.)
+_NI_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][ \-]?\d{2}[ \-]?\d{2}[ \-]?\d{2}[ \-]?[A-D]"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
 # --- phone numbers: chains of digit runs joined by phone-ish separators ------------------------------
 _DIGITS = re.compile(r"\d+")
 _SPACE = "[ \u00a0]"
@@ -57,8 +76,9 @@ _INTL_PREFIX = re.compile(r"(?:whatsapp:\s*)?\+\s?\(?$", re.IGNORECASE)
 
 
 def _sep_ok(sep: str, nanp: bool = False) -> bool:
-    """Whether a separator may sit inside a UK/international number (dots only in North American ones)."""
-    return nanp or "." not in sep
+    """Whether a separator may sit inside a number: spaces, dashes, dots and brackets all may
+    ("07700.900.123"); decimals ("3.5") never become numbers because of the digit counts."""
+    return True
 
 
 def _phone_kind(text: str, runs: list[re.Match[str]], i: int, j: int) -> int | None:
@@ -194,18 +214,12 @@ _ADDRESS = re.compile(
 )
 
 # --- names ----------------------------------------------------------------------------------------------
-_EVERYDAY_WORD_NAMES = frozenset(
-    """will may mark bill rob grant joy hope faith sky summer jack max frank guy rich drew ray lance
-    carol norm wade dale glen brook penny ruby jade crystal storm river rain page earl dean miles gene
-    pat sue don art chase reed cliff dawn rose lily iris ivy holly amber april june august sunny bob sid
-    ben""".split()
-)
 _NAME_PART = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
 
 
 def _word_pattern(word: str) -> str:
     """Case-insensitive, except that a name which is also an everyday word must start with a capital."""
-    if word.lower() in _EVERYDAY_WORD_NAMES:
+    if word.lower() in EVERYDAY_WORD_NAMES:
         return f"{re.escape(word[0].upper())}(?i:{re.escape(word[1:])})"
     return f"(?i:{re.escape(word)})"
 
@@ -226,6 +240,14 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
         for phrase in sorted(phrases, key=lambda p: (-len(p), p.lower()))
     ]
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+def _redact_people(text: str) -> tuple[str, int]:
+    """Replace names of people the coach was not told about (`people_names.find_people`)."""
+    spans = find_people(text)
+    for begin, end in reversed(spans):
+        text = text[:begin] + PLACEHOLDERS["name"] + text[end:]
+    return text, len(spans)
 
 
 # --- driver ---------------------------------------------------------------------------------------------
@@ -270,6 +292,7 @@ def redact(text: str, names: Iterable[str] = ()) -> Redacted:
     name_pattern = _name_pattern(names)
     steps: list[tuple[str, Callable[[str], tuple[str, int]]]] = [
         ("email", _regex_step(_EMAIL, _constant("email"))),
+        ("ni_number", _regex_step(_NI_NUMBER, _constant("ni_number"))),
         ("phone", _redact_phones),
         ("postcode", _regex_step(_POSTCODE, _postcode)),
         ("vehicle_reg", _regex_step(_REG_CURRENT, _reg)),
@@ -278,6 +301,7 @@ def redact(text: str, names: Iterable[str] = ()) -> Redacted:
     ]
     if name_pattern is not None:
         steps.append(("name", _regex_step(name_pattern, _constant("name"))))
+    steps.append(("name", _redact_people))
     found: set[str] = set()
     for kind, step in steps:
         text, count = _outside_placeholders(text, step)

@@ -78,13 +78,21 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL (pre-ping)."""
+    """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL (pre-ping).
+
+    `hide_parameters`: a statement's bound values (message bodies, names, numbers) never appear in the text
+    of a SQLAlchemy error, so a logged traceback cannot carry them.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        engine = create_engine(
+            url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True
+        )
     # Pooled connections must never cross a fork (gunicorn, RQ work-horses).
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine

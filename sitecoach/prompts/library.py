@@ -24,8 +24,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
+
+from sitecoach.prompts.sandbox import CappedSandbox, max_chars, render_capped
 
 log = logging.getLogger(__name__)
 _DECLARATION = re.compile(r"^\{#\s*variables:\s*(?P<names>[^#]*?)\s*#\}\s*\n?")
@@ -84,9 +86,7 @@ class PromptLibrary:
     def __init__(self, root: Path, store: PromptSource | None = None) -> None:
         self.root = root
         self.store = store
-        self._env = SandboxedEnvironment(
-            undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
-        )
+        self._env = CappedSandbox()
         self._cache: dict[str, Prompt] = {}
         # Compiled templates by their text: compiling is most of a render (an edit is a new text)
         self._compile = lru_cache(maxsize=COMPILED_TEMPLATES)(self._env.from_string)
@@ -175,13 +175,25 @@ class PromptLibrary:
         return self.render_prompt(self.get(name), **variables)
 
     def render_prompt(self, prompt: Prompt, /, **variables: Any) -> str:
-        """Render an already parsed prompt (a stored one, or a candidate being previewed)."""
-        name = prompt.name
+        """Render an already parsed prompt (a stored one, or a candidate being previewed), cut at the
+        prompt's length cap (`sandbox.max_chars`) with an error logged if it runs over."""
+        text, cut = self.render_within_cap(prompt, **variables)
+        if cut:
+            log.error(
+                "prompt %s v%d rendered more than %d characters: cut (edit it in the admin pages)",
+                prompt.name,
+                prompt.version,
+                max_chars(prompt.name),
+            )
+        return text
+
+    def render_within_cap(self, prompt: Prompt, /, **variables: Any) -> tuple[str, bool]:
+        """The render cut at the prompt's length cap, and whether it had to be cut."""
         missing = [v for v in prompt.variables if v not in variables]
         if missing:
-            raise PromptError(f"{name}: missing variable(s): {', '.join(missing)}")
+            raise PromptError(f"{prompt.name}: missing variable(s): {', '.join(missing)}")
         body = _DECLARATION.sub("", prompt.source, count=1)
-        return self._compile(body).render(**variables).strip()
+        return render_capped(self._compile(body).generate(**variables), max_chars(prompt.name))
 
     def check(self, required: list[str] | None = None) -> list[str]:
         """Parse every prompt (and require the named ones); return the problems found."""

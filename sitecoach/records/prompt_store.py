@@ -28,6 +28,7 @@ from sqlmodel import Session, col, func, select
 
 from sitecoach.models import AdminAuditLog, Cohort, Database, Learner, LearnerSnapshot, Mentor, PromptVersion
 from sitecoach.prompts.library import Prompt, PromptError, PromptLibrary
+from sitecoach.prompts.sandbox import WHATSAPP_MESSAGE_CHARS, max_chars
 
 log = logging.getLogger(__name__)
 STAMP_TTL_SECONDS = 1.0
@@ -149,6 +150,18 @@ def render_with_samples(
     raise PromptError(f"{prompt.name}: does not render with sample values: {first}") from first
 
 
+def check_rendered_length(library: PromptLibrary, prompt: Prompt, values: dict[str, Any]) -> None:
+    """Refuse a wording whose render (with these values) runs past its cap; PromptError says by how much."""
+    _text, cut = library.render_within_cap(prompt, **values)
+    if cut:
+        limit = max_chars(prompt.name)
+        raise PromptError(
+            f"{prompt.name}: renders to more than {limit:,} characters "
+            f"(about {limit // WHATSAPP_MESSAGE_CHARS} WhatsApp messages) even with short sample values: "
+            "shorten it, or loop over fewer items"
+        )
+
+
 def normalise_text(text: str) -> str:
     """Textarea text as a prompt file holds it: LF line ends and one final newline."""
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n") + "\n"
@@ -162,7 +175,8 @@ def check_prompt_text(library: PromptLibrary, name: str, text: str) -> Prompt:
     prompt = library.validate(name, text)
     library.check_supplied(prompt)
     try:
-        rendered, _values = render_with_samples(library, prompt)
+        rendered, values = render_with_samples(library, prompt)
+        check_rendered_length(library, prompt, values)
     except SecurityError as exc:
         raise PromptError(f"{name}: the template does something the sandbox forbids: {exc}") from exc
     if not rendered.strip():

@@ -157,6 +157,14 @@ class Ctx:
         """Render a prompt (the only way skills produce wording)."""
         return self.prompts.render(prompt, **variables)
 
+    def known_names(self) -> list[str]:
+        """Every part of the learner's, their WhatsApp profile's and their mentor's names (for redaction)."""
+        names = [self.learner.name or "", self.message.profile_name or ""]
+        mentor = self.repo.mentor_of(self.learner)
+        if mentor:
+            names.append(mentor.name)
+        return [n for part in names for n in part.split() if len(n) > 1]
+
     def state_as(self, kind: type[S]) -> S | None:
         """The conversation's state if it is a `kind` (the calling skill's own), else None."""
         data = self.state.data if self.state is not None else None

@@ -108,7 +108,7 @@ def _ask_claude(
     if not ctx.repo.llm_allowed(ctx.learner, ctx.now, s.llm_daily_tokens, s.llm_hourly_calls):
         return None, False
     system = ctx.say("llm/explain_system", lesson_title=title, passages=passages, warnings=warnings)
-    names = _personal_names(ctx)
+    names = ctx.known_names()
     history = [
         (role, redact(text, names).text)
         for role, text in ctx.repo.recent_turns(ctx.learner, ctx.message.message_id)
@@ -166,14 +166,6 @@ def _words_the_cards_know(ctx: Ctx, question: str) -> bool:
     return bool(hits) and hits[0].known >= ctx.catalogue.card_index.min_known
 
 
-def _personal_names(ctx: Ctx) -> list[str]:
-    names = [ctx.learner.name or "", ctx.message.profile_name or ""]
-    mentor = ctx.repo.mentor_of(ctx.learner)
-    if mentor:
-        names.append(mentor.name)
-    return [n for part in names for n in part.split() if len(n) > 1]
-
-
 def llm_answer(ctx: Ctx, question: str, match: LessonMatch) -> tuple[str | None, bool]:
     """Claude's grounded answer, or (None, not_covered). Only ever from the retrieved passages."""
     lesson = ctx.catalogue.lessons[match.lesson_id]
@@ -195,7 +187,7 @@ def handle(ctx: Ctx) -> Reply:
     # Personal details come out first: they are nobody's business, and they are not part of the question;
     # but a name that is also a word of the job stays in the question ("how do I mark up the services" from
     # Mark; Claude still gets every name redacted).
-    names = [n for n in _personal_names(ctx) if not ctx.catalogue.card_index.knows(n)]
+    names = [n for n in ctx.known_names() if not ctx.catalogue.card_index.knows(n)]
     redacted = redact(_LEAD_IN.sub("", ctx.message.text), names).text
     question = re.sub(r"\s+", " ", _PLACEHOLDER.sub(" ", redacted)).strip(" ,.")
     if len(question) < 2:

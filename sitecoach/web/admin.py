@@ -145,6 +145,7 @@ def prompt_edit(skill: str, name: str) -> ResponseReturnValue:
                 known = prompt_store.learner_values(session, learner_id) if learner_id else {}
             known = {k: v for k, v in known.items() if k in prompt.variables}
             preview, values = prompt_store.render_with_samples(services.prompts, prompt, known)
+            prompt_store.check_rendered_length(services.prompts, prompt, values)
         except (PromptError, SecurityError) as exc:
             return _edit_page(full, text, 422, error=str(exc), learner_id=learner_id)
         return _edit_page(full, text, preview=preview, values=values, real=set(known), learner_id=learner_id)

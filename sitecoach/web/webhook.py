@@ -1,7 +1,9 @@
 """Twilio's webhooks: inbound WhatsApp messages and delivery status callbacks.
 
-Inbound: check the signature, store the message, queue `process_inbound`, answer empty TwiML. No skill
-or LLM code runs here. A repeated MessageSid (Twilio retries) is acknowledged and not processed again.
+Inbound: check the signature and the SIDs' format (`twilio_sids`: a signed request replayed with its
+name/value boundaries shifted would carry a new, malformed MessageSid), store the message, queue
+`process_inbound`, answer empty TwiML. No skill or LLM code runs here. A repeated MessageSid (Twilio
+retries) is acknowledged and not processed again.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from sitecoach.conversation.inbound import AlreadyStored, store_inbound
 from sitecoach.delivery.outbox import OUTSIDE_WINDOW, apply_status, use_template_instead
 from sitecoach.delivery.twilio_form import FormError, parse_inbound
+from sitecoach.delivery.twilio_sids import SidError, check_message_sids
 from sitecoach.infra.enqueue import enqueue_delivery, enqueue_new_inbound
 from sitecoach.infra.privacy import mask_phone
 from sitecoach.models import MessageStatus, utcnow
@@ -56,8 +59,9 @@ def inbound() -> Response:
         services.metrics.incr("sitecoach_inbound_total", {"result": "bad_signature"})
         return Response("invalid signature", status=403, mimetype="text/plain")
     try:
+        check_message_sids(request.form)
         form = parse_inbound(request.form)
-    except FormError as exc:
+    except (SidError, FormError) as exc:
         log.warning("inbound refused: %s", exc)
         services.metrics.incr("sitecoach_inbound_total", {"result": "bad_request"})
         return Response(f"bad request: {exc}", status=400, mimetype="text/plain")
@@ -100,9 +104,13 @@ def status() -> Response:
     services = current_services()
     if not signature_ok(services):
         return Response("invalid signature", status=403, mimetype="text/plain")
-    sid = (request.form.get("MessageSid") or request.form.get("SmsSid") or "").strip()
+    try:
+        sid = check_message_sids(request.form, require_account=False)
+    except SidError as exc:
+        log.warning("status callback refused: %s", exc)
+        return Response(f"bad request: {exc}", status=400, mimetype="text/plain")
     state = MessageStatus.parse(request.form.get("MessageStatus") or request.form.get("SmsStatus"))
-    if not sid or state is None:
+    if state is None:
         return Response(
             "MessageSid and a known MessageStatus are required", status=400, mimetype="text/plain"
         )

@@ -78,7 +78,7 @@ def test_emails_are_removed(email: str) -> None:
         ("ask O'Neill", "ask [name]"),
         ("Priya and Jamie", "[name] and [name]"),
         ("'Jamie' said", "'[name]' said"),
-        ("Jamie-Lee", "[name]-Lee"),
+        ("Jamie-Lee", "[name]-[name]"),  # Lee is a first name too
     ],
 )
 def test_given_names_are_removed(text: str, expected: str) -> None:
@@ -99,8 +99,9 @@ def test_names_that_are_everyday_words_need_a_capital() -> None:
     assert redact("Jack up the drum; Will Mark?", names).text == "[name] up the drum; [name]?"
 
 
-def test_no_names_means_no_name_redaction() -> None:
-    assert redact("Jamie here").text == "Jamie here"
+def test_without_given_names_listed_first_names_still_go() -> None:
+    assert redact("Jamie here").text == "[name] here"
+    assert redact("how do I prep a 3 core joint?").found == ()
 
 
 def test_names_equal_to_placeholder_words_are_safe() -> None:
@@ -158,14 +159,14 @@ def test_vehicle_registrations_are_removed(reg: str) -> None:
 
 def test_everything_at_once_and_found_order() -> None:
     text = (
-        "Hi it's Jamie O'Neill, 07700 900123, jamie@example.com. Van AB12 CDE is at "
+        "Hi it's Jamie O'Neill, 07700 900123, jamie@example.com, NI AB 12 34 56 C. Van AB12 CDE is at "
         "Flat 3, 4 High Road, Leeds LS6 3QW. Doing the 11kV joint, 185mm2 XLPE, 0630 start."
     )
     result = redact(text, NAMES)
     assert result == Redacted(
-        "Hi it's [name], [phone], [email]. Van [reg] is at [address], Leeds [postcode]. "
+        "Hi it's [name], [phone], [email], NI [NI number]. Van [reg] is at [address], Leeds [postcode]. "
         "Doing the 11kV joint, 185mm2 XLPE, 0630 start.",
-        ("phone", "email", "name", "postcode", "address", "vehicle_reg"),
+        ("phone", "email", "ni_number", "name", "postcode", "address", "vehicle_reg"),
     )
     assert result.found == KINDS
 

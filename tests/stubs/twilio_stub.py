@@ -10,7 +10,8 @@ Endpoints:
   (Basic auth, WhatsApp address and content validation, injected failures).
 * ``GET  /2010-04-01/Accounts/{sid}/Messages/{SM...}.json`` - fetch a created message.
 * ``GET  /2010-04-01/Accounts/{sid}/Messages/{MM...}/Media/{ME...}`` - media
-  registered with ``add_media`` (Basic auth).
+  registered with ``add_media`` (Basic auth), or a redirect set with ``redirect_media``.
+* ``GET  /cdn/{token}`` - media registered with ``add_cdn_media`` (no auth, like Twilio's CDN).
 
 Errors use Twilio's legacy JSON shape ``{"code", "message", "more_info",
 "status"}``, which the SDK turns into ``TwilioRestException``.
@@ -161,6 +162,7 @@ class TwilioStub:
         self._failures: deque[_Failure] = deque()
         self._slow: deque[float] = deque()
         self._media: dict[str, _Media] = {}
+        self._redirects: dict[str, tuple[int, str]] = {}  # media path -> (status, Location)
         self._resources: dict[str, dict[str, object]] = {}
         self._sent_at: dict[str, datetime] = {}
         self._server: _Server | None = None
@@ -225,6 +227,18 @@ class TwilioStub:
             self._media[media_sid] = _Media(content, content_type)
         account = f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}"
         return f"{account}/Messages/{message_sid}/Media/{media_sid}"
+
+    def add_cdn_media(self, content: bytes, content_type: str) -> str:
+        """Store media served without auth at ``/cdn/<token>`` (like Twilio's short-lived CDN URLs)."""
+        token = _sid("CD")
+        with self._lock:
+            self._media[token] = _Media(content, content_type)
+        return f"{self.base_url}/cdn/{token}"
+
+    def redirect_media(self, media_url: str, location: str, status: int = 307) -> None:
+        """Answer (authenticated) downloads of ``media_url`` with a redirect to ``location``."""
+        with self._lock:
+            self._redirects[urlsplit(media_url).path] = (status, location)
 
     def slow_next(self, delay: float, times: int = 1) -> None:
         """Accept (and record) the next ``times`` messages, but answer only after ``delay`` seconds."""
@@ -298,7 +312,14 @@ class TwilioStub:
         elif method == "GET" and (match := _MESSAGE.match(url.path)):
             self._fetch_message(handler, match.group("account"), match.group("sid"), auth_ok)
         elif method == "GET" and (match := _MEDIA.match(url.path)):
-            self._serve_media(handler, match.group("account"), match.group("media"), auth_ok)
+            self._serve_media(handler, match.group("account"), match.group("media"), auth_ok, url.path)
+        elif method == "GET" and url.path.startswith("/cdn/"):
+            with self._lock:
+                media = self._media.get(url.path.removeprefix("/cdn/"))
+            if media is None:
+                self._error(handler, 404, 20404, f"The requested resource {url.path} was not found")
+            else:
+                handler.send_bytes(media.content, media.content_type)
         else:
             self._error(handler, 404, 20404, f"The requested resource {url.path} was not found")
 
@@ -458,9 +479,20 @@ class TwilioStub:
             return self._error(handler, 404, 20404, f"The requested resource {sid} was not found")
         handler.send_json(200, resource)
 
-    def _serve_media(self, handler: _Handler, account: str, media_sid: str, auth_ok: bool) -> None:
-        """Answer a media download with the stored bytes."""
+    def _serve_media(
+        self, handler: _Handler, account: str, media_sid: str, auth_ok: bool, path: str = ""
+    ) -> None:
+        """Answer a media download with the stored bytes (or the redirect set by ``redirect_media``)."""
         if not self._check_access(handler, account, auth_ok):
+            return
+        with self._lock:
+            redirect = self._redirects.get(path)
+        if redirect is not None:
+            status, location = redirect
+            handler.send_response(status)
+            handler.send_header("Location", location)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
             return
         with self._lock:
             media = self._media.get(media_sid)
