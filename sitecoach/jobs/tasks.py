@@ -285,3 +285,16 @@ def refit_memory(at: str | None = None) -> dict[str, object]:
         summary = {"run": row.id, "fitted": bool(row.parameters), "repeat": decision is None}
     services.refresh_memory(force=True)
     return summary
+
+
+def checkpoint_audit(at: str | None = None) -> dict[str, int]:
+    """Append tonight's signed audit checkpoints (outside the database); a chain refused is logged loudly."""
+    from sitecoach.records.audit_checkpoints import write_checkpoints
+
+    services = runtime.services()
+    run = write_checkpoints(services.db, services.settings.audit_checkpoints, _now(at))
+    for problem in run.problems:
+        log.error("audit checkpoint file: %s", problem)
+    for broken in run.refused:
+        log.error("audit chain not checkpointed: %s", broken.describe())
+    return {"written": run.written, "refused": len(run.refused)}
