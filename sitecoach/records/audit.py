@@ -18,10 +18,11 @@ chain was keyed) is accepted only by `rechain`, which checks it and rewrites the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -100,12 +101,14 @@ def legacy_event_hash(
     return hashlib.sha256(_payload(LEGACY_HASH_VERSION, learner_id, seq, kind, at, data, prev)).hexdigest()
 
 
-def _hasher(session: Session):  # type: ignore[no-untyped-def]
+EventHasher = Callable[[int, int, str, datetime, dict[str, Any], str], str]
+
+
+def _hasher(session: Session) -> EventHasher:
     """The hash function appends use in this session: keyed, or v1 inside a legacy migration."""
     if session.info.get(LEGACY_CHAIN_INFO):
         return legacy_event_hash
-    key = audit_key(session)
-    return lambda *fields: event_hash(key, *fields)
+    return functools.partial(event_hash, audit_key(session))
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
