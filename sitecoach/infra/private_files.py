@@ -7,6 +7,7 @@ are made owner-only explicitly, which also tightens an install made by an older 
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from sitecoach.settings import Settings
 PRIVATE_UMASK = 0o077  # group and others get nothing on files and folders created from now on
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
+log = logging.getLogger(__name__)
 
 
 def restrict_new_files() -> None:
@@ -22,10 +24,19 @@ def restrict_new_files() -> None:
     os.umask(PRIVATE_UMASK)
 
 
+def _restrict(path: Path, mode: int) -> None:
+    """chmod, or a warning when this user does not own the path (a volume the platform mounted): the service
+    still starts, and the operator is told what stays readable."""
+    try:
+        os.chmod(path, mode)
+    except PermissionError:
+        log.warning("cannot make %s owner-only (%o): this user does not own it", path, mode)
+
+
 def private_dir(path: Path) -> Path:
     """Create the folder if needed and make it owner-only."""
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(path, PRIVATE_DIR_MODE)
+    _restrict(path, PRIVATE_DIR_MODE)
     return path
 
 
@@ -44,9 +55,11 @@ def secure_instance(settings: Settings) -> None:
     database = sqlite_path(settings.database_uri)
     if database is None or not database.parent.is_dir():
         return  # PostgreSQL, or a folder that is not there: SQLite says so when it connects
-    os.close(
-        os.open(database, os.O_CREAT | os.O_WRONLY, PRIVATE_FILE_MODE)
-    )  # an empty file is an empty database
+    if not database.exists():
+        try:  # an empty file is an empty database; SQLite then keeps this mode for its -wal and -shm
+            os.close(os.open(database, os.O_CREAT | os.O_EXCL | os.O_WRONLY, PRIVATE_FILE_MODE))
+        except FileExistsError:
+            pass  # another process made it first
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
         if path.exists():
-            os.chmod(path, PRIVATE_FILE_MODE)
+            _restrict(path, PRIVATE_FILE_MODE)
