@@ -270,7 +270,7 @@ def app_env(database_url: str, redis_url: str, tmp: Path, **extra: str) -> dict[
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         INSTANCE_PATH=str(tmp),
-        SECRET_KEY="bench",
+        SECRET_KEY="bench-secret-key-0123456789abcdef-0123",
         **extra,
     )
 

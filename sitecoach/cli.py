@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sitecoach.settings import REPO_ROOT, Settings
+from sitecoach.infra.private_files import restrict_new_files, secure_instance
+from sitecoach.settings import REPO_ROOT, Settings, SettingsError
 
 if TYPE_CHECKING:
     from sitecoach.conversation.inbound import Outcome
     from sitecoach.curriculum.grading import Grade, Question
+    from sitecoach.records.audit_checkpoints import CheckpointRun
     from sitecoach.services import Services
 
 # Path only (%(U)s), never the query string: the simulator's API carries phone numbers there.
@@ -29,20 +31,47 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-@click.group()
+class _Main(click.Group):
+    """The command group: a setting that must not be used (an empty or short key) is a clear error."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Main)
 def main() -> None:
     """Site Coach: a WhatsApp-first learning coach for apprentice cable jointers."""
+    restrict_new_files()  # every process started from here (web, worker, clock) creates owner-only files
 
 
 @main.command()
 def migrate() -> None:
-    """Bring the database schema up to date (Alembic)."""
-    from sitecoach.infra.migrate import upgrade
+    """Bring the database schema up to date (Alembic), then key any audit chain written before the chain
+    was keyed (each checked first; one that does not verify is named and left alone)."""
+    run = _migrate(_settings())
+    for broken in run.refused:
+        click.echo(f"audit chain not keyed, it does not verify: {broken.describe()}", err=True)
+    keyed = f"; keyed {run.written} learners' audit chains" if run.written else ""
+    click.echo(f"database migrated{keyed}")
 
-    settings = _settings()
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+def _migrate(settings: Settings) -> CheckpointRun:
+    """Owner-only instance files, the schema at head, and the audit chains keyed."""
+    from sitecoach.infra.migrate import upgrade
+    from sitecoach.models import utcnow
+    from sitecoach.records.audit_checkpoints import rechain
+    from sitecoach.records.audit_commands import audit_database
+
+    secure_instance(settings)
     upgrade(settings.database_uri)
-    click.echo("database migrated")
+    db = audit_database(settings)
+    try:
+        return rechain(db, settings.audit_checkpoints, utcnow())
+    finally:
+        db.dispose()
 
 
 @main.command("validate-pack")
@@ -64,15 +93,13 @@ def validate_pack(path: Path | None) -> None:
 
 def _seed(settings: Settings, demo: bool) -> str:
     from sitecoach.curriculum.pack import load_pack
-    from sitecoach.infra.migrate import upgrade
     from sitecoach.learning.memory import Memory
     from sitecoach.models import Database, utcnow
     from sitecoach.records.seeding import seed_demo, sync_pack
 
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_uri)
+    _migrate(settings)
     pack = load_pack(settings.content_pack_path)
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.session() as session:
             report = sync_pack(session, pack)
@@ -135,7 +162,7 @@ def import_standard_cmd(file: Path, mapping: Path | None) -> None:
     from sitecoach.records.seeding import import_standard
 
     settings = _settings()
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.session() as session:
             report = import_standard(session, file, mapping)
@@ -200,7 +227,8 @@ def variants_list() -> None:
     from sitecoach.learning.bandit import BanditState, allocation
     from sitecoach.models import BanditRecord, Database
 
-    db = Database(_settings().database_uri)
+    settings = _settings()
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.read_session() as session:
             rows = session.exec(select(BanditRecord).order_by(BanditRecord.kind)).all()
@@ -234,7 +262,8 @@ def variants_pin(kind: str, variant: str | None) -> None:
     from sitecoach.models import Database, utcnow
     from sitecoach.records.experiments import pin_variant
 
-    db = Database(_settings().database_uri)
+    settings = _settings()
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.session() as session:
             state = pin_variant(session, kind, variant, utcnow())
@@ -260,7 +289,7 @@ def memory_fit(dry_run: bool) -> None:
     from sitecoach.records.memory_fits import format_table, run_fit
 
     settings = _settings()
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.session() as session:
             _decision, row = run_fit(session, settings, utcnow(), dry_run=dry_run)
@@ -273,31 +302,6 @@ def memory_fit(dry_run: bool) -> None:
     if row.parameters:
         click.echo("Parameters: " + ", ".join(f"{p:.4f}" for p in row.parameters))
     click.echo("Dry run: nothing stored." if dry_run else f"Stored as fit run {row.id}.")
-
-
-@main.group()
-def audit() -> None:
-    """The audit trail of learning events."""
-
-
-@audit.command("verify")
-def audit_verify() -> None:
-    """Re-walk every learner's hash chain; exit 1 naming the first broken entry of each broken chain."""
-    from sitecoach.models import Database
-    from sitecoach.records.audit import verify_chain
-
-    settings = _settings()
-    db = Database(settings.database_uri)
-    try:
-        with db.read_session() as session:
-            report = verify_chain(session)
-    finally:
-        db.dispose()
-    if not report.ok:
-        for broken in report.breaks:
-            click.echo(f"BROKEN: {broken.describe()}", err=True)
-        raise SystemExit(1)
-    click.echo(f"audit trail intact: {report.events} events across {report.learners} learners")
 
 
 @main.group()
@@ -315,7 +319,7 @@ def learner_export(learner_id: int, out: Path | None) -> None:
 
     settings = _settings()
     out = out or Path(f"learner-{learner_id}-data.zip")
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.read_session() as session:
             pack = collect_pack(session, settings, learner_id, utcnow())
@@ -342,7 +346,7 @@ def learner_erase(learner_id: int, yes: bool, actor: str) -> None:
     if not yes:
         click.confirm(f"Erase learner {learner_id}'s personal data? This cannot be undone", abort=True)
     settings = _settings()
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         outcome = erase_learner(db, settings, learner_id, actor=actor, reason="request", now=utcnow())
     except ErasureError as exc:
@@ -604,7 +608,7 @@ def _ensure_seeded(settings: Settings) -> None:
 
     from sitecoach.models import Database
 
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.engine.connect() as conn:
             ready = (
@@ -700,8 +704,10 @@ def demo(no_seed: bool) -> None:
 
 def _register_commands() -> None:
     from sitecoach.curriculum.videos import render_videos_command
+    from sitecoach.records.audit_commands import audit
 
     main.add_command(render_videos_command)
+    main.add_command(audit)
 
 
 _register_commands()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -56,6 +57,14 @@ DEFAULT_LLM_USD_PER_MTOK_OUT = 15.0
 DEFAULT_RETENTION_PORTFOLIO_YEARS = 6
 DEFAULT_RETENTION_MESSAGE_DAYS = 365
 WHATSAPP_BODY_LIMIT = 1600
+MIN_KEY_CHARS = 32  # SECRET_KEY and AUDIT_KEY shorter than this are refused (a generated one has 43)
+SECRET_KEY_FILE = "secret_key"  # in the instance folder, generated when SECRET_KEY is unset
+AUDIT_KEY_FILE = "audit_key"  # in the instance folder, generated when AUDIT_KEY is unset
+AUDIT_CHECKPOINT_FILE = "audit-checkpoints.jsonl"  # in the instance folder unless AUDIT_CHECKPOINT_PATH
+
+
+class SettingsError(ValueError):
+    """A setting that must not be used as given; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,10 @@ class Settings:
     llm_usd_per_mtok_out: float = DEFAULT_LLM_USD_PER_MTOK_OUT
     public_base_url: str = f"http://localhost:{DEFAULT_PORT}"
     secret_key: str = ""
+    # AUDIT_KEY: keys the learning-event chain (HMAC); held outside the database, so whoever can write the
+    # database cannot rewrite the chain. Keep it as long as the records (sitecoach/records/audit.py).
+    audit_key: str = ""
+    audit_checkpoint_path: Path | None = None  # AUDIT_CHECKPOINT_PATH: the signed checkpoints (append-only)
     coach_channel: str = "simulator"
     port: int = DEFAULT_PORT
     default_timezone: str = DEFAULT_TIMEZONE
@@ -154,6 +167,11 @@ class Settings:
         return self.instance_path / "media"
 
     @property
+    def audit_checkpoints(self) -> Path:
+        """The append-only file of signed audit checkpoints, outside the database."""
+        return self.audit_checkpoint_path or self.instance_path / AUDIT_CHECKPOINT_FILE
+
+    @property
     def twilio_configured(self) -> bool:
         """Whether real Twilio credentials are present."""
         return bool(self.twilio_account_sid and self.twilio_auth_token)
@@ -191,9 +209,16 @@ class Settings:
             raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
         if settings.trusted_proxy_hops < 0:
             raise ValueError(f"TRUSTED_PROXY_HOPS must be 0 or more, not {settings.trusted_proxy_hops}")
-        if not settings.secret_key:
-            settings = replace(settings, secret_key=_instance_secret(settings.instance_path))
-        return settings
+        keys: dict[str, Any] = {}
+        for name, filename in (("secret_key", SECRET_KEY_FILE), ("audit_key", AUDIT_KEY_FILE)):
+            if name.upper() in env and not env[name.upper()].strip():
+                raise SettingsError(f"{name.upper()} is set but empty: set a random value or unset it")
+            given = getattr(settings, name)
+            if given:
+                _check_key(given, name.upper())
+            else:
+                keys[name] = instance_key(settings.instance_path, filename)
+        return replace(settings, **keys)
 
 
 def _coerce(type_name: Any, raw: str) -> Any:
@@ -209,16 +234,44 @@ def _coerce(type_name: Any, raw: str) -> Any:
     return raw
 
 
-def _instance_secret(instance_path: Path) -> str:
-    """A random secret kept in the instance folder so every local process shares it."""
-    instance_path.mkdir(parents=True, exist_ok=True)
-    path = instance_path / "secret_key"
+def _check_key(key: str, what: str) -> None:
+    """Refuse a key an attacker could guess: empty, blank or shorter than MIN_KEY_CHARS."""
+    if len(key.strip()) < MIN_KEY_CHARS:
+        raise SettingsError(
+            f"{what} is {'empty' if not key.strip() else 'too short'}: it needs at least {MIN_KEY_CHARS} "
+            'characters (python -c "import secrets; print(secrets.token_urlsafe(32))" makes one)'
+        )
+
+
+def instance_key(instance_path: Path, filename: str) -> str:
+    """A random key kept in the instance folder so every local process shares it, created atomically: the
+    complete key is written to a private temporary file, synced, then hard-linked into place, which fails if
+    another process got there first; either way every process reads the one complete winner."""
+    path = instance_path / filename
     if not path.exists():
-        candidate = secrets.token_urlsafe(32)
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=instance_path, prefix=f".{filename}.")  # mode 0600
         try:
-            with open(path, "x", encoding="utf-8") as fh:
-                fh.write(candidate)
-            os.chmod(path, 0o600)
-        except FileExistsError:
-            pass
-    return path.read_text(encoding="utf-8").strip()
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_urlsafe(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp_name, path)
+            except FileExistsError:
+                pass  # another process won: use its key
+        finally:
+            os.unlink(tmp_name)
+        _fsync_dir(instance_path)
+    key = path.read_text(encoding="utf-8").strip()
+    _check_key(key, f"the key file {path}")
+    return key
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a new directory entry durable (the key must survive a crash once a process has used it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

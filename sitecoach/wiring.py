@@ -20,6 +20,7 @@ from sitecoach.infra.embedded_redis import embedded_redis_url, ensure_embedded_r
 from sitecoach.infra.links import LinkSigner
 from sitecoach.infra.llm import LLMService
 from sitecoach.infra.observability import Metrics
+from sitecoach.infra.private_files import secure_instance
 from sitecoach.jobs import runtime
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Database
@@ -45,7 +46,7 @@ def connect_redis(settings: Settings, start_embedded: bool = True) -> Redis:
 
 def build_services(settings: Settings, start_embedded_redis: bool = True) -> Services:
     """Build every service from settings; checks that each skill's prompts exist and parse."""
-    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    secure_instance(settings)
     registry = build_registry()
     prompts = PromptLibrary(settings.prompts_path)
     core = ["core/apology", "core/skill_error", SAFETY_PROMPT]
@@ -53,7 +54,7 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
     if problems:
         raise RuntimeError("prompt check failed:\n  " + "\n  ".join(problems))
     redis = connect_redis(settings, start_embedded_redis)
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     prompts.store = PromptStore(db)  # wordings edited in the admin pages win over the files
 
     def load_catalogue() -> Catalogue:

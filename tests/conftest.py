@@ -159,7 +159,7 @@ def base_settings(instance_dir: Path, database_uri: str, redis_url: str) -> Sett
         instance_path=instance_dir,
         twilio_auth_token=TEST_AUTH_TOKEN,
         public_base_url=PUBLIC_BASE_URL,
-        secret_key="test-secret-key",
+        secret_key="test-secret-key-0123456789abcdef-0123",
         coach_channel="simulator",
         simulator_enabled=True,
         queue_name="coach-test",

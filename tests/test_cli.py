@@ -33,7 +33,7 @@ def _env(base_settings):
         "DATABASE_URL": base_settings.database_uri,
         "REDIS_URL": base_settings.redis_url,
         "INSTANCE_PATH": str(base_settings.instance_path),
-        "SECRET_KEY": "cli-test",
+        "SECRET_KEY": "cli-test-secret-key-0123456789abcdef",
     }
 
 

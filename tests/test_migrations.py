@@ -69,8 +69,10 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
     from sqlmodel import Session, select
 
     from sitecoach.curriculum.pack import load_pack
+    from sitecoach.models import Database
     from sitecoach.models.db import make_engine, utcnow
-    from sitecoach.records.audit import append_event, verify_chain
+    from sitecoach.records.audit import LEGACY_CHAIN_INFO, append_event, verify_chain
+    from sitecoach.records.audit_checkpoints import rechain
     from sitecoach.records.seeding import sync_pack
 
     with _scratch(tmp_path) as uri:
@@ -78,7 +80,7 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
         engine = make_engine(uri)
         now = utcnow()
         pack = load_pack(Path(__file__).resolve().parents[1] / "content" / "st1332")
-        with Session(engine) as session:
+        with Session(engine, info={LEGACY_CHAIN_INFO: True}) as session:  # an install before the keyed chain
             sync_pack(session, pack)
             wrong = _old_learner(session, "+447700900201", "Wrong", now - timedelta(days=5))
             right = _old_learner(session, "+447700900202", "Right", now - timedelta(days=5))
@@ -102,13 +104,16 @@ def test_upgrade_withdraws_badges_the_old_formula_gave_and_keeps_earned_ones(tmp
             session.commit()
             ids = (wrong, right)
         upgrade(uri)
-        with Session(engine) as session:
+        db = Database(uri, audit_key="an-audit-key-for-this-test-0123456789")
+        assert rechain(db, tmp_path / "checkpoints.jsonl", now).written == 2  # `sitecoach migrate` does it
+        with db.read_session() as session:
             withdrawn = session.exec(
                 select(models.LearningEvent).where(models.LearningEvent.kind == "badge_withdrawn")
             ).all()
             assert [(e.learner_id, e.data["badge"]) for e in withdrawn] == [(ids[0], "area:LAW:Novice")]
             assert "old mastery formula" in withdrawn[0].data["note"]
             assert verify_chain(session).ok
+        db.dispose()
         engine.dispose()
 
 

@@ -37,7 +37,7 @@ def running(services, base_settings, tmp_path):
             "DATABASE_URL": base_settings.database_uri,
             "REDIS_URL": base_settings.redis_url,
             "INSTANCE_PATH": str(base_settings.instance_path),
-            "SECRET_KEY": "process-test",
+            "SECRET_KEY": "process-test-secret-key-0123456789abcdef",
             "TWILIO_AUTH_TOKEN": TEST_AUTH_TOKEN,
             "PUBLIC_BASE_URL": base,
             "PORT": str(port),

@@ -140,8 +140,8 @@ def test_each_instance_folder_gets_its_own_secret(tmp_path):
 
 
 def test_secret_key_from_environment_is_used_and_nothing_is_written(tmp_path):
-    settings = _settings(tmp_path, SECRET_KEY="from-the-env")
-    assert settings.secret_key == "from-the-env"
+    settings = _settings(tmp_path, SECRET_KEY="from-the-env-0123456789abcdef-012345")
+    assert settings.secret_key == "from-the-env-0123456789abcdef-012345"
     assert not (tmp_path / "secret_key").exists()
 
 
@@ -166,8 +166,8 @@ def test_typed_values_from_the_environment(tmp_path):
 
 def test_signing_token_is_twilio_token_or_derived_from_secret(tmp_path):
     assert _settings(tmp_path, **TWILIO).signing_token == "token-123"
-    settings = _settings(tmp_path, SECRET_KEY="s3cret")
-    assert settings.signing_token == "simulator-s3cret"
+    settings = _settings(tmp_path, SECRET_KEY="s3cret-0123456789abcdef-0123456789ab")
+    assert settings.signing_token == "simulator-s3cret-0123456789abcdef-0123456789ab"
 
 
 def test_instance_override_keeps_media_in_the_instance_folder(tmp_path):

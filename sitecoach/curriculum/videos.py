@@ -446,7 +446,7 @@ def render_videos_command(lesson_code: str | None, force: bool, show_progress: b
     if not ffmpeg or not espeak:
         raise click.ClickException(missing_tools_message(ffmpeg, espeak))
     settings = Settings.from_env()
-    db = Database(settings.database_uri)
+    db = Database(settings.database_uri, audit_key=settings.audit_key)
     try:
         with db.read_session() as session:
             catalogue = Catalogue.load(session)

@@ -3,7 +3,7 @@
 Callers import from here: build a `Portfolio` (`model`) and call `write_portfolio_zip`.
 """
 
-from sitecoach.export.archive import write_portfolio_zip
+from sitecoach.export.archive import portfolio_download_name, write_portfolio_archive, write_portfolio_zip
 from sitecoach.export.latin1 import to_latin1
 from sitecoach.export.model import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
 
@@ -12,6 +12,8 @@ __all__ = [
     "PortfolioCompetency",
     "PortfolioEvidence",
     "PortfolioHours",
+    "portfolio_download_name",
     "to_latin1",
+    "write_portfolio_archive",
     "write_portfolio_zip",
 ]

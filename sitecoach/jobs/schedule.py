@@ -90,6 +90,14 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         timeout_seconds=1800,
     ),
     ScheduleEntry(
+        "checkpoint-audit",
+        "sitecoach.jobs.tasks.checkpoint_audit",
+        "cron",
+        {"hour": 3, "minute": 50},
+        "Nightly: append a signed checkpoint (event count, newest hash) of every audit chain that grew.",
+        timeout_seconds=1800,  # re-walks every chain
+    ),
+    ScheduleEntry(
         "sweep-unprocessed",
         "sitecoach.jobs.tasks.sweep_unprocessed",
         "interval",

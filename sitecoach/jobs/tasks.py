@@ -291,5 +291,21 @@ def apply_retention(at: str | None = None) -> dict[str, object]:
     """The daily retention pass (idempotent: what was pruned or erased is skipped next time)."""
     services = runtime.services()
     run = retention_pass(services.db, services.settings, _now(at))
-    return {"messages_pruned": run.messages_pruned, "files_deleted": run.files_deleted,
-            "learners_erased": list(run.learners_erased)}
+    return {
+        "messages_pruned": run.messages_pruned,
+        "files_deleted": run.files_deleted,
+        "learners_erased": list(run.learners_erased),
+    }
+
+
+def checkpoint_audit(at: str | None = None) -> dict[str, int]:
+    """Append tonight's signed audit checkpoints (outside the database); a chain refused is logged loudly."""
+    from sitecoach.records.audit_checkpoints import write_checkpoints
+
+    services = runtime.services()
+    run = write_checkpoints(services.db, services.settings.audit_checkpoints, _now(at))
+    for problem in run.problems:
+        log.error("audit checkpoint file: %s", problem)
+    for broken in run.refused:
+        log.error("audit chain not checkpointed: %s", broken.describe())
+    return {"written": run.written, "refused": len(run.refused)}

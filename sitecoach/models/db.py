@@ -65,6 +65,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 READ_ONLY = "sitecoach_read_only"
+# Session.info key holding the learning-event chain's HMAC key (sitecoach/records/audit.py). The key lives in
+# the settings, never in the database, and reaches the chain only through the sessions of a `Database`.
+AUDIT_KEY_INFO = "sitecoach_audit_key"
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -101,9 +104,10 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The engine plus a session factory; one per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, audit_key: str = "") -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._info = {AUDIT_KEY_INFO: audit_key} if audit_key else {}
 
     @property
     def dialect(self) -> str:
@@ -113,7 +117,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success and rolled back on error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info=self._info) as session:
             try:
                 yield session
                 session.commit()
@@ -124,7 +128,8 @@ class Database:
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A session for reading only: never holds SQLite's write lock, so it can nest inside a writer."""
-        with Session(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        engine = self.engine.execution_options(**{READ_ONLY: True})
+        with Session(engine, expire_on_commit=False, info=self._info) as session:
             try:
                 yield session
             finally:

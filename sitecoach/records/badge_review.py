@@ -25,7 +25,7 @@ from sitecoach.learning.badges import (
 )
 from sitecoach.learning.memory import Memory
 from sitecoach.models import EventKind, Learner, LearningEvent
-from sitecoach.records.audit import append_event
+from sitecoach.records.audit import LEGACY_CHAIN_INFO, append_event
 from sitecoach.records.insights import InsightsService, badges_held
 
 WITHDRAWAL_NOTE = (
@@ -79,7 +79,8 @@ def review_badges(session: Session, catalogue: Catalogue, memory: Memory, now: d
 
 def review_badges_on(connection: object, now: datetime) -> int:
     """`review_badges` on a migration's connection, with the catalogue in that database."""
-    with Session(bind=connection) as session:  # type: ignore[call-overload]
+    # No audit key inside a migration: the events go in as v1 and `sitecoach migrate` keys them afterwards.
+    with Session(bind=connection, info={LEGACY_CHAIN_INFO: True}) as session:  # type: ignore[call-overload]
         if session.exec(select(col(LearningEvent.id)).limit(1)).first() is None:
             return 0
         count = review_badges(session, Catalogue.load(session), Memory(), now)

@@ -37,6 +37,7 @@ from sitecoach.models import (
     Message,
     MessageStatus,
 )
+from sitecoach.records.audit import seal_learner_events
 from sitecoach.records.consent import record_consent
 from sitecoach.records.data_map import LEARNER_TABLES, OnErase
 from sitecoach.settings import Settings
@@ -154,6 +155,7 @@ def scrub_learner(
             continue
         counts[entry.table] = int(result.rowcount or 0)
     session.expire_all()
+    counts["events_sealed"] = seal_learner_events(session, learner_id)  # typed text out, chain intact
     counts["quoted_elsewhere"] = _redact_quotes(session, needles)
     learner = session.get(Learner, learner_id)
     assert learner is not None

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, func, select
 
 from sitecoach.conversation.mentor_inbox import reply_to_escalation
 from sitecoach.delivery import proactive
-from sitecoach.export import write_portfolio_zip
+from sitecoach.export import portfolio_download_name, write_portfolio_archive
 from sitecoach.infra.enqueue import enqueue_delivery, enqueue_milestone_check
 from sitecoach.learning.cohort import percentile
 from sitecoach.models import (
@@ -383,12 +383,21 @@ def portfolio(learner_id: int) -> ResponseReturnValue:
         data = build_portfolio(
             session, services.catalogue(), services.memory, learner, utcnow(), services.settings.epa_pass_mark
         )
-    out = Path(tempfile.mkdtemp(prefix="portfolio-")) / f"portfolio-{learner_id}.zip"
-    write_portfolio_zip(data, out)
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
-    return send_file(
-        out,
+    # An unnamed temporary file (O_TMPFILE): nothing is left on disk once the response closes it, nor if
+    # the worker dies mid-download.
+    archive = tempfile.TemporaryFile(prefix="portfolio-")
+    try:
+        write_portfolio_archive(data, archive)
+        size = archive.tell()
+        archive.seek(0)
+    except BaseException:
+        archive.close()
+        raise
+    response = send_file(
+        archive,
         mimetype="application/zip",
         as_attachment=True,
-        download_name=f"portfolio-{(learner.name or 'learner').lower()}-{stamp}.zip",
+        download_name=portfolio_download_name(learner.name, datetime.now(UTC).date()),
     )
+    response.content_length = size
+    return response

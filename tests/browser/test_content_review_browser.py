@@ -22,7 +22,7 @@ def _ask(base_settings, phone: str) -> str:
         "DATABASE_URL": base_settings.database_uri,
         "REDIS_URL": base_settings.redis_url,
         "INSTANCE_PATH": str(base_settings.instance_path),
-        "SECRET_KEY": "browser-test",
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
     }
     result = CliRunner().invoke(main, ["ask", QUESTION, "--phone", phone, "--json"], env=env)
     assert result.exit_code == 0, result.output

@@ -69,7 +69,7 @@ def test_admin_edits_a_prompt_and_the_next_ask_uses_it(browser, live_server, ser
         "DATABASE_URL": base_settings.database_uri,
         "REDIS_URL": base_settings.redis_url,
         "INSTANCE_PATH": str(base_settings.instance_path),
-        "SECRET_KEY": "browser-test",
+        "SECRET_KEY": "browser-test-secret-key-0123456789abcdef",
     }
     result = CliRunner().invoke(main, ["ask", "cheers mate", "--json"], env=env)
     out = json.loads(result.output.strip().splitlines()[-1])

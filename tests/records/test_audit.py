@@ -34,7 +34,7 @@ def _events(services, learner_id):
         )
 
 
-def test_events_are_numbered_and_chained(services):
+def test_events_are_numbered_and_chained(services, base_settings):
     learner_id = _learner(services)
     with services.db.session() as session:
         for i in range(4):
@@ -46,7 +46,8 @@ def test_events_are_numbered_and_chained(services):
     assert events[0].prev_hash == ""
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
     first = events[0]
-    assert first.hash == event_hash(learner_id, 1, "quiz_answered", T0, {"item": "Q0", "ok": True}, "")
+    key = base_settings.audit_key.encode()
+    assert first.hash == event_hash(key, learner_id, 1, "quiz_answered", T0, {"item": "Q0", "ok": True}, "")
     with services.db.session() as session:
         report = verify_chain(session)
     assert report.ok and report.events == 4

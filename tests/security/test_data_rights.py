@@ -55,7 +55,8 @@ def _env(settings) -> dict[str, str]:
         "DATABASE_URL": settings.database_uri,
         "REDIS_URL": settings.redis_url,
         "INSTANCE_PATH": str(settings.instance_path),
-        "SECRET_KEY": "cli-test",
+        "SECRET_KEY": settings.secret_key,
+        "AUDIT_KEY": settings.audit_key,  # the CLI must check the chains with the key that wrote them
     }
 
 
@@ -81,7 +82,7 @@ def _learner_with_history(coach, services, phone: str, name: str) -> int:
     coach.send("", phone, NumMedia="1", MediaUrl0=photo, MediaContentType0="image/png")
     coach.send(f"proved dead at the LV pillar, {name}'s first on my own", phone)
     coach.send("all", phone)
-    coach.send("log 2 hours jointing practice on the rig", phone)
+    coach.send(f"log 2 hours jointing practice on the rig for {name}", phone)  # typed text in a chained event
     coach.send("can i speak to my mentor about the 11kv job", phone)
     with services.db.session() as session:
         learner = session.exec(select(Learner).where(Learner.phone == phone)).one()
@@ -478,7 +479,7 @@ def test_the_daily_retention_job_prunes_old_messages_and_erases_long_inactive_le
 
 def test_retention_settings_are_read_from_the_environment():
     settings = Settings.from_env(
-        env={"RETENTION_MESSAGE_DAYS": "90", "RETENTION_PORTFOLIO_YEARS": "7", "SECRET_KEY": "x"}
+        env={"RETENTION_MESSAGE_DAYS": "90", "RETENTION_PORTFOLIO_YEARS": "7", "SECRET_KEY": "x" * 32}
     )
     assert (settings.retention_message_days, settings.retention_portfolio_years) == (90, 7)
     assert Settings().retention_message_days == 365 and Settings().retention_portfolio_years == 6
