@@ -4,6 +4,7 @@ not UTF-8) literal. Forged, replayed and cross-account requests are refused or d
 
 from __future__ import annotations
 
+import re
 import string
 import uuid
 from urllib.parse import parse_qsl, quote_from_bytes, urlencode
@@ -320,9 +321,10 @@ def test_sql_as_the_learners_name_is_kept_as_text(client, services, coach):
 
 def _assert_literal(replies: list[str], sent: str) -> None:
     for reply in replies:
+        words = re.sub(r"https?://\S+", "", reply)  # a signed link's token may hold "49" by chance
         for evaluated in EVALUATED:
             if evaluated not in sent:
-                assert evaluated not in reply, (sent, reply)
+                assert evaluated not in words, (sent, reply)
 
 
 def test_template_syntax_in_the_profile_name_comes_back_literally(client, services, coach):
