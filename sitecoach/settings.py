@@ -44,6 +44,9 @@ DEFAULT_EMERGENCY_REMIND_MINUTES = 10
 DEFAULT_STUCK_SEND_MINUTES = 2  # a send claimed this long ago with no answer is checked and retried
 DEFAULT_OUTBOUND_MPS = 80.0  # messages per second per WhatsApp sender (Twilio's default; the Sandbox: 0.33)
 DEFAULT_LEARNER_SPACING_SECONDS = 6.0  # seconds between two messages to one learner (WhatsApp's pair rate)
+DEFAULT_LEARNER_BURST_MESSAGES = 5  # messages to one learner that may go back to back (the parts of a reply)
+DEFAULT_TYPING_INDICATOR_AFTER_SECONDS = 1.0  # an answer still being worked on after this shows "typing..."
+DEFAULT_PROACTIVE_DAILY_CAP = 2  # nudges, stall messages, celebrations a learner gets a local day at most
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5"  # current, and supports the forced tool call routing uses
 DEFAULT_LLM_TIMEOUT_SECONDS = 8.0  # the whole call, after which the offline answer goes out instead
 DEFAULT_LLM_MAX_TOKENS = 400  # a WhatsApp-length answer
@@ -122,6 +125,13 @@ class Settings:
     stuck_send_minutes: int = DEFAULT_STUCK_SEND_MINUTES
     outbound_mps: float = DEFAULT_OUTBOUND_MPS  # OUTBOUND_MPS; 0 switches the sender's rate limit off
     learner_spacing_seconds: float = DEFAULT_LEARNER_SPACING_SECONDS  # LEARNER_SPACING_SECONDS; 0: none
+    # LEARNER_BURST_MESSAGES: how many parts of replies may go back to back before the spacing applies
+    learner_burst_messages: int = DEFAULT_LEARNER_BURST_MESSAGES
+    # PROACTIVE_DAILY_CAP: proactive messages (nudges, stall, celebrations) per learner per local day; 0: none
+    proactive_daily_cap: int = DEFAULT_PROACTIVE_DAILY_CAP
+    # TYPING_INDICATOR_AFTER_SECONDS: WhatsApp's "typing..." (twilio channel) for an answer that takes
+    # longer than this; 0 shows it for every answer, a negative value never
+    typing_indicator_after_seconds: float = DEFAULT_TYPING_INDICATOR_AFTER_SECONDS
     # WhatsApp templates for messages outside the 24 h window: kind -> {"content_sid": "HX...",
     # "variables": ["name", ...]}; from WHATSAPP_TEMPLATES as JSON.
     whatsapp_templates: Mapping[str, Any] = field(default_factory=dict)

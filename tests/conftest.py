@@ -166,6 +166,9 @@ def base_settings(instance_dir: Path, database_uri: str, redis_url: str) -> Sett
         # WhatsApp's pair rate is 6 s between two messages to one learner; tests/delivery/test_pacing.py
         # checks the spacing itself, the rest of the suite keeps it short so multi-part replies don't wait.
         learner_spacing_seconds=0.2,
+        # WhatsApp's "typing..." goes to Twilio when an answer takes over a second: on a busy test machine
+        # that would be now and then, so it is off here; tests/delivery/test_typing_indicator.py turns it on.
+        typing_indicator_after_seconds=-1,
     )
 
 

@@ -28,6 +28,7 @@ from sitecoach.conversation.router import SAFETY_PROMPT, Route
 from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
+from sitecoach.delivery.typing_indicator import typing_after
 from sitecoach.infra.localtime import local_now
 from sitecoach.infra.privacy import mask_phone
 from sitecoach.infra.transient import describe, is_transient
@@ -174,7 +175,9 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
     now = now or utcnow()
     db = services.db
     try:
-        outcome = _decide(services, message_id, now)
+        wait = services.settings.typing_indicator_after_seconds
+        with typing_after(services.channel, wait, lambda: _twilio_sid(db, message_id)):
+            outcome = _decide(services, message_id, now)
     except Exception as exc:
         if _last_try(db, message_id, exc):
             return Outcome(message_id, None, None, "dead_letter", [], already_processed=True)
@@ -188,6 +191,13 @@ def process_inbound(services: Services, message_id: int, now: datetime | None = 
         if received is not None and not outcome.already_processed:
             services.metrics.observe("sitecoach_reply_latency_seconds", (utcnow() - received).total_seconds())
     return outcome
+
+
+def _twilio_sid(db: Database, message_id: int) -> str | None:
+    """The Twilio SID of a stored inbound message (what a typing indicator refers to)."""
+    with db.read_session() as session:
+        message = session.get(Message, message_id)
+        return message.twilio_sid if message is not None else None
 
 
 def _last_try(db: Database, message_id: int, exc: Exception) -> bool:

@@ -172,7 +172,7 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
         template = template_of(row)
         # --- pacing (bot/pacing.py): the sender's rate and the learner's spacing; a long wait queues ---
         try:
-            waited = pacing.pace(pacer, channel, row.phone)
+            waited = pacing.pace(pacer, channel, row.phone, part_of_reply=row.in_reply_to_id is not None)
         except pacing.PacingDelay:
             _unclaim(db, message_id)  # back to pending, the attempt not counted; RQ retries the job
             raise

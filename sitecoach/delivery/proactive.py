@@ -2,8 +2,12 @@
 after STOP, and as an approved template outside WhatsApp's 24-hour customer-service window.
 
 Every proactive message is an outbound row whose `dedupe_key` names it (learner, kind, local date or source
-event: ``nudge:42:2026-11-23``, ``milestone:42:area:ISO:Adept``). Inserting that row is the claim: a second
+event: ``nudge:42:2026-11-23``, ``celebration:42:2026-11-23``). Inserting that row is the claim: a second
 clock, a retried job or a duplicate worker finds the key taken and sends nothing.
+
+A learner gets at most `proactive_daily_cap` messages the coach starts on its own (nudges, stall messages,
+celebrations) a local day. The cap is counted and taken under a lock on the learner's row, so two workers
+never both take the last slot; emergencies, mentor relays and replies to the learner are never capped.
 """
 
 from __future__ import annotations
@@ -13,15 +17,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from sitecoach.delivery.channels import Template
 from sitecoach.delivery.outbox import split_body
+from sitecoach.infra.localtime import local_now
 from sitecoach.models import Consent, Direction, Learner, Message, MessageKind, MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
 SERVICE_WINDOW = timedelta(hours=24)
+# What the daily cap counts: the messages the coach starts of its own accord.
+CAPPED_KINDS = frozenset(
+    {
+        MessageKind.STALL,
+        MessageKind.MILESTONE,
+        MessageKind.DIGEST,
+        MessageKind.NUDGE_EVIDENCE_RETURNED,
+        MessageKind.NUDGE_DUE_REVIEWS,
+        MessageKind.NUDGE_STREAK_AT_RISK,
+        MessageKind.NUDGE_NEXT_LESSON,
+    }
+)
 
 
 def window_open(learner: Learner, now: datetime) -> bool:
@@ -91,6 +108,14 @@ def to_learner(
     allowed = (Consent.OPTED_IN, Consent.DECLINED) if answer_to_learner else (Consent.OPTED_IN,)
     if learner.consent not in allowed:
         return None
+    if kind in CAPPED_KINDS and not _daily_slot_free(session, settings.proactive_daily_cap, learner, now):
+        log.info(
+            "proactive %s to learner %s not sent: the daily cap of %d is reached",
+            kind,
+            learner.id,
+            settings.proactive_daily_cap,
+        )
+        return None
     template = template_for(settings, kind, variables)
     return claim(
         session,
@@ -104,6 +129,30 @@ def to_learner(
         use_template=not window_open(learner, now),
         variant=variant,
     )
+
+
+def _daily_slot_free(session: Session, cap: int, learner: Learner, now: datetime) -> bool:
+    """Whether the learner has had fewer than `cap` capped messages this local day (0: no cap). Locks the
+    learner's row first (PostgreSQL; SQLite writers hold the database's write lock already), so a second
+    worker counts only after this transaction has committed its claim."""
+    if cap <= 0:
+        return True
+    session.exec(select(Learner.id).where(Learner.id == learner.id).with_for_update()).one()
+    local = local_now(now, learner.timezone)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = session.exec(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.learner_id == learner.id,
+            Message.direction == Direction.OUT,
+            col(Message.kind).in_(sorted(CAPPED_KINDS)),
+            Message.status != MessageStatus.CANCELED,
+            Message.created_at >= day_start,
+            Message.created_at < day_start + timedelta(days=1),
+        )
+    ).one()
+    return int(sent) < cap
 
 
 STAFF_TEMPLATE = "staff_alert"

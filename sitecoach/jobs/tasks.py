@@ -21,7 +21,7 @@ from sitecoach.infra.enqueue import (
 )
 from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
-from sitecoach.outreach import alerts, nudges
+from sitecoach.outreach import alerts, milestones, nudges
 from sitecoach.records import experiments
 from sitecoach.records.memory_fits import run_fit
 from sitecoach.records.retention import apply_retention as retention_pass
@@ -175,7 +175,7 @@ def check_stall(learner_id: int, at: str | None = None) -> int:
 
 def check_milestones(learner_id: int, at: str | None = None) -> int:
     """Celebrate new badges, streak records and gateway readiness."""
-    return _send(alerts.check_milestones(runtime.services(), learner_id, _now(at)))
+    return _send(milestones.check_milestones(runtime.services(), learner_id, _now(at)))
 
 
 def remind_escalations(at: str | None = None) -> int:

@@ -1,8 +1,8 @@
-"""Stall alerts, milestones, escalation reminders and the weekly mentor digest.
+"""Stall alerts, escalation reminders and the weekly mentor digest.
 
 Each message is claimed under a key that makes it happen once: ``stall:<learner>:<date>`` (plus a 7-day
-cooldown), ``milestone:<learner>:<badge>``, ``streak:<learner>:<days>``, ``gateway:<learner>``,
-``esc-remind:<id>``, ``esc-backup:<id>``, ``digest:<mentor>:<ISO week>``.
+cooldown), ``esc-remind:<id>``, ``esc-backup:<id>``, ``digest:<mentor>:<ISO week>``. Milestones are in
+`milestones.py`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sitecoach.models import (
     EventKind,
     EvidenceItem,
     Learner,
-    LearningEvent,
     Mentor,
     Message,
     MessageKind,
@@ -30,18 +29,17 @@ from sitecoach.records.insights import InsightsService, LearnerInsights
 from sitecoach.records.snapshots import write_snapshot
 from sitecoach.services import Services
 
-BIG_BADGE_LEVELS = ("Master",)  # mentors are copied on these (and on Polymath and gateway)
-STREAK_RECORD_MIN = 3  # days: shorter "records" are not worth a message
 
-
-def _insights(
+def insights_of(
     services: Services, session: Session, learner: Learner, now: datetime, award: bool
 ) -> LearnerInsights:
+    """The learner's insights as of now; `award` records badges newly earned."""
     service = InsightsService(session, services.catalogue(), services.memory, services.settings.epa_pass_mark)
     return service.insights(learner, now, award_badges=award)
 
 
-def _mentor(session: Session, learner: Learner) -> Mentor | None:
+def mentor_of(session: Session, learner: Learner) -> Mentor | None:
+    """The learner's mentor, if they have one."""
     return session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
 
 
@@ -67,7 +65,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
         ).first()
         if recent is not None:
             return []
-        ins = _insights(services, session, learner, now, award=False)
+        ins = insights_of(services, session, learner, now, award=False)
         write_snapshot(session, learner, ins, now)
         if ins.archetype.name != "stalled":
             return []
@@ -91,7 +89,7 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
         if row is None:
             return []
         claimed.append(int(row.id or 0))
-        mentor = _mentor(session, learner)
+        mentor = mentor_of(session, learner)
         escalation = Escalation(
             learner_id=learner_id,
             mentor_id=learner.mentor_id,
@@ -142,96 +140,6 @@ def _kind_reason(ins: LearnerInsights) -> str:
     if ins.signals.plateau_days >= 10:
         return f"You've been sitting at {ins.report.overall:.0f}% for a while"
     return "Your pace dropped off this week"
-
-
-def check_milestones(services: Services, learner_id: int, now: datetime) -> list[int]:
-    """Celebrate new badges, a streak record and gateway readiness, once each; mentors on the big ones."""
-    settings = services.settings
-    with services.db.session() as session:
-        learner = session.get(Learner, learner_id)
-        if learner is None:
-            return []
-        ins = _insights(services, session, learner, now, award=True)
-        write_snapshot(session, learner, ins, now)  # the mentor summary reads this
-        name = learner.name or "there"
-        mentor = _mentor(session, learner)
-        claimed: list[int] = []
-
-        def learner_msg(key: str, prompt: str, **variables: object) -> None:
-            body = services.prompts.render(prompt, **variables)
-            row = proactive.to_learner(
-                session,
-                settings,
-                learner,
-                key=key,
-                kind=MessageKind.MILESTONE,
-                body=body,
-                variables={k: str(v) for k, v in variables.items()},
-                now=now,
-            )
-            if row is not None:
-                claimed.append(int(row.id or 0))
-
-        def mentor_msg(key: str, prompt: str, **variables: object) -> None:
-            if mentor is None or not mentor.phone:
-                return
-            body = services.prompts.render(prompt, **variables)
-            row = proactive.to_staff(
-                session,
-                settings,
-                phone=mentor.phone,
-                key=key,
-                kind=MessageKind.MILESTONE_MENTOR,
-                body=body,
-                now=now,
-                learner_id=learner_id,
-            )
-            if row is not None:
-                claimed.append(int(row.id or 0))
-
-        if ins.badges_new:  # one celebration, however many badges one step earned
-            first = ins.badges_new[0]
-            learner_msg(
-                f"milestone:{learner_id}:{first.key}",
-                "alerts/badge",
-                name=name,
-                badge=_joined([b.name for b in ins.badges_new]),
-            )
-        for badge in ins.badges_new:
-            if badge.level in BIG_BADGE_LEVELS or badge.area is None:
-                mentor_msg(
-                    f"milestone-mentor:{learner_id}:{badge.key}",
-                    "alerts/badge_mentor",
-                    learner_name=learner.name or "A learner",
-                    badge=badge.name,
-                )
-        if ins.streak >= STREAK_RECORD_MIN and ins.streak > _best_streak(session, learner_id):
-            append_event(session, learner_id, "streak_record", now, {"days": ins.streak})
-            learner_msg(
-                f"streak:{learner_id}:{ins.streak}", "alerts/streak_record", name=name, streak=ins.streak
-            )
-        if ins.gateway.competencies and ins.gateway.ready_count == len(ins.gateway.competencies):
-            learner_msg(f"gateway:{learner_id}", "alerts/gateway_ready", name=name)
-            mentor_msg(
-                f"gateway-mentor:{learner_id}",
-                "alerts/gateway_ready_mentor",
-                learner_name=learner.name or "A learner",
-            )
-        return claimed
-
-
-def _joined(names: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _best_streak(session: Session, learner_id: int) -> int:
-    rows = session.exec(
-        select(LearningEvent.data).where(
-            LearningEvent.learner_id == learner_id, LearningEvent.kind == "streak_record"
-        )
-    ).all()
-    return max((int(r.get("days", 0)) for r in rows), default=0)
 
 
 def remind_escalations(services: Services, now: datetime) -> list[int]:
@@ -326,7 +234,7 @@ def send_digest(services: Services, mentor_id: int, now: datetime) -> int | None
         learners = session.exec(select(Learner).where(Learner.mentor_id == mentor_id)).all()
         moved, stalled = [], []
         for learner in learners:
-            ins = _insights(services, session, learner, now, award=False)
+            ins = insights_of(services, session, learner, now, award=False)
             if ins.archetype.name == "stalled":
                 stalled.append(
                     f"{learner.name or 'learner'} ({ins.churn.reasons[0] if ins.churn.reasons else 'flat'})"

@@ -181,8 +181,10 @@ def send_nudge(services: Services, learner_id: int, local_date: str, now: dateti
             now=now,
             variant=f"{kind}:{assignment.variant}",
         )
-        if row is None:  # already claimed by another run
+        if row is None:  # already claimed by another run, or the day's proactive cap is reached
             session.delete(assignment)
+            learner.nudged_on = local_date  # either way no nudge is due today: not planned again
+            session.add(learner)
             return None
         assignment.message_id = row.id
         learner.nudged_on = local_date

@@ -25,7 +25,7 @@ from sitecoach.models import Cohort, EventKind, EvidenceItem, EvidenceStatus, Le
 from sitecoach.records.audit import append_event
 
 NOT_LEARNER_ACTIVITY = frozenset(
-    {EventKind.BADGE_AWARDED, EventKind.BADGE_WITHDRAWN, "streak_record"}
+    {EventKind.BADGE_AWARDED, EventKind.BADGE_WITHDRAWN, "streak_record", "gateway_celebrated"}
 )  # events the coach records about a learner, not things the learner did
 # Events that change no badge, streak, readiness or snapshot figure: a turn adding only these needs no check.
 MILESTONE_NEUTRAL = frozenset({EventKind.LESSON_SENT, EventKind.CARD_SENT, EventKind.PROGRESS_VIEWED})

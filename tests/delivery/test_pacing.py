@@ -18,6 +18,7 @@ from sitecoach.jobs import tasks as jobs
 from sitecoach.models import Consent, Learner, Message
 from sitecoach.wiring import build_services
 from tests.conftest import TEST_AUTH_TOKEN, run_worker
+from tests.delivery.conftest import twilio_installed
 from tests.stubs.twilio_stub import TwilioStub
 
 SENDER = "whatsapp:+14155238886"
@@ -280,19 +281,8 @@ NUDGE_AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def twilio_jobs(services, stub):
     """Jobs run with the twilio channel (against the stub) on the test database and Redis."""
-    svc = build_services(
-        services.settings.with_overrides(
-            coach_channel="twilio",
-            twilio_account_sid=ACCOUNT_SID,
-            twilio_whatsapp_from=SENDER,
-            twilio_api_base_url=stub.base_url,
-            twilio_timeout_seconds=3.0,
-        )
-    )
-    runtime.install(svc)
-    yield svc
-    runtime.install(services)
-    svc.close()
+    with twilio_installed(services, stub.base_url, ACCOUNT_SID) as svc:
+        yield svc
 
 
 def _due_learner(svc, phone: str) -> int:

@@ -115,10 +115,10 @@ def test_an_active_learner_is_not_alerted(services):
     assert _out(services, kind="stall") == []
 
 
-def _answer_iso_right(services, learner_id, times, lessons_at=None):
-    """Answer every item of the isolation area right at each of `times` (and open its lessons)."""
+def _answer_iso_right(services, learner_id, times, lessons_at=None, area="ISO"):
+    """Answer every item of an area (isolation by default) right at each of `times` (and open its lessons)."""
     catalogue = services.catalogue()
-    iso = {c.code for c in catalogue.competencies.values() if c.area_code == "ISO"}
+    iso = {c.code for c in catalogue.competencies.values() if c.area_code == area}
     with services.db.session() as session:
         for lesson in catalogue.lessons.values():
             if lessons_at and set(lesson.competencies) & iso:

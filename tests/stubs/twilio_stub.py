@@ -12,6 +12,8 @@ Endpoints:
 * ``GET  /2010-04-01/Accounts/{sid}/Messages/{MM...}/Media/{ME...}`` - media
   registered with ``add_media`` (Basic auth), or a redirect set with ``redirect_media``.
 * ``GET  /cdn/{token}`` - media registered with ``add_cdn_media`` (no auth, like Twilio's CDN).
+* ``POST /v2/Indicators/Typing.json`` - a WhatsApp typing indicator (messaging.twilio.com), recorded in
+  ``typing``; ``typing_status`` makes it fail.
 
 Errors use Twilio's legacy JSON shape ``{"code", "message", "more_info",
 "status"}``, which the SDK turns into ``TwilioRestException``.
@@ -35,6 +37,8 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 API_VERSION = "2010-04-01"
+TYPING_PATH = "/v2/Indicators/Typing.json"  # messaging.twilio.com: WhatsApp typing indicator (beta)
+_TYPING_MESSAGE_ID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json$")
 _MESSAGE = re.compile(
     rf"^/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>SM[0-9a-f]{{32}})\.json$"
@@ -169,6 +173,8 @@ class TwilioStub:
         self._thread: threading.Thread | None = None
         # (time.time() on arrival, To) of each accepted message, in order, for pacing checks.
         self.arrivals: list[tuple[float, str]] = []
+        self.typing: list[str] = []  # the messageId of each typing indicator accepted, in order
+        self.typing_status = 200  # what a typing indicator is answered with
         self.rate_limited = 0  # Messages POSTs answered 429 by the rate limit (see ``rate_limit``)
         self._limit: tuple[float, float] | None = None  # (messages per second, burst)
         self._bucket: tuple[float, float] = (0.0, 0.0)  # (tokens, time.monotonic() of the last refill)
@@ -309,6 +315,8 @@ class TwilioStub:
             self._list_messages(handler, match.group("account"), record.query, auth_ok)
         elif method == "POST" and (match := _MESSAGES.match(url.path)):
             self._create_message(handler, match.group("account"), form, auth_ok)
+        elif method == "POST" and url.path == TYPING_PATH:
+            self._typing(handler, form, auth_ok)
         elif method == "GET" and (match := _MESSAGE.match(url.path)):
             self._fetch_message(handler, match.group("account"), match.group("sid"), auth_ok)
         elif method == "GET" and (match := _MEDIA.match(url.path)):
@@ -322,6 +330,22 @@ class TwilioStub:
                 handler.send_bytes(media.content, media.content_type)
         else:
             self._error(handler, 404, 20404, f"The requested resource {url.path} was not found")
+
+    def _typing(self, handler: _Handler, form: dict[str, list[str]], auth_ok: bool) -> None:
+        """A typing indicator: ``channel=whatsapp`` and the SID of a WhatsApp message; ``typing_status``
+        answers something else instead (an account without the beta, say)."""
+        if not auth_ok:
+            self._error(handler, 401, 20003, "Authenticate")
+        elif self.typing_status != 200:
+            self._error(handler, self.typing_status, None, "Typing indicators are not available")
+        elif form.get("channel") != ["whatsapp"] or not _TYPING_MESSAGE_ID.match(
+            (form.get("messageId") or [""])[0]
+        ):
+            self._error(handler, 400, 21211, "channel must be whatsapp and messageId a Message SID")
+        else:
+            with self._lock:
+                self.typing.append(form["messageId"][0])
+            handler.send_json(200, {"success": True})
 
     def _auth_ok(self, header: str | None) -> bool:
         """Whether an Authorization header carries this stub's Basic credentials."""
