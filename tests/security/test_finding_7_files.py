@@ -34,9 +34,14 @@ def usual_umask() -> Iterator[None]:
     os.umask(previous)
 
 
+def _default_install(instance: Path) -> dict[str, str | None]:
+    """The CLI's environment for the embedded default in `instance` (None unsets the suite's own servers)."""
+    return {"INSTANCE_PATH": str(instance), "DATABASE_URL": None, "REDIS_URL": None}
+
+
 def test_the_database_keys_and_media_are_for_the_service_user_only(tmp_path, usual_umask):
     instance = tmp_path / "instance"
-    result = CliRunner().invoke(main, ["migrate"], env={"INSTANCE_PATH": str(instance)})  # the release step
+    result = CliRunner().invoke(main, ["migrate"], env=_default_install(instance))  # the release step
     assert result.exit_code == 0, result.output
     assert _mode(instance) == 0o700
     for name in ("sitecoach.db", "secret_key", "audit_key"):
@@ -67,7 +72,7 @@ def test_an_install_made_world_readable_is_tightened_at_start(tmp_path, usual_um
     (instance / "media").mkdir(mode=0o755)
     (instance / "sitecoach.db").touch(mode=0o644)
     os.chmod(instance / "sitecoach.db", 0o644)
-    assert CliRunner().invoke(main, ["migrate"], env={"INSTANCE_PATH": str(instance)}).exit_code == 0
+    assert CliRunner().invoke(main, ["migrate"], env=_default_install(instance)).exit_code == 0
     assert (_mode(instance), _mode(instance / "media"), _mode(instance / "sitecoach.db")) == (
         0o700,
         0o700,
