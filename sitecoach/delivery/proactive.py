@@ -9,7 +9,7 @@ clock, a retried job or a duplicate worker finds the key taken and sends nothing
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -17,16 +17,11 @@ from sqlmodel import Session, func, select
 
 from sitecoach.delivery.channels import Template
 from sitecoach.delivery.outbox import split_body
+from sitecoach.delivery.service_window import SERVICE_WINDOW, window_open
 from sitecoach.models import Consent, Direction, Learner, Message, MessageKind, MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
-SERVICE_WINDOW = timedelta(hours=24)
-
-
-def window_open(learner: Learner, now: datetime) -> bool:
-    """Whether the learner messaged us in the last 24 hours (free-form messages allowed)."""
-    return learner.last_inbound_at is not None and now - learner.last_inbound_at < SERVICE_WINDOW
 
 
 def template_for(settings: Settings, kind: str, variables: dict[str, Any]) -> Template:
