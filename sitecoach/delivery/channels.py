@@ -200,7 +200,10 @@ class TwilioChannel:
         except (TwilioException, OSError) as exc:
             raise ChannelError(f"twilio message log unavailable: {exc}", None, True) from exc
         for message in recent:
-            if (message.body or "") == body and str(message.from_ or "") == self.sender:
+            sent = message.body or ""
+            # the body, or the body with numbered options (choices that could not go as buttons)
+            same = sent == body or sent.startswith(body.rstrip() + "\n\n1. ")
+            if same and str(message.from_ or "") == self.sender:
                 return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.SENT))
         return None
 

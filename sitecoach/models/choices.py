@@ -128,9 +128,9 @@ def offer(
         return Choices(fitted, ChoiceStyle.BUTTONS, shorten(button, LIST_BUTTON_MAX_CHARS), listed)
     titles = _unique_titles([shorten(o.title, ROW_TITLE_MAX_CHARS) for o in items], ROW_TITLE_MAX_CHARS)
     fitted = tuple(
-        Choice(o.id, t, shorten(o.description, ROW_DESCRIPTION_MAX_CHARS))
+        Choice(o.id, t, "" if o.description in t else shorten(o.description, ROW_DESCRIPTION_MAX_CHARS))
         for o, t in zip(items, titles, strict=True)
-    )
+    )  # a description the title already says in full is left out
     return Choices(fitted, ChoiceStyle.LIST, shorten(button, LIST_BUTTON_MAX_CHARS), listed)
 
 

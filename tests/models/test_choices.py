@@ -47,6 +47,8 @@ def test_more_than_three_options_become_a_list_with_shortened_rows():
     assert all(len(o.title) <= ROW_TITLE_MAX_CHARS for o in fitted.options)
     assert all(len(o.description) <= ROW_DESCRIPTION_MAX_CHARS for o in fitted.options)
     assert fitted.options[0].description.startswith("Test before touch")
+    short = offer([(c, f"{c}) Fuses blow", "Fuses blow") for c in "ABCD"])
+    assert short.options[0].description == ""  # the title already says it all
     assert len(fitted.button) <= LIST_BUTTON_MAX_CHARS
 
 

@@ -264,6 +264,11 @@ class TwilioStub:
         with self._lock:
             self._content_failures.extend([failure] * times)
 
+    def message_posts(self) -> list[RecordedRequest]:
+        """The Messages.create POSTs received (not Content creations), answered or refused."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and _MESSAGES.match(r.path)]
+
     @staticmethod
     def shown(message: dict[str, str]) -> str:
         """What the recipient reads: the Body, or the text (variable 1) of a Content message."""
@@ -432,6 +437,8 @@ class TwilioStub:
                 handler, 400, 21617, "The concatenated message body exceeds the 1600 character limit."
             )
 
+        if content_sid and not body:  # Twilio's message resource shows a Content message's text
+            body = self._rendered(content_sid, one("ContentVariables"))
         sid = _sid("SM")
         now = _rfc2822_now()
         prefix = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
@@ -500,6 +507,21 @@ class TwilioStub:
         with self._lock:
             self.contents[sid] = definition
         handler.send_json(201, resource)
+
+    def _rendered(self, content_sid: str, variables_json: str | None) -> str:
+        """The body of a Content created here, its {{n}} variables filled in ("" if unknown)."""
+        with self._lock:
+            definition = self.contents.get(content_sid)
+        if not definition:
+            return ""
+        try:
+            variables = json.loads(variables_json or "{}")
+        except ValueError:
+            variables = {}
+        types = definition.get("types")
+        spec = next(iter(types.values()), None) if isinstance(types, dict) else None
+        text = str(spec.get("body") or "") if isinstance(spec, dict) else ""
+        return re.sub(r"\{\{(\w+)\}\}", lambda m: str(variables.get(m.group(1), "")), text)
 
     def _list_messages(
         self, handler: _Handler, account: str, query: dict[str, list[str]], auth_ok: bool
