@@ -408,6 +408,7 @@ def _write_replies(
             media_urls=list(out.media_urls),
             now=now,
             sendable_after_stop=sendable_after_stop,
+            choices=out.choices,
         )
         if out.to is None:
             bodies.append(out.body)

@@ -16,12 +16,15 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from sitecoach.delivery import interactive
 from sitecoach.delivery.media_urls import MAX_REDIRECTS, REDIRECT_STATUSES, MediaUrlError, MediaUrlPolicy
 from sitecoach.models import MessageStatus
+from sitecoach.models.choices import Choices, numbered_text
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
+TWILIO_CONTENT_BASE = "https://content.twilio.com"
 ALLOWED_MEDIA_TYPES = ("image/", "video/", "audio/", "application/pdf")
 
 
@@ -63,8 +66,10 @@ class Channel(Protocol):
         media_urls: list[str],
         status_callback: str | None,
         template: Template | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
-        """Send one WhatsApp message to an E.164 number (as an approved template when `template` is given)."""
+        """Send one WhatsApp message to an E.164 number (as an approved template when `template` is given;
+        with buttons or a list when `choices` are given, else the body must already say the options)."""
         ...
 
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
@@ -84,9 +89,12 @@ class RebasedHttpClient(TwilioHttpClient):
         self.base_url = base_url.rstrip("/")
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def,override]
-        """Send the request, rewriting Twilio's host to the configured base."""
-        if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
-            url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
+        """Send the request, rewriting Twilio's hosts (the API and Content) to the configured base."""
+        if self.base_url != TWILIO_DEFAULT_BASE:
+            for host in (TWILIO_DEFAULT_BASE, TWILIO_CONTENT_BASE):
+                if url.startswith(host):
+                    url = self.base_url + url[len(host) :]
+                    break
         return super().request(method, url, *args, **kwargs)
 
 
@@ -115,6 +123,7 @@ class TwilioChannel:
         self.media_policy = MediaUrlPolicy(self.http.base_url)
         sender = settings.twilio_whatsapp_from
         self.sender = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        self.content_sids = interactive.ContentSidCache(settings)
 
     def send(
         self,
@@ -123,10 +132,21 @@ class TwilioChannel:
         media_urls: list[str],
         status_callback: str | None,
         template: Template | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
-        """messages.create with body and media, or a Content template; always with a status callback."""
+        """messages.create with body and media, a Content template, or buttons/a list (a Content created
+        once per distinct set of choices; numbered text if that fails); always with a status callback."""
         kwargs: dict[str, object] = {"to": f"whatsapp:{to}", "from_": self.sender}
-        if template is not None:
+        content_sid = None
+        if template is None and choices is not None:
+            tappable = not media_urls and interactive.sendable(body, choices)
+            content_sid = self._content_sid(choices) if tappable else None
+            if content_sid is None:
+                body = numbered_text(body, choices)
+        if content_sid is not None:
+            kwargs["content_sid"] = content_sid
+            kwargs["content_variables"] = interactive.content_variables(body)
+        elif template is not None:
             if not template.content_sid:
                 raise ChannelError(
                     f"no WhatsApp template configured for {template.kind!r}", "no-template", False
@@ -153,6 +173,26 @@ class TwilioChannel:
             raise ChannelError(f"twilio unreachable: {exc}", None, True) from exc
         return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.QUEUED))
 
+    def _content_sid(self, choices: Choices) -> str | None:
+        """The Content SID for these choices, created on first use; None if the Content API fails."""
+        definition = interactive.content_definition(choices)
+        digest = interactive.content_hash(definition)
+        cached = self.content_sids.get(digest)
+        if cached:
+            return cached
+        from twilio.rest.content.v1.content import ContentList
+
+        try:
+            content = self.client.content.v1.contents.create(ContentList.ContentCreateRequest(definition))
+        except (TwilioException, OSError) as exc:
+            log.warning("content API failed, sending numbered text instead: %s", exc)
+            return None
+        sid = str(content.sid or "")
+        if not sid:
+            return None
+        self.content_sids.put(digest, sid)
+        return sid
+
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:
         """Look in Twilio's message log for this number and body since a time."""
         try:
@@ -160,7 +200,10 @@ class TwilioChannel:
         except (TwilioException, OSError) as exc:
             raise ChannelError(f"twilio message log unavailable: {exc}", None, True) from exc
         for message in recent:
-            if (message.body or "") == body and str(message.from_ or "") == self.sender:
+            sent = message.body or ""
+            # the body, or the body with numbered options (choices that could not go as buttons)
+            same = sent == body or sent.startswith(body.rstrip() + "\n\n1. ")
+            if same and str(message.from_ or "") == self.sender:
                 return SendResult(sid=str(message.sid), status=_status(message.status, MessageStatus.SENT))
         return None
 
@@ -244,8 +287,10 @@ class SimulatorChannel:
         media_urls: list[str],
         status_callback: str | None,
         template: Template | None = None,
+        choices: Choices | None = None,
     ) -> SendResult:
-        """Nothing leaves the machine; the simulator page reads the stored message (and its template)."""
+        """Nothing leaves the machine; the simulator page reads the stored message (its template, its
+        choices)."""
         return SendResult(sid=f"SM{uuid.uuid4().hex}", status=MessageStatus.DELIVERED)
 
     def find_sent(self, to: str, body: str, since: datetime) -> SendResult | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -19,8 +20,10 @@ from sqlmodel import Session, col, select
 
 from sitecoach.delivery import pacing
 from sitecoach.delivery.channels import Channel, ChannelError, SendResult, Template
+from sitecoach.delivery.service_window import window_open
 from sitecoach.infra.privacy import mask_phone
 from sitecoach.models import Database, Direction, Learner, Message, MessageKind, MessageStatus, utcnow
+from sitecoach.models.choices import Choices, ChoiceStyle
 from sitecoach.records import opt_out
 from sitecoach.settings import WHATSAPP_BODY_LIMIT
 
@@ -64,9 +67,11 @@ def queue_outbound(
     media_urls: list[str] | None = None,
     now: datetime | None = None,
     sendable_after_stop: bool = False,
+    choices: Choices | None = None,
 ) -> list[Message]:
     """Add outbound rows (one per 1,600-character part) to the session; nothing is sent yet.
-    `sendable_after_stop`: the row goes even if the learner has opted out by the time it is sent."""
+    `sendable_after_stop`: the row goes even if the learner has opted out by the time it is sent.
+    `choices` (buttons or a list) go with the last part."""
     parts = split_body(body) or [""]
     raw = {opt_out.SENDABLE_AFTER_STOP: True} if sendable_after_stop else {}
     rows = []
@@ -81,12 +86,33 @@ def queue_outbound(
             status=MessageStatus.PENDING,
             in_reply_to_id=in_reply_to_id,
             kind=kind,
-            raw=dict(raw),
+            raw={**raw, CHOICES_KEY: choices.to_data()} if choices and i == len(parts) - 1 else dict(raw),
             created_at=now or utcnow(),
         )
         session.add(row)
         rows.append(row)
     return rows
+
+
+CHOICES_KEY = "choices"  # on an outbound row's raw: the buttons or list it offers
+
+
+def choices_of(row: Message) -> Choices | None:
+    """The buttons or list an outbound row offers, if any."""
+    return Choices.from_data((row.raw or {}).get(CHOICES_KEY))
+
+
+def _tappable(db: Database, row: Message, choices: Choices | None) -> Choices | None:
+    """The choices to send as buttons or a list: only inside the learner's 24-hour window (outside it
+    only approved templates may go, so the channel sends them as numbered text). A reply answers a
+    message the learner has just sent, so its window is open."""
+    if choices is None or row.learner_id is None or row.in_reply_to_id is not None:
+        return choices
+    with db.session() as session:
+        learner = session.get(Learner, row.learner_id)
+        if learner is not None and window_open(learner, utcnow()):
+            return choices
+    return replace(choices, style=ChoiceStyle.TEXT)
 
 
 def _claim(db: Database, message_id: int) -> Message | None:
@@ -140,12 +166,17 @@ class SendOutcomeUnknown(ChannelError):
 
 
 def _send(
-    channel: Channel, row: Message, media: list[str], status_callback: str | None, template: Template | None
+    channel: Channel,
+    row: Message,
+    media: list[str],
+    status_callback: str | None,
+    template: Template | None,
+    choices: Choices | None = None,
 ) -> SendResult:
     """channel.send; when no answer came back (a timeout, a dropped connection) the channel may still have
     taken the message, so ask its log (as reconcile_stuck_sends does) before calling the send failed."""
     try:
-        return channel.send(row.phone, row.body, media, status_callback, template=template)
+        return channel.send(row.phone, row.body, media, status_callback, template=template, choices=choices)
     except ChannelError as exc:
         if not exc.retryable or exc.code is not None:
             raise  # the channel answered: it refused the message
@@ -170,6 +201,7 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
             continue  # already sent, or another worker has it
         media = [m["url"] for m in row.media if m.get("url")]
         template = template_of(row)
+        choices = _tappable(db, row, choices_of(row)) if template is None else None
         # --- pacing (bot/pacing.py): the sender's rate and the learner's spacing; a long wait queues ---
         try:
             waited = pacing.pace(pacer, channel, row.phone, part_of_reply=row.in_reply_to_id is not None)
@@ -181,7 +213,7 @@ def deliver(db: Database, channel: Channel, message_ids: list[int], status_callb
             continue
         # --- end pacing ---
         try:
-            result = _send(channel, row, media, status_callback, template)
+            result = _send(channel, row, media, status_callback, template, choices)
         except SendOutcomeUnknown as exc:
             # Maybe sent: never guess. The row stays claimed (sending) and reconcile_stuck_sends records it
             # if the channel has it, or releases it to be sent again.

@@ -21,12 +21,12 @@ from sqlmodel import Session, col, func, select
 
 from sitecoach.delivery.channels import Template
 from sitecoach.delivery.outbox import split_body
+from sitecoach.delivery.service_window import SERVICE_WINDOW, window_open
 from sitecoach.infra.localtime import local_now
 from sitecoach.models import Consent, Direction, Learner, Message, MessageKind, MessageStatus
 from sitecoach.settings import Settings
 
 log = logging.getLogger(__name__)
-SERVICE_WINDOW = timedelta(hours=24)
 # What the daily cap counts: the messages the coach starts of its own accord.
 CAPPED_KINDS = frozenset(
     {
@@ -39,11 +39,6 @@ CAPPED_KINDS = frozenset(
         MessageKind.NUDGE_NEXT_LESSON,
     }
 )
-
-
-def window_open(learner: Learner, now: datetime) -> bool:
-    """Whether the learner messaged us in the last 24 hours (free-form messages allowed)."""
-    return learner.last_inbound_at is not None and now - learner.last_inbound_at < SERVICE_WINDOW
 
 
 def template_for(settings: Settings, kind: str, variables: dict[str, Any]) -> Template:

@@ -103,8 +103,9 @@ def parse_inbound(form: Mapping[str, str]) -> InboundForm:
         latitude=lat,
         longitude=lon if lat is not None else None,
         address=_text(form.get("Address") or form.get("Label"), MAX_ADDRESS) or None,
-        button_payload=_text(form.get("ButtonPayload"), MAX_BUTTON_PAYLOAD) or None,
-        button_text=(form.get("ButtonText") or None),
+        # A tapped quick reply comes as ButtonPayload/ButtonText; a list row as ListId/ListTitle.
+        button_payload=_text(form.get("ButtonPayload") or form.get("ListId"), MAX_BUTTON_PAYLOAD) or None,
+        button_text=(form.get("ButtonText") or form.get("ListTitle") or None),
         profile_name=(form.get("ProfileName") or "").replace("\x00", "").strip()[:MAX_PROFILE_NAME] or None,
         bsuid=bsuid,
         username=_text(form.get("ProfileUsername") or form.get("Username"), MAX_USERNAME).strip() or None,

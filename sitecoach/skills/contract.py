@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sitecoach.models import MessageKind
+from sitecoach.models.choices import Choices
 from sitecoach.nlu.intents import Intent, load_examples
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class OutMessage:
     media_urls: tuple[str, ...] = ()
     to: str | None = None
     kind: MessageKind = MessageKind.REPLY
+    choices: Choices | None = None  # buttons or a list to tap (see `models.choices.offer`)
 
 
 class ConversationData(Protocol):
@@ -125,9 +127,12 @@ class Reply:
     state: StateChange = KEEP
 
     @classmethod
-    def text(cls, *bodies: str, state: StateChange = KEEP) -> Reply:
-        """A reply of plain text messages to the learner."""
-        return cls([OutMessage(b) for b in bodies if b], state)
+    def text(cls, *bodies: str, state: StateChange = KEEP, choices: Choices | None = None) -> Reply:
+        """A reply of text messages to the learner; `choices` go with the last one."""
+        messages = [OutMessage(b) for b in bodies if b]
+        if choices is not None and messages:
+            messages[-1] = OutMessage(messages[-1].body, choices=choices)
+        return cls(messages, state)
 
     def add(self, body: str, to: str | None = None, kind: MessageKind = MessageKind.REPLY) -> Reply:
         """Append a message."""

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import timedelta
 
+from sitecoach.models.choices import Choice, Choices, offer
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import END, Ctx, MediaItem, Reply, SetState, SimpleSkill
 from sitecoach.skills.evidence_state import EvidenceDraft, EvidenceStep, SiteLocation, load_state
@@ -63,12 +64,31 @@ def _confirm(ctx: Ctx, draft: EvidenceDraft) -> Reply:
     photos = len(draft.media)
     if not suggestions:
         return Reply.text(
-            ctx.say("evidence/confirm_none", photos=photos), state=_keep(ctx, draft, EvidenceStep.CONFIRMING)
+            ctx.say("evidence/confirm_none", photos=photos),
+            state=_keep(ctx, draft, EvidenceStep.CONFIRMING),
+            choices=SAVE_AS_IT_IS,
         )
     labels = [f"{code}: {ctx.catalogue.competencies[code].text}" for code in suggestions]
     return Reply.text(
         ctx.say("evidence/confirm", suggestions=labels, photos=photos),
         state=_keep(ctx, draft, EvidenceStep.CONFIRMING),
+        choices=_claim_choices(ctx, suggestions),
+    )
+
+
+SAVE_AS_IT_IS = offer([("save", "Save as it is")], listed=True)
+
+
+def _claim_choices(ctx: Ctx, suggestions: list[str]) -> Choices:
+    """What a tap can claim: every suggestion, one of them (its number, as typed), or none."""
+    one = [
+        Choice(str(i), f"{i}) {code}", ctx.catalogue.competencies[code].text)
+        for i, code in enumerate(suggestions, 1)
+    ]
+    if len(suggestions) == 1:
+        return offer([("all", f"Yes, {suggestions[0]}"), ("none", "No claim, just save")], listed=True)
+    return offer(
+        [Choice("all", "All of these"), *one, Choice("none", "None: just save")], button="Claim", listed=True
     )
 
 

@@ -21,6 +21,7 @@ from sitecoach.curriculum.retrieval import LessonMatch
 from sitecoach.infra.llm import cap_answer, ensure_phrases
 from sitecoach.infra.redact import redact
 from sitecoach.models import EventKind
+from sitecoach.models.choices import Choices, offer
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.card_reply import card_answer
 from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
@@ -131,7 +132,8 @@ def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, 
     others = [h.card for h in found if ctx.catalogue.card_index.answers(h)]
     cards = list(dict.fromkeys([hit.card, *others]))[:LLM_CARDS]
     passages = [
-        f"[{c.title}] {c.answer} " + " ".join([*c.key_facts, *c.must_do])
+        f"[{c.title}] {c.answer} "
+        + " ".join([*c.key_facts, *c.must_do])
         + (f" (Varies by operator: {c.varies_by_operator})" if c.varies_by_operator else "")
         for c in cards
     ]
@@ -199,7 +201,8 @@ def handle(ctx: Ctx) -> Reply:
     if hit is not None:
         # A card clearly answers: if Claude declines or fails, the vetted card itself is the answer.
         text, _not_covered = llm_card_answer(ctx, question, hit)
-        return Reply.text(text if text is not None else card_answer(ctx, query, hit.card))
+        answer = text if text is not None else card_answer(ctx, query, hit.card)
+        return Reply.text(answer, choices=follow_up(ctx, hit.card.lesson_code))
     if not _words_the_cards_know(ctx, question):
         return Reply.text(ctx.say("explain/not_covered", question=question))
     query, match = _with_context(ctx, question, ctx.catalogue.covered)
@@ -212,7 +215,18 @@ def handle(ctx: Ctx) -> Reply:
         text = answer_for(ctx, query)
     if text is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
-    return Reply.text(text)
+    return Reply.text(text, choices=follow_up(ctx, match.lesson_id))
+
+
+def follow_up(ctx: Ctx, lesson_code: str | None) -> Choices | None:
+    """After an answer, two taps: a quiz on the answer's lesson, or the learner's mentor. An extra the
+    answer does without when it cannot be tapped (so no numbered text)."""
+    lesson = ctx.catalogue.lessons.get(lesson_code) if lesson_code else None
+    if lesson is None:
+        return None
+    return offer(
+        [(f"quiz me on {lesson.title}", "Quiz me on this"), ("mentor", "Ask my mentor")], listed=True
+    )
 
 
 skill = SimpleSkill(

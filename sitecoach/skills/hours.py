@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sitecoach.models import Cohort, EventKind
+from sitecoach.models.choices import offer
 from sitecoach.nlu.intents import Intent
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
 
@@ -62,11 +63,23 @@ def parse_hours(text: str) -> tuple[float | None, str]:
     return (round(hours, 2) if hours is not None else None), activity
 
 
+# When the learner asked to log hours without saying how long: the usual lengths to tap, each the
+# message that logs it when typed.
+LENGTH_CHOICES = offer(
+    [
+        ("log 1 hour off-the-job training", "1 hour"),
+        ("log half a day off-the-job training", "Half a day"),
+        ("log a full day off-the-job training", "Full day"),
+    ],
+    listed=True,
+)
+
+
 def handle(ctx: Ctx) -> Reply:
     """Record the hours as a learning event and report the running total."""
     hours, activity = parse_hours(ctx.message.text)
     if hours is None or hours <= 0:
-        return Reply.text(ctx.say("hours/ask"), state=END)
+        return Reply.text(ctx.say("hours/ask"), state=END, choices=LENGTH_CHOICES)
     if hours > MAX_HOURS_PER_ENTRY:
         return Reply.text(ctx.say("hours/too_long", hours=f"{hours:g}"), state=END)
     activity = activity or "off-the-job training"

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from sitecoach.models import Consent, ConsentMethod, EventKind
+from sitecoach.models.choices import offer
 from sitecoach.records import experiments
 from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, Reply, SetState, SimpleSkill
@@ -69,6 +70,10 @@ _NAME = re.compile(
 )
 
 
+# The consent question's buttons: a tap answers "yes" or "no", exactly as typing it does.
+CONSENT_CHOICES = offer([("yes", "Yes, send them"), ("no", "No thanks")], listed=True)
+
+
 def _ttl() -> timedelta:
     return timedelta(days=2)
 
@@ -95,7 +100,11 @@ def handle(ctx: Ctx) -> Reply:
     profile = ctx.message.profile_name or ""
     state = ctx.state_as(OnboardingState) if ctx.in_conversation else None
     if state is None:
-        return Reply.text(ctx.say("onboarding/welcome"), state=_ask(OnboardingStep.ASK_CONSENT, profile))
+        return Reply.text(
+            ctx.say("onboarding/welcome"),
+            state=_ask(OnboardingStep.ASK_CONSENT, profile),
+            choices=CONSENT_CHOICES,
+        )
     profile = state.profile or profile
     if state.step == OnboardingStep.ASK_CONSENT:
         answer = _clean(ctx.message.text)
@@ -116,7 +125,9 @@ def handle(ctx: Ctx) -> Reply:
                 state=_ask(OnboardingStep.ASK_NAME, profile),
             )
         return Reply.text(
-            ctx.say("onboarding/consent_unclear"), state=_ask(OnboardingStep.ASK_CONSENT, profile)
+            ctx.say("onboarding/consent_unclear"),
+            state=_ask(OnboardingStep.ASK_CONSENT, profile),
+            choices=CONSENT_CHOICES,
         )
     name = _name_from(ctx.message.text, profile) or profile or "mate"
     ctx.learner.name = name

@@ -11,6 +11,7 @@ from sitecoach.curriculum.catalogue import ItemInfo
 from sitecoach.learning.answers import LETTERS, parse_choice
 from sitecoach.learning.memory import Candidate, pick_next_item
 from sitecoach.models import EventKind, Learner
+from sitecoach.models.choices import Choice, Choices, offer
 from sitecoach.nlu.intents import Intent
 from sitecoach.records.repository import CoachRepository
 from sitecoach.settings import Settings
@@ -89,6 +90,15 @@ def _ask(ctx: Ctx, item: ItemInfo, number: int, topic: str, total: int | None = 
     )
 
 
+def _answer_choices(item: ItemInfo) -> Choices:
+    """The options to tap (buttons up to 3, else a list): a tap answers with the option's letter, as typed."""
+    return offer(
+        [Choice(LETTERS[i].upper(), f"{LETTERS[i].upper()}) {o}", o) for i, o in enumerate(item.options)],
+        button="Answer",
+        listed=True,
+    )
+
+
 def _state(ctx: Ctx, state: QuizRound) -> SetState:
     return SetState(state, ttl=timedelta(minutes=ctx.settings.conversation_ttl_minutes))
 
@@ -108,7 +118,7 @@ def start_round(ctx: Ctx) -> Reply:
     if item is None:
         return Reply.text(ctx.say("quiz/no_items", topic=topic), state=END)
     state = QuizRound(item.code, (item.code,), lessons=tuple(lessons) if lessons else None, topic=topic)
-    return Reply.text(_ask(ctx, item, 1, topic), state=_state(ctx, state))
+    return Reply.text(_ask(ctx, item, 1, topic), state=_state(ctx, state), choices=_answer_choices(item))
 
 
 def answer(ctx: Ctx, state: QuizRound) -> Reply:
@@ -142,7 +152,12 @@ def answer(ctx: Ctx, state: QuizRound) -> Reply:
         summary = _summary(ctx, state.correct, asked_count=len(state.asked))
         return Reply.text(feedback, *[m.body for m in summary.messages], state=END)
     state = replace(state, item=nxt.code, asked=(*state.asked, nxt.code))
-    return Reply.text(feedback, _ask(ctx, nxt, len(state.asked), state.topic), state=_state(ctx, state))
+    return Reply.text(
+        feedback,
+        _ask(ctx, nxt, len(state.asked), state.topic),
+        state=_state(ctx, state),
+        choices=_answer_choices(nxt),
+    )
 
 
 def _summary(ctx: Ctx, correct: int, asked_count: int) -> Reply:
@@ -170,7 +185,12 @@ def start_mock(ctx: Ctx) -> Reply:
         predicted=f"{100 * predicted:.0f}",
     )
     first = ctx.catalogue.items[paper[0]]
-    return Reply.text(intro, _ask(ctx, first, 1, "", total=count), state=_mock_state(ctx, state))
+    return Reply.text(
+        intro,
+        _ask(ctx, first, 1, "", total=count),
+        state=_mock_state(ctx, state),
+        choices=_answer_choices(first),
+    )
 
 
 def _mock_state(ctx: Ctx, state: MockPaper) -> SetState:
@@ -196,7 +216,9 @@ def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
     if state.item != on_screen:  # the question they answered was withdrawn: ask the next, mark nothing
         nxt = ctx.catalogue.items[state.item]
         return Reply.text(
-            _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)), state=_mock_state(ctx, state)
+            _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)),
+            state=_mock_state(ctx, state),
+            choices=_answer_choices(nxt),
         )
     item = ctx.catalogue.items[state.item]
     choice = None if text in SKIP_WORDS else parse_choice(ctx.message.text, item.options)
@@ -211,7 +233,9 @@ def mock_answer(ctx: Ctx, state: MockPaper) -> Reply:
         return _mock_result(ctx, state, timed_out=False)
     nxt = ctx.catalogue.items[state.item]
     return Reply.text(
-        _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)), state=_mock_state(ctx, state)
+        _ask(ctx, nxt, state.index + 1, "", total=len(state.paper)),
+        state=_mock_state(ctx, state),
+        choices=_answer_choices(nxt),
     )
 
 

@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from sitecoach.infra.privacy import normalise_phone
 from sitecoach.models import Cohort, Learner, Mentor, Message
+from sitecoach.models.choices import ChoiceStyle
 from sitecoach.web.auth import login_manager
 from sitecoach.web.client_address import is_direct_local_request
 from sitecoach.web.context import current_services
@@ -52,8 +53,15 @@ def _media_dir() -> Path:
     return path
 
 
-def twilio_form(phone: str, body: str, profile_name: str, media: list[tuple[str, str]]) -> dict[str, str]:
-    """The form Twilio would post for this WhatsApp message."""
+def twilio_form(
+    phone: str,
+    body: str,
+    profile_name: str,
+    media: list[tuple[str, str]],
+    tap: tuple[str, str] | None = None,
+) -> dict[str, str]:
+    """The form Twilio would post for this WhatsApp message; `tap` (style, id) for a tapped button
+    (ButtonPayload/ButtonText) or list row (ListId/ListTitle), the body being what it said."""
     sid = "SM" + uuid.uuid4().hex
     form = {
         "MessageSid": sid,
@@ -74,6 +82,12 @@ def twilio_form(phone: str, body: str, profile_name: str, media: list[tuple[str,
     for i, (url, content_type) in enumerate(media):
         form[f"MediaUrl{i}"] = url
         form[f"MediaContentType{i}"] = content_type
+    if tap is not None:
+        style, choice_id = tap
+        if style == ChoiceStyle.LIST:
+            form.update(ListId=choice_id, ListTitle=body, MessageType="interactive")
+        else:
+            form.update(ButtonPayload=choice_id, ButtonText=body, MessageType="button")
     return form
 
 
@@ -139,13 +153,15 @@ def send() -> ResponseReturnValue:
         media.append((f"{current_services().settings.public_base_url}/simulator/media/{name}", content_type))
     if not body.strip() and not media:
         return jsonify(error="type a message or attach a photo"), 400
-    status = post_signed(twilio_form(phone, body, str(data.get("profile_name", ""))[:100], media))
+    tap_id = str(data.get("tap_id", "")).strip()[:200]
+    tap = (str(data.get("tap_style", "")), tap_id) if tap_id else None
+    status = post_signed(twilio_form(phone, body, str(data.get("profile_name", ""))[:100], media, tap))
     return jsonify(status=status), (200 if status == 200 else 502)
 
 
 @bp.get("/api/conversation")
 def conversation() -> ResponseReturnValue:
-    """The messages to and from one phone, oldest first: [{direction, body, media, at, status}]."""
+    """The messages to and from one phone, oldest first: [{direction, body, media, at, status, choices}]."""
     phone = normalise_phone(request.args.get("phone", ""))
     if phone is None:
         return jsonify(error="phone must be a number like +447700900123"), 400
@@ -174,6 +190,7 @@ def conversation() -> ResponseReturnValue:
                         if m.template
                         else None
                     ),
+                    "choices": (m.raw or {}).get("choices") if m.direction == "out" else None,
                 }
                 for m in rows
             ]

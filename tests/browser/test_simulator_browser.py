@@ -3,12 +3,16 @@ token) reach the coach and show its answer."""
 
 from __future__ import annotations
 
+from sqlmodel import select
+
+from sitecoach.models import ConversationState
 from tests.conftest import add_admin, run_worker
 
 EMAIL, PASSWORD = "ada@example.test", "an admin passphrase"
 
 
-def test_admin_logs_in_and_the_simulator_page_talks_to_the_coach(browser, live_server, services, shoot):
+def _simulator_as(browser, live_server, services, phone: str):  # type: ignore[no-untyped-def]
+    """The simulator page, the admin logged in (through the login form), speaking as `phone`."""
     add_admin(services, EMAIL, PASSWORD)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{live_server}/simulator")
@@ -17,14 +21,49 @@ def test_admin_logs_in_and_the_simulator_page_talks_to_the_coach(browser, live_s
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/simulator")
-    page.fill("#learner-phone", "+447700900321")
+    page.fill("#learner-phone", phone)
     page.dispatch_event("#learner-phone", "change")
-    page.fill("#learner-text", "hi")
+    return page
+
+
+def _send_and_answer(page, services, click_selector: str) -> None:
+    """Click something that posts to the simulator, wait for the post, and let the worker answer."""
     with page.expect_response(lambda r: r.url.endswith("/simulator/api/send")) as sent:
-        page.click("#learner-form button[type=submit]")
+        page.locator(click_selector).last.click()
     assert sent.value.status == 200
     run_worker(services)
+
+
+def test_admin_logs_in_and_the_simulator_page_talks_to_the_coach(browser, live_server, services, shoot):
+    page = _simulator_as(browser, live_server, services, "+447700900321")
+    page.fill("#learner-text", "hi")
+    _send_and_answer(page, services, "#learner-form button[type=submit]")
     page.wait_for_selector("#learner-log >> text=Welcome to")
     assert page.inner_text("#learner-err") == ""
     shoot(page, "welcome")
+    page.close()
+
+
+def test_consent_and_a_quiz_answer_by_tapping_in_the_simulator(browser, live_server, services, shoot):
+    page = _simulator_as(browser, live_server, services, "+447700900322")
+    page.fill("#learner-text", "hi")
+    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.wait_for_selector("#learner-log button.choice[data-choice-id=yes]")
+    shoot(page, "consent-buttons")
+    _send_and_answer(page, services, "#learner-log button.choice[data-choice-id=yes]")
+    page.wait_for_selector("#learner-log >> text=What should I call you?")
+    page.fill("#learner-text", "Jamie")
+    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.fill("#learner-text", "quiz me on earthing")
+    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.wait_for_selector("#learner-log >> text=Reply with a letter")
+    with services.db.session() as session:
+        item = services.catalogue().items[session.exec(select(ConversationState)).one().data["item"]]
+    right = "ABCDEFGH"[item.answer_index]
+    if len(item.options) > 3:  # a list: open it, then tap the row
+        page.locator("#learner-log .list-open").last.click()
+    _send_and_answer(page, services, f"#learner-log button.choice[data-choice-id={right}]")
+    page.wait_for_selector("#learner-log >> text=Correct.")
+    assert page.inner_text("#learner-err") == ""
+    shoot(page, "quiz-tapped")
     page.close()

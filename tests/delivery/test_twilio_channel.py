@@ -61,7 +61,7 @@ def test_reply_goes_out_through_twilio_with_status_callback(twilio_client, twili
     _say(twilio_client, twilio_services, "hello")
     [sent] = stub.messages
     assert sent["To"] == f"whatsapp:{PHONE}" and sent["From"] == SENDER
-    assert "Welcome to *Site Coach*" in sent["Body"]
+    assert "Welcome to *Site Coach*" in stub.shown(sent)  # with YES/NO buttons (Content API)
     assert sent["StatusCallback"] == f"{PUBLIC_BASE_URL}/whatsapp/status"
     assert all(r.basic_auth_ok for r in stub.requests)
     with twilio_services.db.session() as session:
@@ -107,10 +107,10 @@ def test_inbound_photo_is_downloaded_with_the_accounts_credentials(twilio_client
     )
     downloads = [r for r in stub.requests if r.method == "GET" and "/Media/" in r.path]
     assert downloads and all(r.basic_auth_ok for r in downloads)
-    confirm = stub.messages[-1]["Body"]
+    confirm = stub.shown(stub.messages[-1])  # with buttons to claim (Content API)
     assert "This looks like evidence for" in confirm and "JNT-S1" in confirm
     _say(twilio_client, twilio_services, "1")
-    assert "Saved ✅ Evidence" in stub.messages[-1]["Body"]
+    assert "Saved ✅ Evidence" in stub.shown(stub.messages[-1])
     with twilio_services.db.session() as session:
         item = session.exec(select(EvidenceItem)).one()
     assert item.status == "pending" and item.competencies == ["JNT-S1"]

@@ -219,7 +219,7 @@ def test_twilio_500_429_and_timeouts_are_retried_and_the_reply_goes_out_once(twi
     [reply] = _replies(twilio, inbound_id)
     assert reply.status == "queued" and reply.error_message is None
     assert [m["_sid"] for m in stub.messages] == [reply.twilio_sid]  # delivered exactly once
-    assert len([r for r in stub.requests if r.method == "POST"]) == 4  # three failures, one success
+    assert len(stub.message_posts()) == 4  # three failures, one success
     assert job.get_status(refresh=True) == JobStatus.FINISHED
 
 
@@ -237,7 +237,7 @@ def test_twilio_failing_every_try_leaves_the_reply_failed_with_its_reason(twilio
     assert reply.error_code == "20500" and reply.error_message.startswith("twilio 500")
     assert "Injected failure: Internal Server Error" in reply.error_message
     assert stub.messages == []
-    assert len([r for r in stub.requests if r.method == "POST"]) == MAX_SEND_ATTEMPTS  # then it stops
+    assert len(stub.message_posts()) == MAX_SEND_ATTEMPTS  # then it stops
 
     # The admin's queue page lists it with the reason and a Resend button; once Twilio is healthy again,
     # Resend sends it exactly once, and a second click (or a stale page) sends nothing more.
@@ -329,7 +329,7 @@ def test_a_failed_job_shows_in_the_failed_registry_and_its_message_goes_out_once
         f"the reminder was sent {times} times (row {reminder.status!r}, {reminder.error_message!r})"
     )
     assert reminder.status == "queued" and reminder.twilio_sid == stub.messages[0]["_sid"]
-    assert len([r for r in stub.requests if r.method == "POST"]) == 2  # the refused try, then the send
+    assert len(stub.message_posts()) == 2  # the refused try, then the send
 
 
 # --- the database refuses connections -----------------------------------------------------------------------
@@ -650,7 +650,7 @@ def test_workers_killed_mid_job_again_and_again_answer_every_message_exactly_onc
     assert kills == KILLS and mid_job >= KILLS // 2
     assert mid_job_by_mode[True] and mid_job_by_mode[False]  # both worker modes died mid-job
     assert abandoned + stranded + claimed >= 1  # the kills interrupted work: recovery had something to do
-    sent = Counter((m["To"], m.get("Body")) for m in stub.messages)
+    sent = Counter((m["To"], stub.shown(m)) for m in stub.messages)  # text, or the text of buttons
     with twilio.db.session() as session:
         duplicate_keys = session.exec(
             select(Message.dedupe_key)

@@ -69,14 +69,14 @@ def twilio(services):
 
 
 def _say(twilio: TwilioCoach, body: str = "", **extra: str) -> list[str]:
-    """One message from the BSUID-only user; the bodies of the replies the stub received for it."""
+    """One message from the BSUID-only user; the texts of the replies the stub received for it."""
     before = len(twilio.stub.messages)
     form = bsuid_form(body, **extra)
     assert post_signed(twilio.client, "/whatsapp/inbound", form).status_code == 200
     run_worker(twilio.services)
     sent = twilio.stub.messages[before:]
     assert sent and all(m["To"] == f"whatsapp:{BSUID}" for m in sent), [m["To"] for m in sent]
-    return [m["Body"] for m in sent]
+    return [twilio.stub.shown(m) for m in sent]  # the text, or the text of buttons or a list
 
 
 def _learner(svc) -> Learner:

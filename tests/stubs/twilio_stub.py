@@ -14,6 +14,9 @@ Endpoints:
 * ``GET  /cdn/{token}`` - media registered with ``add_cdn_media`` (no auth, like Twilio's CDN).
 * ``POST /v2/Indicators/Typing.json`` - a WhatsApp typing indicator (messaging.twilio.com), recorded in
   ``typing``; ``typing_status`` makes it fail.
+* ``POST /v1/Content`` - create a Content (JSON body, as the SDK's ``content.v1.contents.create`` sends
+  it to content.twilio.com); kept in ``contents`` by its ``HX...`` SID. Messages may then carry
+  ``ContentSid`` and ``ContentVariables``.
 
 Errors use Twilio's legacy JSON shape ``{"code", "message", "more_info",
 "status"}``, which the SDK turns into ``TwilioRestException``.
@@ -81,6 +84,7 @@ class RecordedRequest:
     form: dict[str, list[str]]
     basic_auth_ok: bool
     query: dict[str, list[str]] = field(default_factory=dict)
+    json: object = None  # a JSON body (the Content API), parsed
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,9 @@ class TwilioStub:
         self._media: dict[str, _Media] = {}
         self._redirects: dict[str, tuple[int, str]] = {}  # media path -> (status, Location)
         self._resources: dict[str, dict[str, object]] = {}
+        # Content created through POST /v1/Content: SID -> the JSON the client sent.
+        self.contents: dict[str, dict[str, object]] = {}
+        self._content_failures: deque[_Failure] = deque()
         self._sent_at: dict[str, datetime] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -257,6 +264,28 @@ class TwilioStub:
         with self._lock:
             self._failures.extend([failure] * times)
 
+    def fail_content_next(self, status: int, code: int | None = None, times: int = 1) -> None:
+        """Make the next ``times`` Content creations fail with this error."""
+        failure = _Failure(status, code if code is not None else _DEFAULT_CODES.get(status), 0.0)
+        with self._lock:
+            self._content_failures.extend([failure] * times)
+
+    def message_posts(self) -> list[RecordedRequest]:
+        """The Messages.create POSTs received (not Content creations), answered or refused."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "POST" and _MESSAGES.match(r.path)]
+
+    @staticmethod
+    def shown(message: dict[str, str]) -> str:
+        """What the recipient reads: the Body, or the text (variable 1) of a Content message."""
+        if message.get("Body"):
+            return message["Body"]
+        return str(json.loads(message.get("ContentVariables") or "{}").get("1", ""))
+
+    def content_of(self, message: dict[str, str]) -> dict[str, object]:
+        """The Content a recorded message was sent with (KeyError if it had none or an unknown one)."""
+        return self.contents[message["ContentSid"]]
+
     def recover(self) -> None:
         """Forget the injected failures still pending: Twilio is healthy again."""
         with self._lock:
@@ -300,6 +329,12 @@ class TwilioStub:
         if raw and content_type.startswith("application/x-www-form-urlencoded"):
             form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
         auth_ok = self._auth_ok(handler.headers.get("Authorization"))
+        body_json: object = None
+        if raw and content_type.startswith("application/json"):
+            try:
+                body_json = json.loads(raw)
+            except ValueError:
+                body_json = None
         record = RecordedRequest(
             method=method,
             path=url.path,
@@ -307,11 +342,14 @@ class TwilioStub:
             form=form,
             basic_auth_ok=auth_ok,
             query=parse_qs(url.query, keep_blank_values=True),
+            json=body_json,
         )
         with self._lock:
             self.requests.append(record)
 
-        if method == "GET" and (match := _MESSAGES.match(url.path)):
+        if method == "POST" and url.path == "/v1/Content":
+            self._create_content(handler, body_json, auth_ok)
+        elif method == "GET" and (match := _MESSAGES.match(url.path)):
             self._list_messages(handler, match.group("account"), record.query, auth_ok)
         elif method == "POST" and (match := _MESSAGES.match(url.path)):
             self._create_message(handler, match.group("account"), form, auth_ok)
@@ -423,6 +461,8 @@ class TwilioStub:
                 handler, 400, 21617, "The concatenated message body exceeds the 1600 character limit."
             )
 
+        if content_sid and not body:  # Twilio's message resource shows a Content message's text
+            body = self._rendered(content_sid, one("ContentVariables"))
         sid = _sid("SM")
         now = _rfc2822_now()
         prefix = f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}"
@@ -459,6 +499,53 @@ class TwilioStub:
         if slow:
             self._stopping.wait(slow)  # accepted and recorded; the caller may give up (or die) meanwhile
         handler.send_json(201, resource)
+
+    def _create_content(self, handler: _Handler, definition: object, auth_ok: bool) -> None:
+        """Validate a Content create (types, lengths and counts as Twilio documents them) and answer 201."""
+        if not auth_ok:
+            return self._error(handler, 401, 20003, "Authenticate")
+        with self._lock:
+            failure = self._content_failures.popleft() if self._content_failures else None
+        if failure is not None:
+            return self._error(
+                handler, failure.status, failure.code, f"Injected failure: {_reason(failure.status)}"
+            )
+        problem = _content_problem(definition)
+        if problem:
+            return self._error(handler, 400, 21619, problem)
+        assert isinstance(definition, dict)
+        sid = _sid("HX")
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        resource = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "friendly_name": definition.get("friendly_name"),
+            "language": definition.get("language"),
+            "variables": definition.get("variables") or {},
+            "types": definition.get("types"),
+            "date_created": now,
+            "date_updated": now,
+            "url": f"https://content.twilio.com/v1/Content/{sid}",
+            "links": {},
+        }
+        with self._lock:
+            self.contents[sid] = definition
+        handler.send_json(201, resource)
+
+    def _rendered(self, content_sid: str, variables_json: str | None) -> str:
+        """The body of a Content created here, its {{n}} variables filled in ("" if unknown)."""
+        with self._lock:
+            definition = self.contents.get(content_sid)
+        if not definition:
+            return ""
+        try:
+            variables = json.loads(variables_json or "{}")
+        except ValueError:
+            variables = {}
+        types = definition.get("types")
+        spec = next(iter(types.values()), None) if isinstance(types, dict) else None
+        text = str(spec.get("body") or "") if isinstance(spec, dict) else ""
+        return re.sub(r"\{\{(\w+)\}\}", lambda m: str(variables.get(m.group(1), "")), text)
 
     def _list_messages(
         self, handler: _Handler, account: str, query: dict[str, list[str]], auth_ok: bool
@@ -523,3 +610,24 @@ class TwilioStub:
         if media is None:
             return self._error(handler, 404, 20404, f"The requested resource {media_sid} was not found")
         handler.send_bytes(media.content, media.content_type)
+
+
+def _content_problem(definition: object) -> str | None:
+    """Why Twilio would refuse this Content (quick-reply: 1-3 actions, titles of at most 20 characters;
+    list-picker: 1-10 items, item at most 24, description at most 72), or None."""
+    if not isinstance(definition, dict) or not isinstance(definition.get("types"), dict):
+        return "types is required"
+    types = definition["types"]
+    if "twilio/quick-reply" in types:
+        actions = (types["twilio/quick-reply"] or {}).get("actions") or []
+        if not 1 <= len(actions) <= 3 or any(len(a.get("title") or "") > 20 for a in actions):
+            return "quick-reply needs 1 to 3 actions with titles of at most 20 characters"
+    if "twilio/list-picker" in types:
+        picker = types["twilio/list-picker"] or {}
+        items = picker.get("items") or []
+        if not picker.get("button") or not 1 <= len(items) <= 10:
+            return "list-picker needs a button and 1 to 10 items"
+        for item in items:
+            if len(item.get("item") or "") > 24 or len(item.get("description") or "") > 72:
+                return "list-picker items are at most 24 characters, descriptions at most 72"
+    return None

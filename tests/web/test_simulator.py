@@ -110,3 +110,23 @@ def test_simulator_is_off_when_the_coach_speaks_twilio(services):
     services.settings = services.settings.with_overrides(simulator_enabled=False)
     app = create_app(services=services)
     assert app.test_client().get("/simulator").status_code == 404
+
+
+def test_the_simulator_shows_choices_and_a_tap_posts_twilios_button_fields(client, services):
+    _send(client, services, "hi")
+    welcome = _conversation(client)[-1]
+    assert [o["id"] for o in welcome["choices"]["options"]] == ["yes", "no"]
+    response = client.post(
+        "/simulator/api/send",
+        data={"phone": PHONE, "body": "Yes, send them", "tap_style": "buttons", "tap_id": "yes"},
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": simulator_token(client)},
+    )
+    assert response.status_code == 200
+    run_worker(services)
+    with services.db.session() as session:
+        tap = session.exec(
+            select(Message).where(Message.direction == "in").order_by(Message.id.desc())
+        ).first()
+    assert tap.button_payload == "yes" and tap.raw["ButtonText"] == "Yes, send them"
+    assert "What should I call you?" in _conversation(client)[-1]["body"]
