@@ -132,7 +132,7 @@ def test_a_quiz_not_quite_and_the_next_question_go_out_without_the_gap(twilio_se
     assert "Not quite" in feedback.body and re.search(r"\bA\)", nxt.body)
     assert feedback.status == nxt.status == "queued"  # both accepted by Twilio
     assert clock.slept == []  # no 6 s between the two parts of the answer
-    assert [m["Body"] for m in stub.messages[-2:]] == [feedback.body, nxt.body]
+    assert [stub.shown(m) for m in stub.messages[-2:]] == [feedback.body, nxt.body]
 
 
 def _inbound(svc) -> int:

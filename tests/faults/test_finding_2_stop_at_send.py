@@ -112,8 +112,9 @@ def test_a_send_left_claimed_by_a_dead_worker_is_not_sent_after_stop(twilio, stu
 
 def test_a_reply_held_back_by_pacing_is_not_sent_after_stop(services, stub):
     """WhatsApp's pair rate holds the second reply back (pacing leaves it pending for RQ to retry); STOP
-    comes before the retry."""
-    svc = build_services(_twilio_settings(services, stub).with_overrides(learner_spacing_seconds=60))
+    comes before the retry. (No burst allowance here: the learner's burst is spent.)"""
+    settings = _twilio_settings(services, stub)
+    svc = build_services(settings.with_overrides(learner_spacing_seconds=60, learner_burst_messages=0))
     jobs.runtime.install(svc)
     try:
         _learner(svc)
