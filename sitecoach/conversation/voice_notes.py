@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # the classifier's own bar). A misheard word must not hide "shock", "collapsed" or "ambulance".
 VOICE_EMERGENCY_BAR = 0.2
 CONFIRM_REPLY = "1"
+VOICE_PROMPTS = ("voice/heard", "voice/confirm", "voice/unheard")
 EMERGENCY_SKILL = "emergency"
 
 
@@ -145,17 +146,24 @@ def confirmed_text(session: Session, message: Message, learner_id: int, ttl: tim
     return " ".join(str(m.get("transcript") or "") for m in waiting).strip() or None
 
 
+def heard_emergency(classification: Classification) -> bool:
+    """Whether a transcript takes the emergency path: the classifier's emergency or possible emergency, or
+    P(emergency) at VOICE_EMERGENCY_BAR."""
+    emergency = (classification.probabilities or {}).get(EMERGENCY_SKILL, 0.0)
+    return (
+        classification.intent == EMERGENCY_SKILL
+        or classification.possible_emergency
+        or emergency >= VOICE_EMERGENCY_BAR
+    )
+
+
 def route_heard(route: Route, note: HeardNote, classification: Classification, confirm_below: float) -> Route:
     """The route a voice note takes: the emergency path on a lower bar, a read-back when unsure, or
     nothing but "could not hear" (led by the emergency line) when no words were made out."""
     if not note.heard:
         return Route((), "voice", classification, lead_with_safety=True)
-    emergency = (classification.probabilities or {}).get(EMERGENCY_SKILL, 0.0)
-    if route.skill != EMERGENCY_SKILL and (
-        classification.intent == EMERGENCY_SKILL
-        or classification.possible_emergency
-        or emergency >= VOICE_EMERGENCY_BAR
-    ):
+    if route.skill != EMERGENCY_SKILL and heard_emergency(classification):
+        emergency = (classification.probabilities or {}).get(EMERGENCY_SKILL, 0.0)
         upgraded = replace(classification, intent=EMERGENCY_SKILL, confidence=max(emergency, 0.9))
         return Route((EMERGENCY_SKILL,), "global", upgraded)
     if note.confidence < confirm_below and not route.urgent and route.group != "suppressed":
