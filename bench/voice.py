@@ -14,7 +14,8 @@ Printed per voice and per noise level:
 * **intent**: the share whose transcript gets the phrase's intent from the product's classifier, with a
   voice note's emergency rule (`voice_notes.heard_emergency`); "typed" is the same on the phrase itself;
 * **emerg**: emergencies heard as emergencies; **false em**: other phrases taken for an emergency;
-* **unsure**: the share the coach would read back for confirmation (confidence below the setting);
+* **unsure**: the share the coach would read back for confirmation (confidence below the setting), and
+  **sure ok**: the intent accuracy of the rest, which the coach acts on at once;
 * **s/s**: seconds of processing (decode and recognition) per second of audio.
 
 Asserts nothing. espeak-ng's voices are synthetic: real voices on a real site will differ.
@@ -105,9 +106,14 @@ class Heard:
     intent_ok: bool
     emergency: bool  # the phrase is one
     heard_emergency: bool
-    unsure: bool
+    confidence: float
     audio_seconds: float
     seconds: float
+
+    @property
+    def unsure(self) -> bool:
+        """The coach would read it back for confirmation."""
+        return self.confidence < DEFAULT_VOICE_CONFIRM_BELOW
 
 
 def word_errors(reference: list[str], hypothesis: list[str]) -> int:
@@ -196,7 +202,7 @@ def run(voices: list[str], snrs: list[str], cache: Path) -> tuple[list[Heard], f
                 got = intent_of(classifier, heard.text)
                 results.append(
                     Heard(voice, snr, spoken_words(phrase), spoken_words(heard.text), got == want,
-                          want == "emergency", got == "emergency", heard.confidence < DEFAULT_VOICE_CONFIRM_BELOW,
+                          want == "emergency", got == "emergency", heard.confidence,
                           heard.audio_seconds, seconds)
                 )  # fmt: skip
     return results, typed
@@ -208,7 +214,7 @@ def table(title: str, key: str, rows: list[Heard]) -> None:
     for r in rows:
         groups[getattr(r, key)].append(r)
     print(f"\n{title}")
-    print(f"{'':16} {'n':>4} {'WER':>6} {'intent':>7} {'emerg':>6} {'false em':>9} {'unsure':>7} {'s/s':>5}")
+    print(f"{'':16} {'n':>4} {'WER':>6} {'intent':>7} {'emerg':>6} {'false em':>9} {'unsure':>7} {'sure ok':>8} {'s/s':>5}")
     for name, group in list(groups.items()) + [("all", rows)]:
         words = sum(len(r.reference) for r in group)
         errors = sum(word_errors(r.reference, r.hypothesis) for r in group)
@@ -216,9 +222,11 @@ def table(title: str, key: str, rows: list[Heard]) -> None:
         others = [r for r in group if not r.emergency]
         recall = sum(r.heard_emergency for r in emergencies) / max(len(emergencies), 1)
         false_em = sum(r.heard_emergency for r in others) / max(len(others), 1)
+        sure = [r for r in group if not r.unsure]
+        sure_ok = sum(r.intent_ok for r in sure) / max(len(sure), 1)
         print(
             f"{name:16} {len(group):4} {errors / words:6.1%} {sum(r.intent_ok for r in group) / len(group):7.1%} "
-            f"{recall:6.1%} {false_em:9.1%} {sum(r.unsure for r in group) / len(group):7.1%} "
+            f"{recall:6.1%} {false_em:9.1%} {sum(r.unsure for r in group) / len(group):7.1%} {sure_ok:8.1%} "
             f"{sum(r.seconds for r in group) / sum(r.audio_seconds for r in group):5.2f}"
         )
 
@@ -237,6 +245,10 @@ def main() -> None:
     table("By noise level (all voices; dB of speech over brown noise + 50 Hz rumble)", "snr", rows)
     for voice in voices:
         table(f"{voice} by noise level", "snr", [r for r in rows if r.voice == voice])
+    print("\nRead-back bar (VOICE_CONFIRM_BELOW): share read back, and intent accuracy of the rest")
+    for bar in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        sure = [r for r in rows if r.confidence >= bar]
+        print(f"  {bar:.1f}: read back {1 - len(sure) / len(rows):6.1%}, acted on {sum(r.intent_ok for r in sure) / max(len(sure), 1):6.1%}")
     heard = [r for r in rows if r.snr == "clean"]
     print(
         f"\nvoice: typed intent {typed:.1%}; clean speech WER "

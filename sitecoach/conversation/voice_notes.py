@@ -102,6 +102,9 @@ def _transcribe(services: Services, path: str, message_id: int) -> dict[str, Any
     except TranscriptionError as exc:
         log.warning("voice note of message %s not transcribed: %s", message_id, exc)
         return {"transcript": "", "confidence": 0.0, "transcribe_error": str(exc)[:200]}
+    except Exception as exc:  # noqa: BLE001 - the recogniser failed: the learner still hears back, now
+        log.exception("voice note of message %s: the recogniser failed", message_id)
+        return {"transcript": "", "confidence": 0.0, "transcribe_error": type(exc).__name__}
     return {"transcript": heard.text, "confidence": round(heard.confidence, 3), "engine": heard.engine}
 
 

@@ -139,3 +139,11 @@ def test_the_mentor_sees_what_was_heard_in_a_voice_note(client, services):
     page = client.get(f"/mentor/learners/{ids['jamie']}").data.decode()
     assert "Voice notes" in page and "🎙 how deep is the trench for eleven kv" in page
     assert "🎙 (not made out)" in page
+
+
+def test_audio_that_cannot_be_decoded_is_answered_not_retried_forever(twilio_client, twilio_services, stub):
+    _onboard(twilio_client, twilio_services)
+    replies = _voice_note(twilio_client, twilio_services, stub, b"OggS but not really a voice note")
+    assert "call 999" in replies[0] and "couldn't make out that voice note" in replies[-1]
+    [note] = _last_inbound(twilio_services).media
+    assert note["transcript"] == "" and "ffmpeg could not decode" in note["transcribe_error"]
