@@ -141,7 +141,7 @@ def speak(text: str, voice: str, speed: int, folder: Path) -> np.ndarray:
 def site_noise(seconds: float) -> np.ndarray:
     """Brown noise (ffmpeg's anoisesrc) and a generator's rumble, as float samples."""
     graph = (
-        f"anoisesrc=color=brown:amplitude=0.5:duration={seconds}:sample_rate={SAMPLE_RATE}[n];"
+        f"anoisesrc=color=brown:amplitude=0.5:duration={seconds}:sample_rate={SAMPLE_RATE}:seed=1[n];"
         f"sine=frequency={RUMBLE_HZ}:duration={seconds}:sample_rate={SAMPLE_RATE}[s];"
         "[n][s]amix=inputs=2[out]"
     )

@@ -92,6 +92,7 @@ class SphinxTranscriber:
         self._lines = language_model_lines(messages)
         self._cache_dir = cache_dir
         self._decoder: Any = None
+        self._initial_cmn = ""
         self._lock = threading.Lock()
 
     def _language_model(self) -> Path:
@@ -126,6 +127,7 @@ class SphinxTranscriber:
             for n, (word, phones) in enumerate(entries, start=1):
                 decoder.add_word(word, phones, update=n == len(entries))  # one search update for all
             self._decoder = decoder
+            self._initial_cmn = decoder.get_cmn()
         return self._decoder
 
     def transcribe_pcm(self, pcm: bytes) -> Transcript:
@@ -133,6 +135,9 @@ class SphinxTranscriber:
         seconds = len(pcm) / (2 * SAMPLE_RATE)
         with self._lock:
             decoder = self._ready()
+            # Every note starts from the model's cepstral mean, not the last note's: one learner's audio
+            # never changes how the next one's is heard.
+            decoder.set_cmn(self._initial_cmn)
             decoder.start_utt()
             decoder.process_raw(with_noise_floor(pcm), full_utt=True)
             decoder.end_utt()
