@@ -57,7 +57,7 @@ DEFAULT_LLM_USD_PER_MTOK_OUT = 15.0
 DEFAULT_RETENTION_PORTFOLIO_YEARS = 6
 DEFAULT_RETENTION_MESSAGE_DAYS = 365
 DEFAULT_VOICE_CONFIRM_BELOW = 0.4  # geometric mean word posterior (bench/voice.py: 0.5 reads back 15 points
-# more notes for no better accuracy on the rest)
+# more notes to get 1.5 points more of the rest right)
 WHATSAPP_BODY_LIMIT = 1600
 MIN_KEY_CHARS = 32  # SECRET_KEY and AUDIT_KEY shorter than this are refused (a generated one has 43)
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, generated when SECRET_KEY is unset

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -95,8 +96,6 @@ def transcribe_pending(services: Services, message_id: int) -> None:
 
 
 def _transcribe(services: Services, path: str, message_id: int) -> dict[str, Any]:
-    from pathlib import Path
-
     try:
         heard = transcribe_file(transcriber_for(services), Path(path))
     except TranscriptionError as exc:
