@@ -137,7 +137,8 @@ def test_the_mentor_sees_what_was_heard_in_a_voice_note(client, services):
             session.add(Message(direction="in", twilio_sid=sid, media=media, **jamie))
     _login(client)
     page = client.get(f"/mentor/learners/{ids['jamie']}").data.decode()
-    assert "Voice notes" in page and "🎙 how deep is the trench for eleven kv" in page
+    assert page.count('aria-label="Voice notes"') == 1 and "🎙 how deep is the trench for eleven kv" in page
+    assert "Voice notes" not in page.split("<body", 1)[0]  # in the page's body, not its title or head
     assert "🎙 (not made out)" in page
 
 
