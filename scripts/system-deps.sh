@@ -1,5 +1,6 @@
 #!/bin/sh
-# The Debian packages the suite uses: poppler (portfolio PDF pages), ffmpeg + espeak-ng (lesson videos),
+# The Debian packages the suite uses: poppler (portfolio PDF pages), ffmpeg + espeak-ng (lesson videos; voice
+# notes are decoded with ffmpeg, and their tests and bench/voice.py speak with espeak-ng),
 # chromium (browser tests; Playwright drives Debian's build, nothing is downloaded). Installs what is
 # missing when run as root; otherwise prints the one command that does.
 set -eu

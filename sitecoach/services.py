@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from sitecoach.infra.observability import Metrics
     from sitecoach.learning.memory import Memory
     from sitecoach.models import Database
+    from sitecoach.nlu.transcribe import Transcriber
     from sitecoach.prompts import PromptLibrary
     from sitecoach.skills.contract import SkillRegistry
 
@@ -61,6 +62,8 @@ class Services:
     # The newest FSRS fit run: (its id, its parameters or None for FSRS's defaults). Looked up at most once
     # a minute, and `memory` is rebuilt only when the id moves: never per message.
     load_memory_parameters: Callable[[], tuple[object, Sequence[float] | None]] | None = None
+    # Voice notes' speech recogniser, built by the first voice note a process hears (voice_notes.py).
+    transcriber: Transcriber | None = None
     _memory_run: object = None
     _memory_checked_at: float | None = None
     _catalogue: Catalogue | None = None

@@ -59,6 +59,8 @@ DEFAULT_LLM_USD_PER_MTOK_OUT = 15.0
 # last activity (ESFA audits apprenticeship funding evidence for six years); raw message text this many days.
 DEFAULT_RETENTION_PORTFOLIO_YEARS = 6
 DEFAULT_RETENTION_MESSAGE_DAYS = 365
+DEFAULT_VOICE_CONFIRM_BELOW = 0.4  # geometric mean word posterior (bench/voice.py: 0.5 reads back 15 points
+# more notes to get 1.5 points more of the rest right)
 WHATSAPP_BODY_LIMIT = 1600
 MIN_KEY_CHARS = 32  # SECRET_KEY and AUDIT_KEY shorter than this are refused (a generated one has 43)
 SECRET_KEY_FILE = "secret_key"  # in the instance folder, generated when SECRET_KEY is unset
@@ -101,6 +103,11 @@ class Settings:
     port: int = DEFAULT_PORT
     default_timezone: str = DEFAULT_TIMEZONE
     instance_path: Path = DEFAULT_INSTANCE_DIR
+    # FASTER_WHISPER_MODEL_DIR: a local faster-whisper model for voice notes (used only if the package is
+    # installed; never downloaded). Unset: pocketsphinx's bundled English model.
+    faster_whisper_model_dir: Path | None = None
+    # A voice note heard with less confidence than this is read back for the learner to confirm.
+    voice_confirm_below: float = DEFAULT_VOICE_CONFIRM_BELOW
     content_pack_path: Path = DEFAULT_CONTENT_PACK
     prompts_path: Path = DEFAULT_PROMPTS_DIR
     conversation_ttl_minutes: int = DEFAULT_CONVERSATION_TTL_MINUTES
@@ -170,6 +177,11 @@ class Settings:
     def signing_token(self) -> str:
         """The key Twilio signs webhooks with; the simulator signs with a derived one when unset."""
         return self.twilio_auth_token or f"simulator-{self.secret_key}"
+
+    @property
+    def speech_cache_path(self) -> Path:
+        """Where the voice-note language model built from the coach's examples is kept."""
+        return self.instance_path / "speech"
 
     @property
     def media_path(self) -> Path:

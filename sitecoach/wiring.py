@@ -14,6 +14,7 @@ from redis import Redis
 from rq import Queue
 
 from sitecoach.conversation.router import SAFETY_PROMPT, Router
+from sitecoach.conversation.voice_notes import VOICE_PROMPTS
 from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.delivery.channels import make_channel
 from sitecoach.infra.embedded_redis import embedded_redis_url, ensure_embedded_redis
@@ -49,7 +50,7 @@ def build_services(settings: Settings, start_embedded_redis: bool = True) -> Ser
     secure_instance(settings)
     registry = build_registry()
     prompts = PromptLibrary(settings.prompts_path)
-    core = ["core/apology", "core/skill_error", SAFETY_PROMPT]
+    core = ["core/apology", "core/skill_error", SAFETY_PROMPT, *VOICE_PROMPTS]
     problems = prompts.check(registry.required_prompts() + core)
     if problems:
         raise RuntimeError("prompt check failed:\n  " + "\n  ".join(problems))

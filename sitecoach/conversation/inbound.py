@@ -20,12 +20,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from sitecoach.conversation import dead_letter
+from sitecoach.conversation import dead_letter, voice_notes
 from sitecoach.conversation import state as conversation_state
 from sitecoach.conversation.identity import learner_for, mentor_for
+from sitecoach.conversation.media_download import fetch_media_item
 from sitecoach.conversation.mentor_inbox import handle_mentor_message
 from sitecoach.conversation.router import SAFETY_PROMPT, Route
-from sitecoach.delivery.channels import ChannelError
 from sitecoach.delivery.outbox import deliver, pending_for, queue_outbound
 from sitecoach.delivery.twilio_form import InboundForm
 from sitecoach.delivery.typing_indicator import typing_after
@@ -43,6 +43,7 @@ from sitecoach.models import (
     MessageStatus,
     utcnow,
 )
+from sitecoach.nlu.transcribe import is_audio
 from sitecoach.records import experiments
 from sitecoach.records.audit import appended_kinds
 from sitecoach.records.insights import MILESTONE_NEUTRAL
@@ -137,21 +138,10 @@ def _fetch_media(services: Services, message: Message) -> list[MediaItem]:
     items = []
     changed = False
     for i, media in enumerate(message.media):
-        path = media.get("path")
-        if not path and not media.get("error"):
-            try:
-                local, content_type = services.channel.fetch_media(
-                    media["url"], services.settings.media_path, f"msg{message.id}_{i}"
-                )
-                media = {**media, "path": str(local), "content_type": content_type}
-            except ChannelError as exc:
-                if exc.retryable:
-                    raise
-                log.warning("media %s of message %s refused: %s", i, message.id, exc)
-                media = {**media, "error": str(exc)[:200]}
-            changed = True
-        items.append(MediaItem(media["url"], media.get("content_type", ""), media.get("path")))
-        message.media[i] = media
+        fetched = fetch_media_item(services, message.id, i, media)
+        changed = changed or fetched is not media
+        items.append(MediaItem(fetched["url"], fetched.get("content_type", ""), fetched.get("path")))
+        message.media[i] = fetched
     if changed:
         message.media = list(message.media)  # reassign so the JSON column is written
     return [m for m in items if m.path]
@@ -234,6 +224,7 @@ def _decide(services: Services, message_id: int, now: datetime) -> Outcome:
 
 def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
     catalogue = services.catalogue()  # before the transaction: SQLite allows one writer at a time
+    voice_notes.transcribe_pending(services, message_id)  # likewise: the recogniser takes seconds
     with services.db.session() as session:
         message = session.get(Message, message_id)
         if message is None or message.direction != Direction.IN:
@@ -249,6 +240,11 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         learner = learner_for(session, message, services.settings.default_timezone, now)
         message.learner_id = learner.id
         media = _fetch_media(services, message)
+        note = voice_notes.heard_note(message)
+        if note is not None:  # a voice note is words to understand, not a photo of evidence
+            media = [m for m in media if not is_audio(m.content_type)]
+        ttl = timedelta(minutes=services.settings.conversation_ttl_minutes)
+        confirmed = voice_notes.confirmed_text(session, message, int(learner.id or 0), ttl)
         row = conversation_state.current_row(session, int(learner.id or 0))
         said_on_timeout: list[OutMessage] = []
         if row is not None and row.expires_at <= now:
@@ -259,12 +255,12 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
         ctx = Ctx(
             learner=learner,
             message=InboundText(
-                body=message.body,
+                body=confirmed or voice_notes.text_of(message.body, note),
                 media=tuple(media),
                 latitude=message.latitude,
                 longitude=message.longitude,
                 address=message.address,
-                button_payload=message.button_payload,
+                button_payload=None if confirmed else message.button_payload,
                 profile_name=message.profile_name,
                 message_id=message.id,
             ),
@@ -279,8 +275,13 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             llm=services.llm,
         )
         route = services.router.route(ctx)
+        if note is not None:
+            route = voice_notes.route_heard(route, note, ctx.intent, services.settings.voice_confirm_below)
+            ctx.intent = route.intent
         try:
             reply, owner = _run_skills(services, ctx, route)
+            if note is not None:
+                voice_notes.say_what_was_heard(reply, note, route, services.prompts, message)
             if owner:
                 conversation_state.apply_change(
                     session,
@@ -289,7 +290,7 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
                     owner,
                     reply.state,
                     now,
-                    timedelta(minutes=services.settings.conversation_ttl_minutes),
+                    ttl,
                 )
             if route.skills:  # the expired conversation's last word comes first (none when suppressed)
                 reply.messages[:0] = said_on_timeout

@@ -27,6 +27,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlmodel import Session, col, func, select
 
+from sitecoach.conversation import voice_notes
 from sitecoach.conversation.mentor_inbox import reply_to_escalation
 from sitecoach.delivery import proactive
 from sitecoach.export import portfolio_download_name, write_portfolio_archive
@@ -251,6 +252,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         escalations=escalations,
         events=events,
         messages=messages,
+        voice_notes=voice_notes.transcripts(messages),
         cohort=cohort,
         mentor=mentor,
         comps=comps,
