@@ -43,7 +43,7 @@ def _voice_note(client, services, stub, audio: bytes, content_type: str = "audio
     before = len(stub.messages)
     url = stub.add_media(audio, content_type)
     _say(client, services, "", NumMedia="1", MediaUrl0=url, MediaContentType0=content_type)
-    return [m["Body"] for m in stub.messages[before:]]
+    return [stub.shown(m) for m in stub.messages[before:]]
 
 
 def _onboard(client, services) -> None:
@@ -83,7 +83,7 @@ def test_voice_note_quiz_me_on_earthing_starts_an_earthing_quiz(twilio_client, t
     [note] = stored.media
     assert note["transcript"] == "quiz me on earthing" and note["engine"] == "pocketsphinx"
     assert stored.intent == "quiz" and Path(note["path"]).suffix in (".oga", ".ogg", ".opus")
-    assert not [m for m in stub.messages if "evidence" in m["Body"].lower()]  # not taken for a photo
+    assert not [m for m in stub.messages if "evidence" in stub.shown(m).lower()]  # not taken for a photo
 
 
 def test_voice_note_about_an_electric_shock_gets_the_emergency_steps(
@@ -105,7 +105,7 @@ def test_an_unsure_voice_note_is_read_back_and_1_confirms_it(twilio_client, twil
     )
     assert "*Q1/5*" not in read_back  # nothing acted on yet
     _say(twilio_client, twilio_services, "1")
-    assert stub.messages[-1]["Body"].startswith("*Q1/5*")
+    assert stub.shown(stub.messages[-1]).startswith("*Q1/5*")
     assert "ERT" in " ".join(_quiz_item(twilio_services).competencies)
 
 
