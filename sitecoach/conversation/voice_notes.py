@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from sitecoach.conversation.media_download import fetch_media_item
 from sitecoach.conversation.router import Route
 from sitecoach.models import Direction, Message
+from sitecoach.models.choices import offer
 from sitecoach.nlu.classifier import Classification
 from sitecoach.nlu.transcribe import (
     Transcriber,
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 # the classifier's own bar). A misheard word must not hide "shock", "collapsed" or "ambulance".
 VOICE_EMERGENCY_BAR = 0.2
 CONFIRM_REPLY = "1"
+RIGHT = offer([("1", "✅ That's right")], listed=True)  # a tap instead of typing "1" with wet gloves
 VOICE_PROMPTS = ("voice/heard", "voice/confirm", "voice/unheard")
 EMERGENCY_SKILL = "emergency"
 
@@ -183,7 +185,7 @@ def say_what_was_heard(
         return
     heard = prompts.render("voice/heard", transcript=note.text)
     if not route.skills:  # unsure: read it back and wait for "1" or the typed message
-        reply.messages.append(OutMessage(f"{heard}\n{prompts.render('voice/confirm')}"))
+        reply.messages.append(OutMessage(f"{heard}\n{prompts.render('voice/confirm')}", choices=RIGHT))
         message.media = [
             {**m, "awaiting_confirmation": True} if is_audio(m.get("content_type", "")) else m
             for m in message.media

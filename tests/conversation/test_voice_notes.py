@@ -96,7 +96,10 @@ def test_voice_note_about_an_electric_shock_gets_the_emergency_steps(
     assert _last_inbound(twilio_services).skill == "emergency"
 
 
-def test_an_unsure_voice_note_is_read_back_and_1_confirms_it(twilio_client, twilio_services, stub, ogg):
+@pytest.mark.parametrize("tapped", [False, True], ids=["typed 1", "tapped"])
+def test_an_unsure_voice_note_is_read_back_and_1_or_a_tap_confirms_it(
+    twilio_client, twilio_services, stub, ogg, tapped
+):
     twilio_services.settings = twilio_services.settings.with_overrides(voice_confirm_below=1.01)
     _onboard(twilio_client, twilio_services)
     [read_back] = _voice_note(twilio_client, twilio_services, stub, ogg("quiz me on earthing"))
@@ -104,7 +107,13 @@ def test_an_unsure_voice_note_is_read_back_and_1_confirms_it(twilio_client, twil
         read_back.startswith('🎙 I heard: "quiz me on earthing"') and "Reply *1* if that's right" in read_back
     )
     assert "*Q1/5*" not in read_back  # nothing acted on yet
-    _say(twilio_client, twilio_services, "1")
+    tap = stub.content_of(stub.messages[-1])["types"]["twilio/quick-reply"]["actions"]
+    assert [(a["id"], a["title"]) for a in tap] == [("1", "✅ That's right")]
+    if tapped:
+        title = "✅ That's right"
+        _say(twilio_client, twilio_services, title, ButtonText=title, ButtonPayload="1")
+    else:
+        _say(twilio_client, twilio_services, "1")
     assert stub.shown(stub.messages[-1]).startswith("*Q1/5*")
     assert "ERT" in " ".join(_quiz_item(twilio_services).competencies)
 
