@@ -67,3 +67,40 @@ def test_consent_and_a_quiz_answer_by_tapping_in_the_simulator(browser, live_ser
     assert page.inner_text("#learner-err") == ""
     shoot(page, "quiz-tapped")
     page.close()
+
+
+def test_the_help_menu_and_hours_by_tapping_in_the_simulator(browser, live_server, services, shoot):
+    page = _simulator_as(browser, live_server, services, "+447700900323")
+    for said in ("hi", "yes", "Jamie", "help"):
+        page.fill("#learner-text", said)
+        _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.locator("#learner-log .list-open").last.click()  # the help menu is a list: open it
+    shoot(page, "help-list")
+    _send_and_answer(page, services, '#learner-log button.choice[data-choice-id="log hours"]')
+    page.wait_for_selector("#learner-log >> text=How long")
+    one_hour = '#learner-log button.choice[data-choice-id="log 1 hour off-the-job training"]'
+    _send_and_answer(page, services, one_hour)
+    page.wait_for_selector("#learner-log >> text=Logged 1h")
+    assert page.inner_text("#learner-err") == ""
+    shoot(page, "hours-tapped")
+    page.close()
+
+
+def test_evidence_confirmed_by_tapping_in_the_simulator(browser, live_server, services, shoot, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "joint.png"
+    Image.new("RGB", (64, 48), (90, 90, 90)).save(photo)
+    page = _simulator_as(browser, live_server, services, "+447700900324")
+    for said in ("hi", "yes", "Jamie"):
+        page.fill("#learner-text", said)
+        _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.set_input_files("#learner-photo", str(photo))
+    page.fill("#learner-text", "LV resin joint on waveform today")
+    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    page.wait_for_selector("#learner-log button.choice[data-choice-id=all]")
+    shoot(page, "evidence-choices")
+    _send_and_answer(page, services, "#learner-log button.choice[data-choice-id=all]")
+    page.wait_for_selector("#learner-log >> text=Saved ✅ Evidence")
+    assert page.inner_text("#learner-err") == ""
+    page.close()
