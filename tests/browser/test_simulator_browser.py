@@ -34,10 +34,16 @@ def _send_and_answer(page, services, click_selector: str) -> None:
     run_worker(services)
 
 
+def _type(page, services, *messages: str) -> None:
+    """Type each message into the learner's phone and let the coach answer it."""
+    for text in messages:
+        page.fill("#learner-text", text)
+        _send_and_answer(page, services, "#learner-form button[type=submit]")
+
+
 def test_admin_logs_in_and_the_simulator_page_talks_to_the_coach(browser, live_server, services, shoot):
     page = _simulator_as(browser, live_server, services, "+447700900321")
-    page.fill("#learner-text", "hi")
-    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "hi")
     page.wait_for_selector("#learner-log >> text=Welcome to")
     assert page.inner_text("#learner-err") == ""
     shoot(page, "welcome")
@@ -46,16 +52,12 @@ def test_admin_logs_in_and_the_simulator_page_talks_to_the_coach(browser, live_s
 
 def test_consent_and_a_quiz_answer_by_tapping_in_the_simulator(browser, live_server, services, shoot):
     page = _simulator_as(browser, live_server, services, "+447700900322")
-    page.fill("#learner-text", "hi")
-    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "hi")
     page.wait_for_selector("#learner-log button.choice[data-choice-id=yes]")
     shoot(page, "consent-buttons")
     _send_and_answer(page, services, "#learner-log button.choice[data-choice-id=yes]")
     page.wait_for_selector("#learner-log >> text=What should I call you?")
-    page.fill("#learner-text", "Jamie")
-    _send_and_answer(page, services, "#learner-form button[type=submit]")
-    page.fill("#learner-text", "quiz me on earthing")
-    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "Jamie", "quiz me on earthing")
     page.wait_for_selector("#learner-log >> text=Reply with a letter")
     with services.db.session() as session:
         item = services.catalogue().items[session.exec(select(ConversationState)).one().data["item"]]
@@ -71,9 +73,7 @@ def test_consent_and_a_quiz_answer_by_tapping_in_the_simulator(browser, live_ser
 
 def test_the_help_menu_and_hours_by_tapping_in_the_simulator(browser, live_server, services, shoot):
     page = _simulator_as(browser, live_server, services, "+447700900323")
-    for said in ("hi", "yes", "Jamie", "help"):
-        page.fill("#learner-text", said)
-        _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "hi", "yes", "Jamie", "help")
     page.locator("#learner-log .list-open").last.click()  # the help menu is a list: open it
     shoot(page, "help-list")
     _send_and_answer(page, services, '#learner-log button.choice[data-choice-id="log hours"]')
@@ -92,12 +92,9 @@ def test_evidence_confirmed_by_tapping_in_the_simulator(browser, live_server, se
     photo = tmp_path / "joint.png"
     Image.new("RGB", (64, 48), (90, 90, 90)).save(photo)
     page = _simulator_as(browser, live_server, services, "+447700900324")
-    for said in ("hi", "yes", "Jamie"):
-        page.fill("#learner-text", said)
-        _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "hi", "yes", "Jamie")
     page.set_input_files("#learner-photo", str(photo))
-    page.fill("#learner-text", "LV resin joint on waveform today")
-    _send_and_answer(page, services, "#learner-form button[type=submit]")
+    _type(page, services, "LV resin joint on waveform today")
     page.wait_for_selector("#learner-log button.choice[data-choice-id=all]")
     shoot(page, "evidence-choices")
     _send_and_answer(page, services, "#learner-log button.choice[data-choice-id=all]")
