@@ -640,7 +640,12 @@ def _wait_healthy(url: str, seconds: float) -> bool:
 def demo(no_seed: bool) -> None:
     """Migrate, seed the pack and a demo cohort, and run web + worker + clock until Ctrl-C."""
     from sitecoach.infra.embedded_redis import ensure_embedded_redis, stop_embedded_redis
-    from sitecoach.records.seeding import DEMO_MENTOR_EMAIL, DEMO_MENTOR_PASSWORD, DEMO_MENTOR_PHONE
+    from sitecoach.records.seeding import (
+        DEMO_MENTOR_EMAIL,
+        DEMO_MENTOR_PASSWORD,
+        DEMO_MENTOR_PHONE,
+        DEMO_PROVIDER_EMAIL,
+    )
 
     env = dict(os.environ)
     env["SIMULATOR_ENABLED"] = env.get("SIMULATOR_ENABLED") or "1"  # the demo is driven from the simulator
@@ -684,6 +689,8 @@ def demo(no_seed: bool) -> None:
         click.echo("Site Coach is running (Ctrl-C stops web, worker and clock)")
         login = f"{DEMO_MENTOR_EMAIL} / {DEMO_MENTOR_PASSWORD}"
         click.echo(f"  Log in as          : {login}  (an admin; works in demo mode only)")
+        staff = f"{DEMO_PROVIDER_EMAIL} / {DEMO_MENTOR_PASSWORD}"
+        click.echo(f"  Provider (DSL)     : {staff}  (the cohort's provider user)")
         click.echo(f"  WhatsApp simulator : {local}/simulator  (this machine only, after logging in)")
         click.echo(f"  Mentor summary     : {local}/mentor")
         click.echo(f"  Admin              : {local}/admin")

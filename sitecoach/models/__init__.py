@@ -18,7 +18,7 @@ from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
 from sitecoach.models.memory_fits import FsrsParameters
 from sitecoach.models.messaging import ConversationState, Direction, Message, MessageKind, MessageStatus
-from sitecoach.models.people import Cohort, Consent, Learner, Mentor
+from sitecoach.models.people import Cohort, CohortProvider, Consent, Learner, Mentor
 from sitecoach.models.portfolio import (
     Escalation,
     EscalationKind,
@@ -37,6 +37,7 @@ __all__ = [
     "LLMUsage",
     "VariantAssignment",
     "Cohort",
+    "CohortProvider",
     "Competency",
     "CompetencyKind",
     "Consent",

@@ -53,7 +53,8 @@ class Cohort(SQLModel, table=True):
 
 
 class Mentor(WhatsAppContact, SQLModel, table=True):
-    """A mentor (or admin) who supports learners and signs off evidence."""
+    """A staff user: a mentor who supports learners and signs off evidence, an admin, or a training
+    provider's user (`is_provider`, linked to cohorts by `CohortProvider`). See `sitecoach.records.access`."""
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
@@ -63,6 +64,8 @@ class Mentor(WhatsAppContact, SQLModel, table=True):
     email: str | None = Field(default=None, max_length=200, unique=True)
     password_hash: str | None = Field(default=None, max_length=300)
     is_admin: bool = False
+    is_provider: bool = False  # a training provider's user: sees the learners of their cohorts
+    is_dsl: bool = False  # the provider's designated safeguarding lead (issue 19)
     timezone: str = Field(default="Europe/London", max_length=60)
     backup_phone: str | None = Field(default=None, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
@@ -93,3 +96,10 @@ class Learner(WhatsAppContact, SQLModel, table=True):
     def staff_contact(self) -> str:
         """How a mentor reaches them outside the coach: their number, else WhatsApp by username or id."""
         return self.phone or f"WhatsApp {self.whatsapp_label}"
+
+
+class CohortProvider(SQLModel, table=True):
+    """A provider user's cohorts: they see (and sign reviews for) the learners of these cohorts."""
+
+    cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
+    staff_id: int = Field(foreign_key="mentor.id", primary_key=True, index=True)

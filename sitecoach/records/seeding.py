@@ -20,6 +20,7 @@ from sitecoach.learning.memory import Memory
 from sitecoach.learning.readiness import DEFAULT_PASS_MARK
 from sitecoach.models import (
     Cohort,
+    CohortProvider,
     Competency,
     Consent,
     ConsentMethod,
@@ -325,6 +326,10 @@ def import_standard(session: Session, path: Path, mapping: Path | None = None) -
 DEMO_MENTOR_EMAIL = "mentor@sitecoach.demo"
 DEMO_MENTOR_PASSWORD = "site-coach-demo"  # printed by `make demo`; local embedded demo only
 DEMO_MENTOR_PHONE = "+447700900900"
+# The training provider's user for the demo cohort, also its designated safeguarding lead; same password.
+DEMO_PROVIDER_EMAIL = "provider@sitecoach.demo"
+DEMO_PROVIDER_PHONE = "+447700900901"
+DEMO_STAFF_EMAILS = (DEMO_MENTOR_EMAIL, DEMO_PROVIDER_EMAIL)
 
 
 @dataclass(frozen=True)
@@ -436,8 +441,17 @@ def seed_demo(
         password_hash=generate_password_hash(DEMO_MENTOR_PASSWORD),
     )
     cohort = Cohort(name="Jointers 2026 North", standard_code=pack.competency_map.standard.code)
-    session.add_all([mentor, cohort])
+    provider = Mentor(
+        name="Dana Whitfield",
+        email=DEMO_PROVIDER_EMAIL,
+        phone=DEMO_PROVIDER_PHONE,
+        is_provider=True,
+        is_dsl=True,
+        password_hash=generate_password_hash(DEMO_MENTOR_PASSWORD),
+    )
+    session.add_all([mentor, cohort, provider])
     session.flush()
+    session.add(CohortProvider(cohort_id=int(cohort.id or 0), staff_id=int(provider.id or 0)))
     lessons = list(session.exec(select(Lesson).order_by(Lesson.position)).all())
     position = {lesson.id: lesson.position for lesson in lessons}
     items = _interleaved(list(session.exec(select(QuizItem)).all()), position)

@@ -18,7 +18,7 @@ from sqlmodel import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from sitecoach.models import Mentor
-from sitecoach.records.seeding import DEMO_MENTOR_EMAIL
+from sitecoach.records.seeding import DEMO_STAFF_EMAILS
 from sitecoach.web.client_address import client_key
 from sitecoach.web.context import current_services, services_of
 from sitecoach.web.login_throttle import LoginThrottle
@@ -32,13 +32,16 @@ DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
 class StaffUser(UserMixin):
-    """A logged-in mentor (or admin), as Flask-Login sees them."""
+    """A logged-in staff member (mentor, admin or provider user), as Flask-Login sees them; the access
+    rules read it as a `sitecoach.records.access.StaffLike`."""
 
     def __init__(self, mentor: Mentor, session_id: str) -> None:
         self.mentor_id = int(mentor.id or 0)
         self.name = mentor.name
         self.email = mentor.email
         self.is_admin = mentor.is_admin
+        self.is_provider = mentor.is_provider
+        self.is_dsl = mentor.is_dsl
         self.session_id = session_id
 
     def get_id(self) -> str:
@@ -51,8 +54,8 @@ def _staff_sessions() -> StaffSessions:
 
 
 def demo_login_allowed(mentor: Mentor) -> bool:
-    """The demo account, whose password README prints, works only while the simulator (demo mode) is on."""
-    return mentor.email != DEMO_MENTOR_EMAIL or current_services().settings.simulator_enabled
+    """The demo accounts, whose password README prints, work only while the simulator (demo mode) is on."""
+    return mentor.email not in DEMO_STAFF_EMAILS or current_services().settings.simulator_enabled
 
 
 @login_manager.user_loader

@@ -46,6 +46,7 @@ from sitecoach.models import (
     MessageKind,
     utcnow,
 )
+from sitecoach.records import access
 from sitecoach.records.evidence import EvidenceError, decide_evidence
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.portfolio import build_portfolio
@@ -56,17 +57,18 @@ PAGE_SIZE = 50
 AREA_ORDER_LIMIT = 16
 
 
-def _scope(query) -> ResponseReturnValue:
-    """Limit a learner query to the current mentor's learners (admins see all)."""
-    if current_user.is_admin:
-        return query
-    return query.where(Learner.mentor_id == current_user.mentor_id)
+def _scope(session: Session, query) -> ResponseReturnValue:
+    """Limit a learner query to the learners the current staff member sees (`sitecoach.records.access`)."""
+    return query.where(access.visible_learners_clause(session, current_user))
 
 
-def _learner_or_404(session: Session, learner_id: int) -> Learner:
+def _learner_or_404(session: Session, learner_id: int, *, act: bool = False) -> Learner:
+    """The learner, if the current staff member may see them (and, with `act`, act as their mentor)."""
     learner = session.get(Learner, learner_id)
-    if learner is None or not (current_user.is_admin or learner.mentor_id == current_user.mentor_id):
+    if learner is None or not access.can_see_learner(session, current_user, learner):
         abort(404)
+    if act and not access.can_act_as_mentor(current_user, learner):
+        abort(403)
     return learner
 
 
@@ -76,7 +78,7 @@ def _rows(session, cohort_id: int | None, page: int | None) -> ResponseReturnVal
         .join(LearnerSnapshot, col(LearnerSnapshot.learner_id) == col(Learner.id), isouter=True)
         .join(Cohort, col(Cohort.id) == col(Learner.cohort_id), isouter=True)
     )
-    query = _scope(query)
+    query = _scope(session, query)
     if cohort_id:
         query = query.where(Learner.cohort_id == cohort_id)
     query = query.order_by(
@@ -96,7 +98,7 @@ def summary() -> ResponseReturnValue:
     page = max(0, request.args.get("page", default=0, type=int))
     with current_services().db.read_session() as session:
         rows = _rows(session, cohort_id, page)
-        count = _scope(select(func.count()).select_from(Learner))
+        count = _scope(session, select(func.count()).select_from(Learner))
         total = session.exec(count.where(Learner.cohort_id == cohort_id) if cohort_id else count).one()
         cohorts = session.exec(select(Cohort).order_by(Cohort.name)).all()
         ids = [learner.id for learner, _s, _c in rows]
@@ -301,7 +303,7 @@ def decide(evidence_id: int) -> ResponseReturnValue:
         item = session.get(EvidenceItem, evidence_id)
         if item is None:
             abort(404)
-        learner = _learner_or_404(session, item.learner_id)
+        learner = _learner_or_404(session, item.learner_id, act=True)
         mentor = session.get(Mentor, current_user.mentor_id)
         try:
             decide_evidence(session, item, mentor, approve, utcnow(), comment)
@@ -335,7 +337,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
         escalation = session.get(Escalation, escalation_id)
         if escalation is None or escalation.status != EscalationStatus.OPEN:
             abort(404)
-        learner = _learner_or_404(session, escalation.learner_id)
+        learner = _learner_or_404(session, escalation.learner_id, act=True)
         mentor = session.get(Mentor, current_user.mentor_id)
         result = reply_to_escalation(
             session, services.prompts, mentor, escalation, "done" if close else text, utcnow()
