@@ -156,6 +156,36 @@ def dense_table() -> None:
         print(f"{weight:6.2f} {right[weight] / n:7.1%}")
 
 
+def ranker_table() -> None:
+    """The learned re-ranker (`curriculum/card_ranker_training.py`), out of fold on tuning data only: does
+    it order BM25's candidates better than the hand-set re-rank, and the answering threshold it gets."""
+    from sitecoach.curriculum.card_ranker_training import (
+        MAX_IN_SCOPE_REFUSED, baseline_order, learned_order, load_tuning, refused_share, train,
+    )  # fmt: skip
+
+    result = train(pack_cards(), load_tuning(PACK / "tuning"))
+    print(f"# learned re-ranker, out of fold ({result.ranker.trained_on})")
+    print(f"{'questions':>22s} {'n':>5s} {'hand top-1':>10s} {'learned':>8s} {'hand top-3':>10s} {'learned':>8s}")
+    for source, label in (("phrasing", "held-out phrasings"), ("graded", "graded tuning")):
+        asked = [a for a in result.asked if a.source == source]
+        figures = []
+        for top in (1, 3):
+            for order in (lambda a: baseline_order(a.features), lambda a: learned_order(a.features, a.chance)):
+                right = sum(1 for a in asked if len(a.right) and a.right[order(a)[:top]].any())
+                figures.append(right / len(asked))
+        hand1, learned1, hand3, learned3 = figures[0], figures[1], figures[2], figures[3]
+        print(f"{label:>22s} {len(asked):5d} {hand1:10.1%} {learned1:8.1%} {hand3:10.1%} {learned3:8.1%}")
+    print("answer when the BM25 bars pass OR the chance the first card is right reaches the threshold:")
+    print(f"{'threshold':>9s} {'in refused':>10s} {'oos refused':>11s}")
+    print(f"{'bars only':>9s} {refused_share(result.in_scope, 2.0):10.1%} {refused_share(result.outside, 2.0):11.1%}")
+    for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, result.ranker.threshold):
+        print(f"{t:9.2f} {refused_share(result.in_scope, t):10.1%} {refused_share(result.outside, t):11.1%}")
+    print(
+        f"chosen: {result.ranker.threshold:.2f}, the highest with at most {MAX_IN_SCOPE_REFUSED:.0%} of "
+        f"{len(result.in_scope)} in-scope tuning questions refused ({len(result.outside)} out of scope)"
+    )
+
+
 def evaluate(path: Path) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='explain-bench-')}/bench.db")
     from sitecoach.cli import _ensure_seeded, _print_explain_eval, _settings, explain_eval
@@ -185,11 +215,15 @@ def evaluate(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="the bar table on tuning data only")
+    parser.add_argument("--ranker", action="store_true", help="only the learned re-ranker's table")
     parser.add_argument("--file", type=Path, default=QUESTIONS, help="the question set (YAML)")
     args = parser.parse_args()
-    if args.tune:
+    if args.ranker:
+        ranker_table()
+    elif args.tune:
         dense_table()
         tune()
+        ranker_table()
     else:
         evaluate(args.file)
 

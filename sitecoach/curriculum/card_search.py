@@ -34,6 +34,8 @@ from functools import lru_cache
 import bm25s
 import numpy as np
 
+from sitecoach.curriculum.card_features import CardProfile, QuestionView, card_profile, feature_rows, question_kind
+from sitecoach.curriculum.card_ranker import SHIPPED, CardRanker, shipped_ranker
 from sitecoach.curriculum.retrieval import analyze, stem
 from sitecoach.nlu.embeddings import sentence_vectors
 
@@ -126,6 +128,20 @@ class CardHit:
     matched: int = 1  # how many of the question's content words the card has
     asked: int = 1  # how many content words the question has
     exact: bool = False  # the question has the same content words as one of the card's phrasings
+    probability: float | None = None  # the learned re-ranker's chance that this card answers (if used)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """BM25's best cards for a question, in BM25 order, with the re-ranker's feature rows."""
+
+    docs: tuple[int, ...]
+    scores: tuple[float, ...]
+    features: np.ndarray
+    groups: tuple[tuple[str, ...], ...]
+    weights: tuple[float, ...]
+    known: float
+    own: frozenset[int]  # cards whose own phrasing the question is
 
 
 def terms(text: str) -> list[str]:
@@ -150,9 +166,14 @@ class CardIndex:
         texts: Sequence[str] | None = None,
         phrasings: Sequence[Sequence[str]] | None = None,
         dense_weight: float = DENSE_WEIGHT,
+        ranker: CardRanker | None = None,
+        learned: bool = True,
     ) -> None:
         self.cards = tuple(cards)
         self.dense_weight = dense_weight
+        # The learned re-ranker orders BM25's best cards and decides whether the best one answers; without
+        # it (`learned=False`, or no model shipped) the dense re-rank and the BM25 bars do.
+        self.ranker = ranker if ranker is not None else (shipped_ranker() if learned and SHIPPED.exists() else None)
         self.min_score = min_score
         self.min_coverage = min_coverage
         self.min_known = min_known
@@ -183,7 +204,15 @@ class CardIndex:
         for i, card in enumerate(self.cards):
             rows.extend([*asked[i], card.title, f"{card.title}. {card.answer}"])
             self._rows.append(len(rows))
-        self._vectors = sentence_vectors(rows) if dense_weight and rows else np.zeros((0, 1), np.float32)
+        wanted = (dense_weight or self.ranker is not None) and rows
+        self._vectors = sentence_vectors(rows) if wanted else np.zeros((0, 1), np.float32)
+        self._profiles = [
+            card_profile(
+                frozenset(terms(card.title)), [frozenset(terms(q)) for q in asked[i]], asked[i], card.answer,
+                bool(card.mandatory_phrases),
+            )
+            for i, card in enumerate(self.cards)
+        ]  # fmt: skip
         self._retriever: bm25s.BM25 | None = None
         if self.cards:
             self._retriever = bm25s.BM25()
@@ -205,39 +234,70 @@ class CardIndex:
         """The `k` best cards for a question, strongest first (empty when nothing shares a word)."""
         return list(self._search(question, k))
 
-    def _search_uncached(self, question: str, k: int) -> tuple[CardHit, ...]:
+    def candidates(self, question: str) -> Candidates | None:
+        """BM25's best cards for a question (the re-rank depth), with their feature rows; None when
+        nothing shares a word."""
         groups = self._groups(question)
         query = [t for group in groups for t in group]
         if self._retriever is None or not query:
-            return ()
-        k = min(k, len(self.cards))
-        depth = min(max(k, RERANK_DEPTH), len(self.cards)) if self.dense_weight else k
+            return None
+        depth = min(RERANK_DEPTH, len(self.cards))
         docs, scores = self._retriever.retrieve([query], k=depth, show_progress=False)
         known = sum(1 for group in groups if any(t in self._known for t in group)) / len(groups)
         weights = [max((self._idf.get(t, self._unknown_idf) for t in group), default=0.0) for group in groups]
-        total = sum(weights) or 1.0
-        own = self._phrasings.get(frozenset(query), set())
-        ranked = [
-            (int(d), float(s))
-            for d, s in zip(np.asarray(docs[0]).tolist(), np.asarray(scores[0]).tolist(), strict=True)
-        ]
-        ranked = self._by_meaning(question, ranked)[:k]
-        if own and not own & {d for d, _ in ranked[:1]}:
+        own = frozenset(self._phrasings.get(frozenset(query), set()))
+        found = [int(d) for d in np.asarray(docs[0]).tolist()]
+        points = [float(v) for v in np.asarray(scores[0]).tolist()]
+        features = np.zeros((0, 0))
+        if self.ranker is not None:
+            view = QuestionView(groups, weights, question_kind(question), known)
+            features = feature_rows(
+                view, points, [self._card_terms[d] for d in found], [self._profiles[d] for d in found],
+                self._cosines(question, found), [d in own for d in found],
+            )  # fmt: skip
+        return Candidates(tuple(found), tuple(points), features, tuple(groups), tuple(weights), known, own)
+
+    def _cosines(self, question: str, docs: Sequence[int]) -> np.ndarray:
+        """Per card: the question's cosine to its closest phrasing, to its title, to its title and answer."""
+        asked = sentence_vectors([question])[0]
+        out = np.zeros((len(docs), 3))
+        for i, doc in enumerate(docs):
+            near = self._vectors[self._rows[doc] : self._rows[doc + 1]] @ asked
+            out[i] = (float(np.max(near[:-2])) if len(near) > 2 else float(near[-2]), near[-2], near[-1])
+        return out
+
+    def _search_uncached(self, question: str, k: int) -> tuple[CardHit, ...]:
+        found = self.candidates(question)
+        if found is None:
+            return ()
+        k = min(k, len(self.cards))
+        # The order is BM25's and meaning's (`_by_meaning`): the learned ranker did not order better on
+        # held-out tuning questions (`bench/explain.py --tune`); its calibrated chance decides answering.
+        chances = self.ranker.probabilities(found.features) if self.ranker is not None else None
+        chance_of = {d: float(chances[i]) if chances is not None else None for i, d in enumerate(found.docs)}
+        pairs = list(zip(found.docs, found.scores, strict=True))
+        ranked = [(d, s, chance_of[d]) for d, s in (self._by_meaning(question, pairs) if self.dense_weight else pairs)]
+        ranked = ranked[:k]
+        own = found.own
+        if own and not own & {d for d, _, _ in ranked[:1]}:
             # The card whose own phrasing this is goes first (the best scoring of them, if several).
-            every = self._retriever.get_scores(query)
+            every = self._retriever.get_scores(list(t for g in found.groups for t in g)) if self._retriever else []
             best = max(own, key=lambda d: float(every[d]))
-            ranked = [(best, float(every[best]))] + [(d, s) for d, s in ranked if d != best][: k - 1]
+            ranked = [(best, float(every[best]), chance_of.get(best))] + [r for r in ranked if r[0] != best][: k - 1]
         hits = []
-        for doc, score in ranked:
+        total = sum(found.weights) or 1.0
+        for doc, score, probability in ranked:
             if score <= 0:
                 continue
             card_terms = self._card_terms[doc]
-            pairs = zip(groups, weights, strict=True)
-            found = [w for group, w in pairs if not card_terms.isdisjoint(group)]
-            hit = CardHit(
-                self.cards[doc], score, sum(found) / total, known, len(found), len(groups), doc in own
-            )
-            hits.append(hit)
+            pairs_ = zip(found.groups, found.weights, strict=True)
+            covered = [w for group, w in pairs_ if not card_terms.isdisjoint(group)]
+            hits.append(
+                CardHit(
+                    self.cards[doc], score, sum(covered) / total, found.known, len(covered), len(found.groups),
+                    doc in own, probability,
+                )
+            )  # fmt: skip
         return tuple(hits)
 
     def _by_meaning(self, question: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -264,6 +324,8 @@ class CardIndex:
         """Whether a hit is strong enough to answer from (a card's own phrasing always is)."""
         if hit.exact:
             return True
+        if self.ranker is not None and hit.probability is not None and hit.probability >= self.ranker.threshold:
+            return True  # the learned ranker is sure enough that this card is right, whatever the bars say
         if hit.known < self.min_known or hit.matched < min(MIN_MATCHED, hit.asked):
             return False
         if hit.asked >= LONG_QUESTION_WORDS and hit.score >= max(self.min_score, LONG_MIN_SCORE):
