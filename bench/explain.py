@@ -160,24 +160,36 @@ def ranker_table() -> None:
     """The learned re-ranker (`curriculum/card_ranker_training.py`), out of fold on tuning data only: does
     it order BM25's candidates better than the hand-set re-rank, and the answering threshold it gets."""
     from sitecoach.curriculum.card_ranker_training import (
-        MAX_IN_SCOPE_REFUSED, baseline_order, learned_order, load_tuning, refused_share, train,
+        MAX_IN_SCOPE_REFUSED,
+        baseline_order,
+        learned_order,
+        load_tuning,
+        refused_share,
+        train,
     )  # fmt: skip
 
     result = train(pack_cards(), load_tuning(PACK / "tuning"))
     print(f"# learned re-ranker, out of fold ({result.ranker.trained_on})")
-    print(f"{'questions':>22s} {'n':>5s} {'hand top-1':>10s} {'learned':>8s} {'hand top-3':>10s} {'learned':>8s}")
+    print(
+        f"{'questions':>22s} {'n':>5s} {'hand top-1':>10s} {'learned':>8s} {'hand top-3':>10s} {'learned':>8s}"
+    )
     for source, label in (("phrasing", "held-out phrasings"), ("graded", "graded tuning")):
         asked = [a for a in result.asked if a.source == source]
         figures = []
         for top in (1, 3):
-            for order in (lambda a: baseline_order(a.features), lambda a: learned_order(a.features, a.chance)):
+            for order in (
+                lambda a: baseline_order(a.features),
+                lambda a: learned_order(a.features, a.chance),
+            ):
                 right = sum(1 for a in asked if len(a.right) and a.right[order(a)[:top]].any())
                 figures.append(right / len(asked))
         hand1, learned1, hand3, learned3 = figures[0], figures[1], figures[2], figures[3]
         print(f"{label:>22s} {len(asked):5d} {hand1:10.1%} {learned1:8.1%} {hand3:10.1%} {learned3:8.1%}")
     print("answer when the BM25 bars pass OR the chance the first card is right reaches the threshold:")
     print(f"{'threshold':>9s} {'in refused':>10s} {'oos refused':>11s}")
-    print(f"{'bars only':>9s} {refused_share(result.in_scope, 2.0):10.1%} {refused_share(result.outside, 2.0):11.1%}")
+    print(
+        f"{'bars only':>9s} {refused_share(result.in_scope, 2.0):10.1%} {refused_share(result.outside, 2.0):11.1%}"
+    )
     for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, result.ranker.threshold):
         print(f"{t:9.2f} {refused_share(result.in_scope, t):10.1%} {refused_share(result.outside, t):11.1%}")
     print(

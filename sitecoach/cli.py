@@ -481,6 +481,32 @@ def nlu_train(folds: int) -> None:
     click.echo(f"wrote {MODEL_PATH.name} in {time.perf_counter() - started:.1f} s; bars: {bars}")
 
 
+@main.group()
+def cards() -> None:
+    """The knowledge cards: train the re-ranker that decides whether a card answers."""
+
+
+@cards.command("train-ranker")
+def cards_train_ranker() -> None:
+    """Train the card re-ranker on the pack's card phrasings and tuning questions; write its JSON."""
+    from sitecoach.curriculum.card_ranker import SHIPPED
+    from sitecoach.curriculum.card_ranker_training import load_tuning, refused_share, train
+    from sitecoach.curriculum.card_search import CardInfo
+    from sitecoach.curriculum.pack import load_pack
+
+    path = _settings().content_pack_path
+    cards = [CardInfo.from_content(c.model_dump(mode="json")) for c in load_pack(path).cards]
+    started = time.perf_counter()
+    result = train(cards, load_tuning(path / "tuning"))
+    result.ranker.save(SHIPPED)
+    t = result.ranker.threshold
+    click.echo(
+        f"wrote {SHIPPED.name} in {time.perf_counter() - started:.1f} s ({result.ranker.trained_on}); "
+        f"threshold {t:.2f}: in-scope refused {refused_share(result.in_scope, t):.1%}, "
+        f"out of scope refused {refused_share(result.outside, t):.1%} (out of fold)"
+    )
+
+
 ASK_PHONE = "+447000000001"
 
 

@@ -49,7 +49,9 @@ class TuningSet:
 def load_tuning(folder: Path) -> TuningSet:
     """Read `content/<pack>/tuning/`."""
     graded = [q for path in sorted(folder.glob("graded_questions*.yaml")) for q in load_questions(path)]
-    rows = [line.split("\t") for line in (folder / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [
+        line.split("\t") for line in (folder / "questions.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
     listed = (folder / "out_of_scope.txt").read_text(encoding="utf-8").splitlines()
     outside = [line.strip() for line in listed if line.strip() and not line.startswith("#")]
     outside += [q for flag, q in rows if flag == "0"] + [q.text for q in graded if not q.in_scope]
@@ -99,7 +101,9 @@ def training_questions(cards: Sequence[CardInfo], tuning: TuningSet, ranker: Car
     full = CardIndex(cards, ranker=ranker)
     texts_of = {id(c): card_text(c) for c in cards}
     for question in tuning.graded:
-        asked.append(_asked(full, question.text, "graded", lambda c, q=question: mentions_all(texts_of[id(c)], q)[0]))
+        asked.append(
+            _asked(full, question.text, "graded", lambda c, q=question: mentions_all(texts_of[id(c)], q)[0])
+        )
     asked += [_asked(full, text, "outside", lambda c: False) for text in tuning.out_of_scope]
     return asked
 
@@ -114,7 +118,9 @@ def _fit(asked: Sequence[Asked]) -> tuple[np.ndarray, np.ndarray, LogisticRegres
     return mean, scale, model
 
 
-def _as_ranker(mean: np.ndarray, scale: np.ndarray, model: LogisticRegression, threshold: float) -> CardRanker:
+def _as_ranker(
+    mean: np.ndarray, scale: np.ndarray, model: LogisticRegression, threshold: float
+) -> CardRanker:
     return CardRanker(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), threshold)
 
 
@@ -157,7 +163,9 @@ def refused_share(questions: Sequence[tuple[float, bool]], threshold: float) -> 
 
 def train(cards: Sequence[CardInfo], tuning: TuningSet) -> Training:
     """Train on everything, with out-of-fold chances for the figures and the threshold."""
-    placeholder = CardRanker(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0, 0.5)
+    placeholder = CardRanker(
+        np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.zeros(len(FEATURES)), 0.0, 0.5
+    )
     asked = training_questions(cards, tuning, placeholder)  # features only: the ranker's weights are unused
     groups = np.concatenate([np.full(len(a.right), n) for n, a in enumerate(asked)])
     starts = np.cumsum([0] + [len(a.right) for a in asked])

@@ -28,13 +28,18 @@ import difflib
 import logging
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import bm25s
 import numpy as np
 
-from sitecoach.curriculum.card_features import CardProfile, QuestionView, card_profile, feature_rows, question_kind
+from sitecoach.curriculum.card_features import (
+    QuestionView,
+    card_profile,
+    feature_rows,
+    question_kind,
+)
 from sitecoach.curriculum.card_ranker import SHIPPED, CardRanker, shipped_ranker
 from sitecoach.curriculum.retrieval import analyze, stem
 from sitecoach.nlu.embeddings import sentence_vectors
@@ -173,7 +178,9 @@ class CardIndex:
         self.dense_weight = dense_weight
         # The learned re-ranker orders BM25's best cards and decides whether the best one answers; without
         # it (`learned=False`, or no model shipped) the dense re-rank and the BM25 bars do.
-        self.ranker = ranker if ranker is not None else (shipped_ranker() if learned and SHIPPED.exists() else None)
+        self.ranker = (
+            ranker if ranker is not None else (shipped_ranker() if learned and SHIPPED.exists() else None)
+        )
         self.min_score = min_score
         self.min_coverage = min_coverage
         self.min_known = min_known
@@ -276,14 +283,23 @@ class CardIndex:
         chances = self.ranker.probabilities(found.features) if self.ranker is not None else None
         chance_of = {d: float(chances[i]) if chances is not None else None for i, d in enumerate(found.docs)}
         pairs = list(zip(found.docs, found.scores, strict=True))
-        ranked = [(d, s, chance_of[d]) for d, s in (self._by_meaning(question, pairs) if self.dense_weight else pairs)]
+        ranked = [
+            (d, s, chance_of[d])
+            for d, s in (self._by_meaning(question, pairs) if self.dense_weight else pairs)
+        ]
         ranked = ranked[:k]
         own = found.own
         if own and not own & {d for d, _, _ in ranked[:1]}:
             # The card whose own phrasing this is goes first (the best scoring of them, if several).
-            every = self._retriever.get_scores(list(t for g in found.groups for t in g)) if self._retriever else []
+            every = (
+                self._retriever.get_scores(list(t for g in found.groups for t in g))
+                if self._retriever
+                else []
+            )
             best = max(own, key=lambda d: float(every[d]))
-            ranked = [(best, float(every[best]), chance_of.get(best))] + [r for r in ranked if r[0] != best][: k - 1]
+            ranked = [(best, float(every[best]), chance_of.get(best))] + [r for r in ranked if r[0] != best][
+                : k - 1
+            ]
         hits = []
         total = sum(found.weights) or 1.0
         for doc, score, probability in ranked:
@@ -292,12 +308,9 @@ class CardIndex:
             card_terms = self._card_terms[doc]
             pairs_ = zip(found.groups, found.weights, strict=True)
             covered = [w for group, w in pairs_ if not card_terms.isdisjoint(group)]
-            hits.append(
-                CardHit(
-                    self.cards[doc], score, sum(covered) / total, found.known, len(covered), len(found.groups),
-                    doc in own, probability,
-                )
-            )  # fmt: skip
+            share = sum(covered) / total
+            hit = CardHit(self.cards[doc], score, share, found.known, len(covered), len(found.groups))
+            hits.append(replace(hit, exact=doc in own, probability=probability))
         return tuple(hits)
 
     def _by_meaning(self, question: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -324,7 +337,11 @@ class CardIndex:
         """Whether a hit is strong enough to answer from (a card's own phrasing always is)."""
         if hit.exact:
             return True
-        if self.ranker is not None and hit.probability is not None and hit.probability >= self.ranker.threshold:
+        if (
+            self.ranker is not None
+            and hit.probability is not None
+            and hit.probability >= self.ranker.threshold
+        ):
             return True  # the learned ranker is sure enough that this card is right, whatever the bars say
         if hit.known < self.min_known or hit.matched < min(MIN_MATCHED, hit.asked):
             return False
