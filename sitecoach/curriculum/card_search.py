@@ -19,7 +19,8 @@ note with chatter no card has) needs a higher score but less coverage (`LONG_*`)
 The bars are chosen on tuning data only, never on the evaluation questions in `bench/data/`: each card
 phrasing asked of an index built without it, and 320 questions a helper wrote blind for the purpose
 (`content/st1332/tuning/`); `bench/explain.py --tune` prints the table and the choice (the lowest in-scope
-refusals plus out-of-scope answers).
+refusals plus out-of-scope answers). A hit the bars refuse still answers when the learned re-ranker
+(`card_ranker.py`) gives it at least its threshold's chance of being the right card.
 """
 
 from __future__ import annotations
