@@ -11,9 +11,11 @@ among the top cards?). The set is never used to write cards or choose the bars.
 without it (5 folds: is the right card on top?), and the tuning questions (content/st1332/tuning/:
 320 questions a helper wrote blind, 240 about the job and 80 not, plus the team's out-of-scope list).
 Prints, per bar, refusals in and out of scope and their sum; the bars in `curriculum/card_search.py`
-are the lowest sum.
+are the lowest sum. Then the learned re-ranker (`--ranker` alone), out of fold: its order against the
+hand-set one (top-1 and top-3 on held-out phrasings and graded tuning questions) and the table its
+answering threshold is chosen from (in-scope refusals at most 3%).
 
-    python bench/explain.py [--tune] [--file QUESTIONS.yaml]
+    python bench/explain.py [--tune | --ranker] [--file QUESTIONS.yaml]
 """
 
 from __future__ import annotations
