@@ -192,7 +192,7 @@ def ranker_table() -> None:
     print(
         f"{'bars only':>9s} {refused_share(result.in_scope, 2.0):10.1%} {refused_share(result.outside, 2.0):11.1%}"
     )
-    for t in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, result.ranker.threshold):
+    for t in sorted({0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, result.ranker.threshold}):
         print(f"{t:9.2f} {refused_share(result.in_scope, t):10.1%} {refused_share(result.outside, t):11.1%}")
     print(
         f"chosen: {result.ranker.threshold:.2f}, the highest with at most {MAX_IN_SCOPE_REFUSED:.0%} of "
