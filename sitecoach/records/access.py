@@ -76,6 +76,22 @@ def can_act_as_mentor(staff: StaffLike, learner: Learner) -> bool:
     return staff.is_admin or learner.mentor_id == staff.mentor_id
 
 
+def can_sign_as_employer(staff: StaffLike, learner: Learner) -> bool:
+    """Whether this staff member signs the learner's progress reviews for the employer: their own mentor
+    only (an admin sees the review but is not the employer's representative)."""
+    return learner.mentor_id is not None and learner.mentor_id == staff.mentor_id
+
+
+def can_sign_as_provider(session: Session, staff: StaffLike, learner: Learner) -> bool:
+    """Whether this staff member signs the learner's progress reviews for the training provider: a provider
+    user linked to the learner's cohort."""
+    return (
+        staff.is_provider
+        and learner.cohort_id is not None
+        and learner.cohort_id in provider_cohort_ids(session, staff)
+    )
+
+
 def cohort_providers(session: Session, cohort_id: int | None) -> list[Mentor]:
     """The provider users linked to a cohort."""
     if cohort_id is None:

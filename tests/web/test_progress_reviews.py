@@ -1,0 +1,136 @@
+"""A 12-weekly progress review from draft to lock: the clock's job drafts it two weeks before it is due, the
+mentor edits it (versions) and marks it ready, the apprentice opens the link they got on WhatsApp and signs,
+the mentor signs for the employer and a provider user for the training provider; it is then locked, in the
+audit chain, in the portfolio export as a PDF, and the next review is due 12 weeks later."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from datetime import timedelta
+
+from sqlmodel import select
+
+from sitecoach.models import EventKind, LearningEvent, Message, MessageStatus, ProgressReviewVersion, utcnow
+from sitecoach.records.audit import verify_chain
+from tests.conftest import form_token, log_in, run_worker
+from tests.web.review_world import (
+    EMAILS,
+    LEARNER_PHONE,
+    PASSWORD,
+    STARTED_DAYS_AGO,
+    drafted_review,
+    make_world,
+    review_link_in_whatsapp,
+    run_clock,
+)
+
+EDITED_ACTION = "- Shadow Priya on two 11kV resin joints before the next review"
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    path = tmp_path / "review.pdf"
+    path.write_bytes(data)
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60)
+    return done.stdout.decode()
+
+
+def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app, services, tmp_path):
+    world = make_world(services)
+    now = utcnow()
+    run_clock(services, "draft-progress-reviews", now)
+    review = drafted_review(services, world.learner)
+    assert review is not None and review.number == 1 and review.status == "draft"
+    assert abs((review.due_at - now) - timedelta(days=84 - STARTED_DAYS_AGO)) < timedelta(minutes=5)
+
+    mentor = app.test_client()
+    log_in(mentor, EMAILS["mentor"], PASSWORD)
+    learner_page = mentor.get(f"/mentor/learners/{world.learner}").data.decode()
+    assert "Review 1" in learner_page and "draft" in learner_page
+    page = mentor.get(f"/mentor/reviews/{review.id}").data.decode()
+    assert "Competency progress since the last review" in page and "Overall mastery" in page
+    assert "30 of 400 planned hours logged" in page  # OTJ against plan, from the logged hours
+    assert "First review: no actions agreed before." in page
+
+    token = form_token(mentor, f"/mentor/reviews/{review.id}")
+    saved = mentor.post(
+        f"/mentor/reviews/{review.id}/edit",
+        data={"csrf_token": token, "next_actions": EDITED_ACTION},
+        follow_redirects=True,
+    ).data.decode()
+    assert "Saved as version 2." in saved and "Shadow Priya" in saved
+    original = mentor.get(f"/mentor/reviews/{review.id}?version=1").data.decode()
+    assert "Shadow Priya" not in original and "Practise" in original  # the coach's draft is kept as v1
+
+    ready = mentor.post(f"/mentor/reviews/{review.id}/ready", data={"csrf_token": token}, follow_redirects=True)
+    assert "the learner has their link on WhatsApp" in ready.data.decode()
+    run_worker(services)
+    with services.db.read_session() as session:
+        sent = session.exec(
+            select(Message).where(Message.phone == LEARNER_PHONE, Message.kind == "progress_review")
+        ).one()
+    assert sent.status != MessageStatus.PENDING and "progress review #1" in sent.body
+
+    apprentice = app.test_client()  # no login: the link is the key
+    path = review_link_in_whatsapp(services)
+    shown = apprentice.get(path).data.decode()
+    assert "Shadow Priya" in shown and "Sign my review" in shown
+    assert apprentice.post(f"{path}/sign", data={}).status_code == 400  # must tick "I agree"
+    signed = apprentice.post(f"{path}/sign", data={"agree": "yes"}).data.decode()
+    assert "you've signed your review" in signed
+
+    mentor.post(f"/mentor/reviews/{review.id}/sign", data={"csrf_token": token, "role": "employer"})
+    provider = app.test_client()
+    log_in(provider, EMAILS["provider"], PASSWORD)
+    provider_token = form_token(provider, f"/mentor/reviews/{review.id}")
+    locked = provider.post(
+        f"/mentor/reviews/{review.id}/sign",
+        data={"csrf_token": provider_token, "role": "provider"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "all three have signed, the review is locked" in locked
+
+    with services.db.read_session() as session:
+        events = session.exec(
+            select(LearningEvent).where(
+                LearningEvent.learner_id == world.learner, LearningEvent.kind == EventKind.PROGRESS_REVIEW_SIGNED
+            )
+        ).all()
+        assert [e.data["number"] for e in events] == [1] and events[0].data["version"] == 2
+        assert verify_chain(session).ok
+    assert "Locked" in provider.get(f"/mentor/reviews/{review.id}").data.decode()
+    # the text can no longer change
+    again = mentor.post(
+        f"/mentor/reviews/{review.id}/edit",
+        data={"csrf_token": token, "next_actions": "changed after signing"},
+        follow_redirects=True,
+    ).data.decode()
+    assert "no longer a draft" in again
+
+    archive = zipfile.ZipFile(io.BytesIO(mentor.get(f"/mentor/learners/{world.learner}/portfolio.zip").data))
+    assert "reviews/review-1.pdf" in archive.namelist()
+    text = _pdf_text(archive.read("reviews/review-1.pdf"), tmp_path)
+    assert "Progress review 1: Jamie Review" in text and "Shadow Priya" in text
+    assert "Sam Okafor" in text and "Dana Provider" in text and "Apprentice" in text
+
+    history = mentor.get(f"/mentor/learners/{world.learner}").data.decode()
+    next_due = (utcnow() + timedelta(days=84)).strftime("%d %b %Y")
+    assert f"Next review due {next_due}" in " ".join(history.split())
+
+
+def test_a_doubled_clock_or_a_retried_job_drafts_one_review(services):
+    world = make_world(services)
+    now = utcnow()
+    run_clock(services, "draft-progress-reviews", now)
+    run_clock(services, "draft-progress-reviews", now + timedelta(minutes=1))
+    run_clock(services, "draft-progress-reviews", now + timedelta(days=1))
+    with services.db.read_session() as session:
+        versions = session.exec(select(ProgressReviewVersion)).all()
+    assert len(versions) == 1 and drafted_review(services, world.learner).number == 1
+
+
+def test_nothing_is_drafted_more_than_two_weeks_before_it_is_due(services):
+    world = make_world(services)
+    run_clock(services, "draft-progress-reviews", utcnow() - timedelta(days=11))  # due in 15 days then
+    assert drafted_review(services, world.learner) is None
