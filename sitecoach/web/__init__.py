@@ -38,6 +38,7 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.mentor import bp as mentor_bp
     from sitecoach.web.review_links import bp as review_links_bp
     from sitecoach.web.reviews import bp as reviews_bp
+    from sitecoach.web.staff_roles import bp as staff_roles_bp
     from sitecoach.web.webhook import bp as whatsapp_bp
 
     init_auth(app)
@@ -50,6 +51,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(review_links_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(staff_roles_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(data_rights_bp)
     if settings.simulator_enabled:
