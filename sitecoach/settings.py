@@ -29,7 +29,7 @@ DEFAULT_MAXIMUM_INTERVAL_DAYS = 180  # FSRS never puts a review off longer (benc
 DEFAULT_MEMORY_FIT_MIN_REVIEWS = 1000
 DEFAULT_MEMORY_FIT_MIN_LEARNERS = 20
 DEFAULT_LINK_MAX_AGE_DAYS = 14
-# A progress review is due at most 12 weeks after the last one (the apprenticeship funding rules); lower is allowed.
+# A progress review is due at most 12 weeks (funding rules) after the last one; lower is allowed.
 MAX_PROGRESS_REVIEW_INTERVAL_DAYS = 84
 DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
 DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB
@@ -235,7 +235,7 @@ class Settings:
             raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
         if not 1 <= settings.progress_review_interval_days <= MAX_PROGRESS_REVIEW_INTERVAL_DAYS:
             raise ValueError(
-                f"PROGRESS_REVIEW_INTERVAL_DAYS must be 1 to {MAX_PROGRESS_REVIEW_INTERVAL_DAYS} (12 weeks at most), "
+                f"PROGRESS_REVIEW_INTERVAL_DAYS must be 1 to {MAX_PROGRESS_REVIEW_INTERVAL_DAYS} (12 weeks), "
                 f"not {settings.progress_review_interval_days}"
             )
         if settings.trusted_proxy_hops < 0:

@@ -1,4 +1,4 @@
-"""Signed, expiring deep links to lessons and to progress reviews (itsdangerous), so learners need no login."""
+"""Signed, expiring deep links to lessons and progress reviews (itsdangerous): learners need no login."""
 
 from __future__ import annotations
 

@@ -18,7 +18,9 @@ from sitecoach.models import Learner, Mentor, MessageKind, ProgressReview, Progr
 from sitecoach.services import Services
 
 log = logging.getLogger(__name__)
-REMIND_BEFORE = timedelta(days=7)  # reminders go out when a review is due within this (and again once overdue)
+REMIND_BEFORE = timedelta(
+    days=7
+)  # reminders go out when a review is due within this (and again once overdue)
 
 
 def _ids(*rows: object) -> list[int]:

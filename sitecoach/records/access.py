@@ -134,5 +134,6 @@ def set_staff_roles(
             session.delete(link)
     have = {link.cohort_id for link in links}
     session.add_all(
-        CohortProvider(cohort_id=cohort_id, staff_id=int(staff.id or 0)) for cohort_id in sorted(wanted - have)
+        CohortProvider(cohort_id=cohort_id, staff_id=int(staff.id or 0))
+        for cohort_id in sorted(wanted - have)
     )

@@ -147,7 +147,12 @@ def versions_of(session: Session, review: ProgressReview) -> list[ProgressReview
 
 
 def draft_review(
-    session: Session, catalogue: Catalogue, memory: Memory, settings: Settings, learner: Learner, now: datetime
+    session: Session,
+    catalogue: Catalogue,
+    memory: Memory,
+    settings: Settings,
+    learner: Learner,
+    now: datetime,
 ) -> ProgressReview | None:
     """Draft the learner's next review from what the coach holds; None if one is open already (a retried
     or doubled job drafts nothing more: the learner and number are unique)."""
@@ -182,7 +187,12 @@ def draft_review(
 
 
 def _version(
-    review: ProgressReview, number: int, sections: dict[str, str], author_id: int | None, note: str, now: datetime
+    review: ProgressReview,
+    number: int,
+    sections: dict[str, str],
+    author_id: int | None,
+    note: str,
+    now: datetime,
 ) -> ProgressReviewVersion:
     return ProgressReviewVersion(
         review_id=int(review.id or 0),

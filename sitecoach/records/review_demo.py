@@ -35,7 +35,7 @@ def seed_demo_reviews(
     provider: Mentor,
     now: datetime,
 ) -> ProgressReview | None:
-    """A signed first review for `learner` (if they started long enough ago) and the coach's draft of the next."""
+    """A signed first review for `learner` (if they started long enough ago) and the draft of the next."""
     signed_at = now - timedelta(days=LAST_SIGNED_DAYS_AGO)
     start = learner.created_at
     if signed_at - start < timedelta(days=7):

@@ -53,8 +53,8 @@ class ReviewDraft:
 
 
 def otj_summary(session: Session, learner: Learner, now: datetime) -> str:
-    """Planned and logged off-the-job hours and whether that is on track, in words: the review draft's OTJ line
-    and the provider page (the one place to point at the OTJ plan when it lands)."""
+    """Planned and logged off-the-job hours and whether that is on track, in words: the review draft's
+    OTJ line and the provider page (the one place to point at the OTJ plan when it lands)."""
     cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
     planned = float(cohort.planned_otj_hours) if cohort else 0.0
     rows = session.exec(
@@ -153,7 +153,9 @@ def _last_actions(
             lines.append(f"- {text} (to check together)")
             continue
         now = ins.report.by_area.get(str(action.get("area")), 0.0)
-        state = "done" if now >= ACTION_TARGET else "under way" if now > float(action["from"]) else "not moved"
+        state = (
+            "done" if now >= ACTION_TARGET else "under way" if now > float(action["from"]) else "not moved"
+        )
         lines.append(f"- {text}: {float(action['from']):.0f}% then, {now:.0f}% now ({state})")
     return "\n".join(lines) or "No actions were recorded last time."
 
@@ -167,7 +169,8 @@ def _next_actions(ins: LearnerInsights, otj: str) -> tuple[str, list[dict[str, A
         if score < ACTION_TARGET
     ]
     lines = [
-        f"- Practise {a['title']} until it reaches {ACTION_TARGET:.0f}% (now {a['from']:.0f}%)" for a in actions
+        f"- Practise {a['title']} until it reaches {ACTION_TARGET:.0f}% (now {a['from']:.0f}%)"
+        for a in actions
     ]
     lines += [f"- Gateway: {gap}" for gap in ins.gateway.gap_lines(GATEWAY_GAPS)]
     if "behind" in otj:
@@ -203,4 +206,3 @@ def draft_text(
         "actions": actions,
     }
     return ReviewDraft(sections, baseline)
-

@@ -164,8 +164,8 @@ def _flag(row: dict[str, str], name: str, problems: list[str]) -> bool:
 
 
 def check_mentors(text: str, known: Known) -> RosterCheck:
-    """Check a mentors CSV (name,email,phone,password,is_admin,is_provider,is_dsl,cohorts) without touching the
-    database; `cohorts` is a list of cohort names separated by semicolons, for provider users."""
+    """Check a mentors CSV (name,email,phone,password,is_admin,is_provider,is_dsl,cohorts) without touching
+    the database; `cohorts` is a list of cohort names separated by semicolons, for provider users."""
     check = RosterCheck("mentors")
     emails: dict[str, int] = {}
     phones: dict[str, int] = {}
@@ -294,7 +294,8 @@ def import_roster(session: Session, kind: str, text: str, actor_id: int | None) 
             session.add(staff)
             session.flush()
             session.add_all(
-                CohortProvider(cohort_id=cohort_ids[name], staff_id=int(staff.id or 0)) for name in row.cohorts
+                CohortProvider(cohort_id=cohort_ids[name], staff_id=int(staff.id or 0))
+                for name in row.cohorts
             )
     session.add(
         AdminAuditLog(

@@ -9,7 +9,7 @@ from sitecoach.web.context import current_services
 
 
 def deliver(row_id: int | None) -> None:
-    """Queue the claimed outbound row for sending; if Redis is down it stays stored and the sweeper sends it."""
+    """Queue the claimed outbound row for sending; if Redis is down it stays stored for the sweeper."""
     if row_id:
         try:
             enqueue_delivery(current_services().queue, row_id)

@@ -233,7 +233,10 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         ).all()
         cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
-        reviews = {"due": review_due(session, services.settings, learner), "history": reviews_of(session, learner_id)}
+        reviews = {
+            "due": review_due(session, services.settings, learner),
+            "history": reviews_of(session, learner_id),
+        }
         peers = (
             session.exec(
                 select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)

@@ -189,4 +189,3 @@ def provider() -> ResponseReturnValue:
             key=lambda row: (row[1].due_at, row[0].name or ""),
         )
     return render_template("provider.html", rows=rows, now=now, soon_days=SOON_DAYS)
-

@@ -28,7 +28,9 @@ def _log_in(page, base: str, who: str) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_url(f"{base}/mentor/")
 
 
-def test_a_review_is_edited_and_signed_by_all_three_in_the_browser(browser, live_server, services, shoot, tmp_path):
+def test_a_review_is_edited_and_signed_by_all_three_in_the_browser(
+    browser, live_server, services, shoot, tmp_path
+):
     world = make_world(services)
     run_clock(services, "draft-progress-reviews", utcnow())
     review = drafted_review(services, world.learner)

@@ -57,9 +57,13 @@ def make_world(services) -> ReviewWorld:  # type: ignore[no-untyped-def]
         north = Cohort(name="Review North", standard_code="ST1332", planned_otj_hours=400)
         south = Cohort(name="Review South", standard_code="ST1332")
         staff = {
-            "mentor": Mentor(name="Sam Okafor", email=EMAILS["mentor"], phone=MENTOR_PHONE, password_hash=hashed),
+            "mentor": Mentor(
+                name="Sam Okafor", email=EMAILS["mentor"], phone=MENTOR_PHONE, password_hash=hashed
+            ),
             "other_mentor": Mentor(name="Kim Other", email=EMAILS["other_mentor"], password_hash=hashed),
-            "provider": Mentor(name="Dana Provider", email=EMAILS["provider"], is_provider=True, password_hash=hashed),
+            "provider": Mentor(
+                name="Dana Provider", email=EMAILS["provider"], is_provider=True, password_hash=hashed
+            ),
             "other_provider": Mentor(
                 name="Pat Elsewhere", email=EMAILS["other_provider"], is_provider=True, password_hash=hashed
             ),
@@ -68,7 +72,9 @@ def make_world(services) -> ReviewWorld:  # type: ignore[no-untyped-def]
         session.add_all([north, south, *staff.values()])
         session.flush()
         session.add(CohortProvider(cohort_id=int(north.id or 0), staff_id=int(staff["provider"].id or 0)))
-        session.add(CohortProvider(cohort_id=int(south.id or 0), staff_id=int(staff["other_provider"].id or 0)))
+        session.add(
+            CohortProvider(cohort_id=int(south.id or 0), staff_id=int(staff["other_provider"].id or 0))
+        )
         learner = Learner(
             phone=LEARNER_PHONE,
             name="Jamie Review",
@@ -80,7 +86,9 @@ def make_world(services) -> ReviewWorld:  # type: ignore[no-untyped-def]
         )
         session.add(learner)
         session.flush()
-        append_event(session, int(learner.id or 0), EventKind.OTJ_HOURS, now - timedelta(days=3), {"hours": 30})
+        append_event(
+            session, int(learner.id or 0), EventKind.OTJ_HOURS, now - timedelta(days=3), {"hours": 30}
+        )
         return ReviewWorld(int(learner.id or 0), int(staff["mentor"].id or 0), int(staff["provider"].id or 0))
 
 
@@ -94,7 +102,9 @@ def drafted_review(services, learner_id: int) -> ProgressReview:  # type: ignore
     """The learner's newest review."""
     with services.db.read_session() as session:
         return session.exec(
-            select(ProgressReview).where(ProgressReview.learner_id == learner_id).order_by(ProgressReview.number.desc())  # type: ignore[attr-defined]
+            select(ProgressReview)
+            .where(ProgressReview.learner_id == learner_id)
+            .order_by(ProgressReview.number.desc())  # type: ignore[attr-defined]
         ).first()
 
 
@@ -102,7 +112,9 @@ def review_link_in_whatsapp(services, phone: str = LEARNER_PHONE) -> str:  # typ
     """The path of the newest review link the learner was sent on WhatsApp."""
     with services.db.read_session() as session:
         bodies = session.exec(
-            select(Message.body).where(Message.phone == phone, Message.direction == "out").order_by(Message.id.desc())  # type: ignore[attr-defined]
+            select(Message.body)
+            .where(Message.phone == phone, Message.direction == "out")
+            .order_by(Message.id.desc())  # type: ignore[attr-defined]
         ).all()
     for body in bodies:
         found = re.search(r"https?://[^/\s]+(/review/[\w.\-]+)", body)

@@ -19,7 +19,9 @@ def test_the_demo_has_a_drafted_review_due_this_week_for_the_mentor_to_edit(app,
         seed_demo(session, load_pack(services.settings.content_pack_path), now, services.memory)
         ellie = session.exec(select(Learner).where(Learner.name == "Ellie")).one()
         reviews = session.exec(
-            select(ProgressReview).where(ProgressReview.learner_id == ellie.id).order_by(ProgressReview.number)  # type: ignore[arg-type]
+            select(ProgressReview)
+            .where(ProgressReview.learner_id == ellie.id)
+            .order_by(ProgressReview.number)  # type: ignore[arg-type]
         ).all()
         assert [(r.number, r.status) for r in reviews] == [(1, "locked"), (2, "draft")]
         due, review_id = reviews[1].due_at, reviews[1].id

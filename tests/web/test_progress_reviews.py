@@ -32,7 +32,9 @@ EDITED_ACTION = "- Shadow Priya on two 11kV resin joints before the next review"
 def _pdf_text(data: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
     path = tmp_path / "review.pdf"
     path.write_bytes(data)
-    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60)
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, timeout=60
+    )
     return done.stdout.decode()
 
 
@@ -63,7 +65,9 @@ def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app,
     original = mentor.get(f"/mentor/reviews/{review.id}?version=1").data.decode()
     assert "Shadow Priya" not in original and "Practise" in original  # the coach's draft is kept as v1
 
-    ready = mentor.post(f"/mentor/reviews/{review.id}/ready", data={"csrf_token": token}, follow_redirects=True)
+    ready = mentor.post(
+        f"/mentor/reviews/{review.id}/ready", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "the learner has their link on WhatsApp" in ready.data.decode()
     run_worker(services)
     with services.db.read_session() as session:
@@ -94,7 +98,8 @@ def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app,
     with services.db.read_session() as session:
         events = session.exec(
             select(LearningEvent).where(
-                LearningEvent.learner_id == world.learner, LearningEvent.kind == EventKind.PROGRESS_REVIEW_SIGNED
+                LearningEvent.learner_id == world.learner,
+                LearningEvent.kind == EventKind.PROGRESS_REVIEW_SIGNED,
             )
         ).all()
         assert [e.data["number"] for e in events] == [1] and events[0].data["version"] == 2

@@ -47,7 +47,9 @@ def test_reading_a_review_and_its_pdf(app, services):
     expected = {"mentor": 200, "other_mentor": 404, "provider": 200, "other_provider": 404, "admin": 200}
     for who, status in expected.items():
         assert clients[who][0].get(f"/mentor/reviews/{review.id}").status_code == status, who
-        assert clients[who][0].get(f"/mentor/reviews/{review.id}/review.pdf").status_code == 404, who  # unsigned
+        assert clients[who][0].get(f"/mentor/reviews/{review.id}/review.pdf").status_code == 404, (
+            who
+        )  # unsigned
     anonymous = clients["anonymous"][0].get(f"/mentor/reviews/{review.id}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert clients["anonymous"][0].get(f"/mentor/reviews/{review.id}/review.pdf").status_code == 302
@@ -90,7 +92,12 @@ def test_signing_for_the_employer_and_for_the_provider(app, services):
             assert answer.status_code == status, (role, who)
     row = _status(services, review.id)
     assert row.employer_signed_at is None and row.provider_signed_at is None
-    assert mentor.post(f"/mentor/reviews/{review.id}/sign", data={"csrf_token": token, "role": "employer"}).status_code == 302
+    assert (
+        mentor.post(
+            f"/mentor/reviews/{review.id}/sign", data={"csrf_token": token, "role": "employer"}
+        ).status_code
+        == 302
+    )
     client, own_token = clients["provider"]
     client.post(f"/mentor/reviews/{review.id}/sign", data={"csrf_token": own_token, "role": "provider"})
     row = _status(services, review.id)
@@ -126,7 +133,9 @@ def _past_token(secret: str, learner_id: int, review_id: int) -> str:
         def get_timestamp(self) -> int:
             return super().get_timestamp() - 20 * 86400
 
-    return URLSafeTimedSerializer(secret, salt=REVIEW_SALT, signer=PastSigner).dumps({"l": learner_id, "r": review_id})
+    return URLSafeTimedSerializer(secret, salt=REVIEW_SALT, signer=PastSigner).dumps(
+        {"l": learner_id, "r": review_id}
+    )
 
 
 def test_the_learners_link_opens_only_their_ready_review(app, services):
@@ -141,7 +150,9 @@ def test_the_learners_link_opens_only_their_ready_review(app, services):
     assert anyone.get(f"/review/{good}").status_code == 200
     assert anyone.get(f"/review/{good[:-3]}aaa").status_code == 403  # tampered
     assert anyone.get(f"/review/{links.review_token(world.learner + 999, review.id)}").status_code == 404
-    forged = LinkSigner("someone-elses-secret-0123456789abcdef", "https://x", 14).review_token(world.learner, review.id)
+    forged = LinkSigner("someone-elses-secret-0123456789abcdef", "https://x", 14).review_token(
+        world.learner, review.id
+    )
     assert anyone.post(f"/review/{forged}/sign", data={"agree": "yes"}).status_code == 403
     lesson_token = links.token(world.learner, "L03")  # a lesson link is not a review link
     assert anyone.get(f"/review/{lesson_token}").status_code == 403

@@ -18,14 +18,25 @@ def _world(services) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with services.db.session() as session:
         north = Cohort(name="Roles North", standard_code="ST1332")
         south = Cohort(name="Roles South", standard_code="ST1332")
-        admin = Mentor(name="Ada", email="ada.s@example.test", is_admin=True, password_hash=generate_password_hash(PASSWORD))
-        dana = Mentor(name="Dana", email="dana.s@example.test", password_hash=generate_password_hash(PASSWORD))
+        admin = Mentor(
+            name="Ada",
+            email="ada.s@example.test",
+            is_admin=True,
+            password_hash=generate_password_hash(PASSWORD),
+        )
+        dana = Mentor(
+            name="Dana", email="dana.s@example.test", password_hash=generate_password_hash(PASSWORD)
+        )
         session.add_all([north, south, admin, dana])
         session.flush()
         session.add_all(
             [
-                Learner(phone="+447700900611", name="Nia North", cohort_id=north.id, consent=Consent.OPTED_IN),
-                Learner(phone="+447700900612", name="Sol South", cohort_id=south.id, consent=Consent.OPTED_IN),
+                Learner(
+                    phone="+447700900611", name="Nia North", cohort_id=north.id, consent=Consent.OPTED_IN
+                ),
+                Learner(
+                    phone="+447700900612", name="Sol South", cohort_id=south.id, consent=Consent.OPTED_IN
+                ),
             ]
         )
         return {"north": int(north.id or 0), "south": int(south.id or 0), "dana": int(dana.id or 0)}
