@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from sitecoach.delivery import proactive
 from sitecoach.infra.localtime import local_now
-from sitecoach.models import Learner, Mentor, MessageKind, ProgressReview, ProgressReviewStatus
+from sitecoach.models import Learner, Mentor, Message, MessageKind, ProgressReview, ProgressReviewStatus
 from sitecoach.services import Services
 
 log = logging.getLogger(__name__)
@@ -32,28 +32,54 @@ def _mentor_name(session: Session, learner: Learner) -> str:
     return mentor.name if mentor else "your mentor"
 
 
+def _to_learner(
+    services: Services,
+    session: Session,
+    learner: Learner,
+    key: str,
+    kind: MessageKind,
+    prompt: str,
+    variables: dict[str, object],
+    now: datetime,
+) -> Message | None:
+    """Claim one review message to the learner: it concerns their own record, so "answers only" learners
+    get it too."""
+    return proactive.to_learner(
+        session,
+        services.settings,
+        learner,
+        key=key,
+        kind=kind,
+        body=services.prompts.render(prompt, **variables),
+        variables=variables,
+        now=now,
+        answer_to_learner=True,
+    )
+
+
+def _link_variables(services: Services, learner: Learner, review: ProgressReview) -> dict[str, object]:
+    return {
+        "name": learner.name or "there",
+        "number": review.number,
+        "link": services.links.review_url(int(learner.id or 0), int(review.id or 0)),
+        "days": services.settings.link_max_age_days,
+    }
+
+
 def send_signing_link(
     services: Services, session: Session, learner: Learner, review: ProgressReview, now: datetime
 ) -> int | None:
     """Claim the message with the learner's link to read and sign a review (once per review)."""
-    link = services.links.review_url(int(learner.id or 0), int(review.id or 0))
-    variables = {
-        "name": learner.name or "there",
-        "number": review.number,
-        "mentor_name": _mentor_name(session, learner),
-        "link": link,
-        "days": services.settings.link_max_age_days,
-    }
-    row = proactive.to_learner(
+    variables = _link_variables(services, learner, review) | {"mentor_name": _mentor_name(session, learner)}
+    row = _to_learner(
+        services,
         session,
-        services.settings,
         learner,
-        key=f"review-link:{review.id}",
-        kind=MessageKind.PROGRESS_REVIEW,
-        body=services.prompts.render("reviews/sign_link", **variables),
-        variables=variables,
-        now=now,
-        answer_to_learner=True,
+        f"review-link:{review.id}",
+        MessageKind.PROGRESS_REVIEW,
+        "reviews/sign_link",
+        variables,
+        now,
     )
     return _ids(row)[0] if row is not None else None
 
@@ -63,22 +89,15 @@ def send_fresh_link(
 ) -> int | None:
     """Claim a fresh link for an expired one (at most once a local day per review)."""
     day = local_now(now, learner.timezone).date().isoformat()
-    variables = {
-        "name": learner.name or "there",
-        "number": review.number,
-        "link": services.links.review_url(int(learner.id or 0), int(review.id or 0)),
-        "days": services.settings.link_max_age_days,
-    }
-    row = proactive.to_learner(
+    row = _to_learner(
+        services,
         session,
-        services.settings,
         learner,
-        key=f"review-fresh:{review.id}:{day}",
-        kind=MessageKind.FRESH_LINK,
-        body=services.prompts.render("reviews/fresh_link", **variables),
-        variables=variables,
-        now=now,
-        answer_to_learner=True,
+        f"review-fresh:{review.id}:{day}",
+        MessageKind.FRESH_LINK,
+        "reviews/fresh_link",
+        _link_variables(services, learner, review),
+        now,
     )
     return _ids(row)[0] if row is not None else None
 
@@ -114,23 +133,22 @@ def _remind(
         link = services.links.review_url(int(learner.id or 0), int(review.id or 0))
     to_learner = None
     if review.learner_signed_at is None:
-        variables = {
+        variables: dict[str, object] = {
             "name": learner.name or "there",
             "number": review.number,
             "due": due,
             "link": link,
             "overdue": overdue,
         }
-        to_learner = proactive.to_learner(
+        to_learner = _to_learner(
+            services,
             session,
-            services.settings,
             learner,
-            key=f"review-remind:{review.id}:learner:{stage}",
-            kind=MessageKind.PROGRESS_REVIEW,
-            body=services.prompts.render("reviews/remind_learner", **variables),
-            variables=variables,
-            now=now,
-            answer_to_learner=True,
+            f"review-remind:{review.id}:learner:{stage}",
+            MessageKind.PROGRESS_REVIEW,
+            "reviews/remind_learner",
+            variables,
+            now,
         )
     mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
     to_mentor = None
