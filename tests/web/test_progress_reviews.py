@@ -139,3 +139,20 @@ def test_nothing_is_drafted_more_than_two_weeks_before_it_is_due(services):
     world = make_world(services)
     run_clock(services, "draft-progress-reviews", utcnow() - timedelta(days=11))  # due in 15 days then
     assert drafted_review(services, world.learner) is None
+
+
+def test_the_interval_can_be_set_lower_than_twelve_weeks_but_never_higher(services):
+    from sitecoach.settings import Settings
+
+    assert Settings.from_env(env={"PROGRESS_REVIEW_INTERVAL_DAYS": "56"}).progress_review_interval_days == 56
+    try:
+        Settings.from_env(env={"PROGRESS_REVIEW_INTERVAL_DAYS": "85"})
+    except ValueError as exc:
+        assert "12 weeks" in str(exc)
+    else:
+        raise AssertionError("an interval over 84 days was accepted")
+    world = make_world(services)
+    services.settings = services.settings.with_overrides(progress_review_interval_days=56)
+    run_clock(services, "draft-progress-reviews", utcnow())  # 80 days in: 24 days overdue at 56
+    review = drafted_review(services, world.learner)
+    assert review is not None and review.due_at < utcnow() - timedelta(days=23)
