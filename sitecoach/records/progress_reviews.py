@@ -10,6 +10,7 @@ is the newest version, frozen once the review is ready.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import dataclass
@@ -143,6 +144,26 @@ def versions_of(session: Session, review: ProgressReview) -> list[ProgressReview
             .where(ProgressReviewVersion.review_id == review.id)
             .order_by(col(ProgressReviewVersion.version).desc())
         ).all()
+    )
+
+
+def version_changes(session: Session, review: ProgressReview, version: int) -> str:
+    """What a version changed against the one before, as a unified diff per section ("" for the draft)."""
+    if version <= 1:
+        return ""
+    before, after = sections_of(session, review, version - 1), sections_of(session, review, version)
+    return "".join(
+        "".join(
+            difflib.unified_diff(
+                before[key].splitlines(keepends=True),
+                after[key].splitlines(keepends=True),
+                fromfile=f"{key} v{version - 1}",
+                tofile=f"{key} v{version}",
+                lineterm="\n",
+            )
+        )
+        for key in SECTION_KEYS
+        if before[key] != after[key]
     )
 
 

@@ -27,6 +27,7 @@ from sitecoach.records.progress_reviews import (
     save_sections,
     sections_of,
     sign,
+    version_changes,
     versions_of,
 )
 from sitecoach.records.review_drafts import SECTION_KEYS, SECTIONS, otj_summary
@@ -59,6 +60,7 @@ def review_page(review_id: int) -> ResponseReturnValue:
         version = request.args.get("version", type=int)
         sections = sections_of(session, review, version)
         versions = versions_of(session, review)
+        changes = version_changes(session, review, version or review.version)
         names = {m.id: m.name for m in session.exec(select(Mentor)).all()}
         can = {
             "edit": access.can_act_as_mentor(current_user, learner),
@@ -74,6 +76,7 @@ def review_page(review_id: int) -> ResponseReturnValue:
         keys=SECTION_KEYS,
         versions=versions,
         shown_version=version or review.version,
+        changes=changes,
         names=names,
         can=can,
         now=utcnow(),

@@ -62,6 +62,7 @@ def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app,
         follow_redirects=True,
     ).data.decode()
     assert "Saved as version 2." in saved and "Shadow Priya" in saved
+    assert "+- Shadow Priya" in saved  # what the version changed, as a diff against the coach's draft
     original = mentor.get(f"/mentor/reviews/{review.id}?version=1").data.decode()
     assert "Shadow Priya" not in original and "Practise" in original  # the coach's draft is kept as v1
 
