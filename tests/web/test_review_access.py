@@ -11,7 +11,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
 from sitecoach.infra.links import REVIEW_SALT, LinkSigner
-from sitecoach.models import Message, ProgressReview, utcnow
+from sitecoach.models import Mentor, Message, ProgressReview, utcnow
 from tests.conftest import form_token, log_in, run_worker
 from tests.web.review_world import EMAILS, LEARNER_PHONE, PASSWORD, drafted_review, make_world, run_clock
 
@@ -185,3 +185,26 @@ def test_an_expired_link_offers_a_fresh_one_on_whatsapp(app, services):
         ).all()
     assert len(fresh) == 1 and "/review/" in fresh[0].body
     assert anyone.post("/review/refresh", data={"token": old[:-3] + "aaa"}).status_code == 403
+
+
+def test_only_an_admin_sets_staff_roles(app, services):
+    world = make_world(services)
+    clients = _clients(app)
+    expected = {"mentor": 404, "other_mentor": 404, "provider": 404, "other_provider": 404, "anonymous": 302}
+    for who, status in expected.items():
+        client, token = clients[who]
+        answer = client.post(
+            f"/admin/staff/{world.mentor}/roles", data={"csrf_token": token, "is_provider": "1"}
+        )
+        assert answer.status_code == status, who
+    with services.db.read_session() as session:
+        assert not session.get(Mentor, world.mentor).is_provider
+    client, token = clients["admin"]
+    assert (
+        client.post(
+            f"/admin/staff/{world.mentor}/roles", data={"csrf_token": token, "is_provider": "1"}
+        ).status_code
+        == 302
+    )
+    with services.db.read_session() as session:
+        assert session.get(Mentor, world.mentor).is_provider
