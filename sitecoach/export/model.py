@@ -64,6 +64,11 @@ class PortfolioReview:
     signatures: tuple[tuple[str, str, datetime], ...]  # (role, who, when)
     content_hash: str
 
+    @property
+    def arcname(self) -> str:
+        """The review's PDF inside the portfolio ZIP."""
+        return f"reviews/review-{self.number}.pdf"
+
 
 @dataclass(frozen=True)
 class Portfolio:

@@ -10,7 +10,7 @@ from sitecoach.export.pdf import _PDF, _heading, _kv, _para
 
 def review_pdf_name(review: PortfolioReview) -> str:
     """The review's file name inside the portfolio ZIP."""
-    return f"reviews/review-{review.number}.pdf"
+    return review.arcname
 
 
 def render_review_pdf(review: PortfolioReview, learner_name: str, ctx: ExportContext) -> bytes:

@@ -116,6 +116,7 @@ def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app,
 
     archive = zipfile.ZipFile(io.BytesIO(mentor.get(f"/mentor/learners/{world.learner}/portfolio.zip").data))
     assert "reviews/review-1.pdf" in archive.namelist()
+    assert '<a href="reviews/review-1.pdf">Review 1</a>' in archive.read("index.html").decode()
     text = _pdf_text(archive.read("reviews/review-1.pdf"), tmp_path)
     assert "Progress review 1: Jamie Review" in text and "Shadow Priya" in text
     assert "Sam Okafor" in text and "Dana Provider" in text and "Apprentice" in text
