@@ -24,6 +24,7 @@ from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.export import PortfolioReview
 from sitecoach.learning.memory import Memory
 from sitecoach.models import (
+    ErasureRecord,
     EventKind,
     Learner,
     Mentor,
@@ -118,8 +119,11 @@ def reviews_due(session: Session, settings: Settings, learners: list[Learner]) -
 
 
 def learners_to_draft(session: Session, settings: Settings, now: datetime) -> list[int]:
-    """Learners with no open review whose next one is due within `DRAFT_LEAD`."""
-    learners = list(session.exec(select(Learner).order_by(col(Learner.id))).all())
+    """Learners with no open review whose next one is due within `DRAFT_LEAD` (never an erased learner)."""
+    erased = select(ErasureRecord.learner_id)
+    learners = list(
+        session.exec(select(Learner).where(col(Learner.id).not_in(erased)).order_by(col(Learner.id))).all()
+    )
     dues = reviews_due(session, settings, learners)
     return [i for i, due in dues.items() if due.review is None and due.due_at - DRAFT_LEAD <= now]
 

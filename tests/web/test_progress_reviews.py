@@ -158,3 +158,13 @@ def test_the_interval_can_be_set_lower_than_twelve_weeks_but_never_higher(servic
     run_clock(services, "draft-progress-reviews", utcnow())  # 80 days in: 24 days overdue at 56
     review = drafted_review(services, world.learner)
     assert review is not None and review.due_at < utcnow() - timedelta(days=23)
+
+
+def test_an_erased_learner_gets_no_new_review(services):
+    from sitecoach.models import ErasureRecord
+
+    world = make_world(services)
+    with services.db.session() as session:
+        session.add(ErasureRecord(learner_id=world.learner, actor="admin 1", reason="request"))
+    run_clock(services, "draft-progress-reviews", utcnow())
+    assert drafted_review(services, world.learner) is None
