@@ -107,7 +107,12 @@ def _seed(settings: Settings, demo: bool) -> str:
         if demo:
             with db.session() as session:
                 learners = seed_demo(
-                    session, pack, utcnow(), Memory(settings.desired_retention), show_progress=True
+                    session,
+                    pack,
+                    utcnow(),
+                    Memory(settings.desired_retention),
+                    show_progress=True,
+                    settings=settings,
                 )
             if learners:
                 from sitecoach.curriculum.catalogue import Catalogue

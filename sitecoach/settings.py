@@ -29,6 +29,8 @@ DEFAULT_MAXIMUM_INTERVAL_DAYS = 180  # FSRS never puts a review off longer (benc
 DEFAULT_MEMORY_FIT_MIN_REVIEWS = 1000
 DEFAULT_MEMORY_FIT_MIN_LEARNERS = 20
 DEFAULT_LINK_MAX_AGE_DAYS = 14
+# A progress review is due at most 12 weeks (funding rules) after the last one; lower is allowed.
+MAX_PROGRESS_REVIEW_INTERVAL_DAYS = 84
 DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024  # WhatsApp's largest message
 DEFAULT_REQUEST_MAX_BYTES = 256 * 1024  # a Twilio webhook form is a few KB
 DEFAULT_SWEEP_AFTER_SECONDS = 60
@@ -116,6 +118,8 @@ class Settings:
     memory_fit_min_reviews: int = DEFAULT_MEMORY_FIT_MIN_REVIEWS
     memory_fit_min_learners: int = DEFAULT_MEMORY_FIT_MIN_LEARNERS
     link_max_age_days: int = DEFAULT_LINK_MAX_AGE_DAYS
+    # PROGRESS_REVIEW_INTERVAL_DAYS: days from one progress review (or the start) to the next due (1 to 84)
+    progress_review_interval_days: int = MAX_PROGRESS_REVIEW_INTERVAL_DAYS
     media_max_bytes: int = DEFAULT_MEDIA_MAX_BYTES
     request_max_bytes: int = DEFAULT_REQUEST_MAX_BYTES
     sweep_after_seconds: int = DEFAULT_SWEEP_AFTER_SECONDS
@@ -229,6 +233,11 @@ class Settings:
         settings = replace(settings, public_base_url=settings.public_base_url.rstrip("/"))
         if settings.coach_channel not in ("twilio", "simulator"):
             raise ValueError(f"COACH_CHANNEL must be 'twilio' or 'simulator', not {settings.coach_channel!r}")
+        if not 1 <= settings.progress_review_interval_days <= MAX_PROGRESS_REVIEW_INTERVAL_DAYS:
+            raise ValueError(
+                f"PROGRESS_REVIEW_INTERVAL_DAYS must be 1 to {MAX_PROGRESS_REVIEW_INTERVAL_DAYS} (12 weeks), "
+                f"not {settings.progress_review_interval_days}"
+            )
         if settings.trusted_proxy_hops < 0:
             raise ValueError(f"TRUSTED_PROXY_HOPS must be 0 or more, not {settings.trusted_proxy_hops}")
         keys: dict[str, Any] = {}

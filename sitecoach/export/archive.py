@@ -16,6 +16,7 @@ from sitecoach.export.csv_files import competencies_csv, events_csv, evidence_cs
 from sitecoach.export.html_page import render_html
 from sitecoach.export.model import Portfolio
 from sitecoach.export.pdf import render_pdf
+from sitecoach.export.review_pdf import render_review_pdf, review_pdf_name
 from sitecoach.infra.progress import Progress
 
 
@@ -73,3 +74,5 @@ def write_portfolio_archive(portfolio: Portfolio, fh: BinaryIO, *, show_progress
             for name, table in tables:
                 zf.writestr(name, table(ctx))
                 done.advance()
+            for review in portfolio.reviews:  # each signed progress review, as its own PDF
+                zf.writestr(review_pdf_name(review), render_review_pdf(review, portfolio.learner_name, ctx))

@@ -112,11 +112,23 @@ def _html_header(ctx: ExportContext) -> list[str]:
         ("Generated", _time(ctx, p.generated_at)),
         ("Overall mastery", _e(format_percent(p.overall_mastery))),
         ("Off-the-job hours", _e(hours_line(ctx))),
+        ("Progress reviews", _reviews_line(ctx)),
     ]
     out.append('<dl class="meta">')
     out += [f"<dt>{k}</dt><dd>{v}</dd>" for k, v in meta]
     out += ["</dl>", "</header>"]
     return out
+
+
+def _reviews_line(ctx: ExportContext) -> str:
+    """The signed progress reviews, each linked to its PDF in the ZIP."""
+    if not ctx.p.reviews:
+        return "None signed yet"
+    links = (
+        f'<a href="{_e(r.arcname)}">Review {r.number}</a> (signed {_e(ctx.day(r.locked_at))})'
+        for r in ctx.p.reviews
+    )
+    return ", ".join(links)
 
 
 def _html_gateway(ctx: ExportContext) -> list[str]:

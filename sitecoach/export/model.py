@@ -53,6 +53,24 @@ class PortfolioHours:
 
 
 @dataclass(frozen=True)
+class PortfolioReview:
+    """One signed (locked) progress review: its text and the three signatures."""
+
+    number: int
+    period_start: datetime
+    due_at: datetime
+    locked_at: datetime
+    sections: tuple[tuple[str, str], ...]  # (title, text) in order
+    signatures: tuple[tuple[str, str, datetime], ...]  # (role, who, when)
+    content_hash: str
+
+    @property
+    def arcname(self) -> str:
+        """The review's PDF inside the portfolio ZIP."""
+        return f"reviews/review-{self.number}.pdf"
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Everything the export renders for one learner."""
 
@@ -72,3 +90,4 @@ class Portfolio:
     planned_hours: float
     gateway_gaps: tuple[str, ...]  # plain-words list of what is still missing for gateway
     events: tuple[dict[str, object], ...]  # audit log rows: {"seq","at","kind","data","hash"}
+    reviews: tuple[PortfolioReview, ...] = ()  # signed progress reviews, oldest first

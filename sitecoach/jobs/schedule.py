@@ -98,6 +98,22 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         timeout_seconds=1800,  # re-walks every chain
     ),
     ScheduleEntry(
+        "draft-progress-reviews",
+        "sitecoach.jobs.tasks.dispatch_progress_reviews",
+        "cron",
+        {"hour": 4, "minute": 30},
+        "Daily: draft the progress review of every learner whose review is due within two weeks.",
+        timeout_seconds=600,
+    ),
+    ScheduleEntry(
+        "remind-progress-reviews",
+        "sitecoach.jobs.tasks.remind_progress_reviews",
+        "cron",
+        {"hour": 10, "minute": 5},  # mid-morning: clear of every learner's quiet hours
+        "Daily: remind learners and mentors of progress reviews due within a week, and once overdue.",
+        timeout_seconds=600,
+    ),
+    ScheduleEntry(
         "sweep-unprocessed",
         "sitecoach.jobs.tasks.sweep_unprocessed",
         "interval",

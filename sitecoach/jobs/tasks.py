@@ -21,8 +21,8 @@ from sitecoach.infra.enqueue import (
 )
 from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
-from sitecoach.outreach import alerts, milestones, nudges
-from sitecoach.records import experiments
+from sitecoach.outreach import alerts, milestones, nudges, review_messages
+from sitecoach.records import experiments, progress_reviews
 from sitecoach.records.memory_fits import run_fit
 from sitecoach.records.retention import apply_retention as retention_pass
 
@@ -202,6 +202,44 @@ def send_digest(mentor_id: int, at: str | None = None) -> int:
     """Send one mentor's weekly digest."""
     row = alerts.send_digest(runtime.services(), mentor_id, _now(at))
     return _send([row]) if row else 0
+
+
+def dispatch_progress_reviews(at: str | None = None) -> int:
+    """Queue a draft of the next progress review of every learner whose review is due within two weeks."""
+    services = runtime.services()
+    now = _now(at)
+    with services.db.read_session() as session:
+        due = progress_reviews.learners_to_draft(session, services.settings, now)
+    return sum(
+        enqueue_unique(
+            services.background_queue,
+            "sitecoach.jobs.tasks.draft_progress_review",
+            f"review-draft-{learner_id}",
+            learner_id,
+            now.isoformat(),
+        )
+        for learner_id in due
+    )
+
+
+def draft_progress_review(learner_id: int, at: str | None = None) -> int | None:
+    """Draft one learner's next progress review (nothing if one is open already); returns its id."""
+    services = runtime.services()
+    now = _now(at)
+    catalogue = services.catalogue()
+    with services.db.session() as session:
+        learner = session.get(Learner, learner_id)
+        if learner is None:
+            return None
+        review = progress_reviews.draft_review(
+            session, catalogue, services.memory, services.settings, learner, now
+        )
+        return int(review.id or 0) if review is not None else None
+
+
+def remind_progress_reviews(at: str | None = None) -> int:
+    """Remind learners and mentors of progress reviews due soon or overdue (each reminder once)."""
+    return _send(review_messages.remind_reviews(runtime.services(), _now(at)))
 
 
 def settle_bandits(at: str | None = None) -> int:

@@ -26,6 +26,7 @@ from sitecoach.models.portfolio import (
     EvidenceItem,
     EvidenceStatus,
 )
+from sitecoach.models.reviews import ProgressReview, ProgressReviewStatus, ProgressReviewVersion
 from sitecoach.models.rights import ConsentMethod, ConsentRecord, ErasureRecord
 from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
@@ -65,6 +66,9 @@ __all__ = [
     "MessageKind",
     "MessageStatus",
     "PromptVersion",
+    "ProgressReview",
+    "ProgressReviewStatus",
+    "ProgressReviewVersion",
     "ReviewStatus",
     "QuizItem",
     "QuizItemCompetency",

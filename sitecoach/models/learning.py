@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     OTJ_HOURS = "otj_hours"
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
+    PROGRESS_REVIEW_SIGNED = "progress_review_signed"  # a 12-weekly review signed by all three, locked
 
 
 class ReviewState(SQLModel, table=True):

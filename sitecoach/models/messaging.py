@@ -98,6 +98,8 @@ class MessageKind(StrEnum):
     NUDGE_DUE_REVIEWS = "nudge_due_reviews"
     NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
     NUDGE_NEXT_LESSON = "nudge_next_lesson"
+    PROGRESS_REVIEW = "progress_review"  # a review to read and sign (its link), or a reminder of one
+    PROGRESS_REVIEW_MENTOR = "progress_review_mentor"  # a review reminder to the mentor
 
 
 class Message(SQLModel, table=True):

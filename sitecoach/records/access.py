@@ -76,6 +76,22 @@ def can_act_as_mentor(staff: StaffLike, learner: Learner) -> bool:
     return staff.is_admin or learner.mentor_id == staff.mentor_id
 
 
+def can_sign_as_employer(staff: StaffLike, learner: Learner) -> bool:
+    """Whether this staff member signs the learner's progress reviews for the employer: their own mentor
+    only (an admin sees the review but is not the employer's representative)."""
+    return learner.mentor_id is not None and learner.mentor_id == staff.mentor_id
+
+
+def can_sign_as_provider(session: Session, staff: StaffLike, learner: Learner) -> bool:
+    """Whether this staff member signs the learner's progress reviews for the training provider: a provider
+    user linked to the learner's cohort."""
+    return (
+        staff.is_provider
+        and learner.cohort_id is not None
+        and learner.cohort_id in provider_cohort_ids(session, staff)
+    )
+
+
 def cohort_providers(session: Session, cohort_id: int | None) -> list[Mentor]:
     """The provider users linked to a cohort."""
     if cohort_id is None:
@@ -92,3 +108,32 @@ def cohort_providers(session: Session, cohort_id: int | None) -> list[Mentor]:
 def cohort_dsls(session: Session, cohort_id: int | None) -> list[Mentor]:
     """The designated safeguarding leads of a cohort: its provider users with the DSL flag."""
     return [staff for staff in cohort_providers(session, cohort_id) if staff.is_dsl]
+
+
+def staff_cohorts(session: Session) -> dict[int, list[int]]:
+    """Every provider user's cohort ids, by staff id (for the admin People page)."""
+    linked: dict[int, list[int]] = {}
+    for link in session.exec(select(CohortProvider).order_by(col(CohortProvider.cohort_id))).all():
+        linked.setdefault(link.staff_id, []).append(link.cohort_id)
+    return linked
+
+
+def set_staff_roles(
+    session: Session, staff: Mentor, *, is_provider: bool, is_dsl: bool, cohort_ids: list[int]
+) -> None:
+    """Make a staff member a provider user (or not), a DSL (a provider user only), linked to these cohorts
+    (none unless a provider user)."""
+    if is_dsl and not is_provider:
+        raise ValueError("a safeguarding lead must be a provider user")
+    staff.is_provider, staff.is_dsl = is_provider, is_dsl
+    session.add(staff)
+    wanted = set(cohort_ids) if is_provider else set()
+    links = session.exec(select(CohortProvider).where(CohortProvider.staff_id == staff.id)).all()
+    for link in links:
+        if link.cohort_id not in wanted:
+            session.delete(link)
+    have = {link.cohort_id for link in links}
+    session.add_all(
+        CohortProvider(cohort_id=cohort_id, staff_id=int(staff.id or 0))
+        for cohort_id in sorted(wanted - have)
+    )

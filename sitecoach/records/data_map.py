@@ -24,6 +24,8 @@ from sitecoach.models import (
     LearningEvent,
     LLMUsage,
     Message,
+    ProgressReview,
+    ProgressReviewVersion,
     ReviewState,
     VariantAssignment,
 )
@@ -140,6 +142,21 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "requests for your mentor and the notes kept with them",
         lambda _i: {"reason": "", "context": {}},
         keeps=("kind", "priority", "status"),
+    ),
+    LearnerTable(
+        ProgressReview,
+        "learner_id",
+        OnErase.KEEP,
+        "your progress reviews: when each was due, who signed it and when",
+        keeps=("status", "baseline", "content_hash"),  # mastery by area code, and a hash: no personal text
+    ),
+    LearnerTable(
+        ProgressReviewVersion,
+        "learner_id",
+        OnErase.SCRUB,
+        "the text of your progress reviews, each version as your mentor edited it",
+        lambda _i: {"sections": {}},
+        keeps=("note",),
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"

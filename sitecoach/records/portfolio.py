@@ -13,6 +13,7 @@ from sitecoach.infra.privacy import mask_phone, normalise_phone
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Cohort, EventKind, EvidenceItem, Learner, Mentor, Standard
 from sitecoach.records.insights import InsightsService
+from sitecoach.records.progress_reviews import signed_reviews
 
 
 class LearnerNotFound(LookupError):
@@ -120,4 +121,5 @@ def build_portfolio(
         events=tuple(
             {"seq": e.seq, "at": e.at, "kind": e.kind, "data": e.data, "hash": e.hash} for e in events
         ),
+        reviews=signed_reviews(session, learner),
     )

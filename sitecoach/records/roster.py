@@ -18,6 +18,7 @@ from sitecoach.infra.privacy import normalise_phone
 from sitecoach.models import (
     AdminAuditLog,
     Cohort,
+    CohortProvider,
     Consent,
     ConsentMethod,
     ConsentRecord,
@@ -27,7 +28,7 @@ from sitecoach.models import (
 )
 
 LEARNER_COLUMNS = ("phone", "name", "cohort", "mentor_email", "timezone")
-MENTOR_COLUMNS = ("name", "email", "phone", "password", "is_admin")
+MENTOR_COLUMNS = ("name", "email", "phone", "password", "is_admin", "is_provider", "is_dsl", "cohorts")
 REQUIRED = {"learners": {"phone", "name"}, "mentors": {"name", "email"}}
 MAX_ROWS = 2000
 NAME_MAX = 120
@@ -61,6 +62,9 @@ class MentorRow:
     phone: str | None
     password: str | None
     is_admin: bool
+    is_provider: bool = False  # a training provider's user: sees (and signs reviews for) their cohorts
+    is_dsl: bool = False  # the provider's designated safeguarding lead (a provider user)
+    cohorts: tuple[str, ...] = ()  # names of the cohorts a provider user is linked to
 
 
 @dataclass(frozen=True)
@@ -151,16 +155,26 @@ def check_learners(text: str, known: Known) -> RosterCheck:
     return check
 
 
+def _flag(row: dict[str, str], name: str, problems: list[str]) -> bool:
+    """A yes/no column (empty is no); a problem is recorded for anything else."""
+    text = row.get(name, "").lower()
+    if text not in _TRUE | _FALSE:
+        problems.append(f"{name}: use yes or no")
+    return text in _TRUE
+
+
 def check_mentors(text: str, known: Known) -> RosterCheck:
-    """Check a mentors CSV (name,email,phone,password,is_admin) without touching the database."""
+    """Check a mentors CSV (name,email,phone,password,is_admin,is_provider,is_dsl,cohorts) without touching
+    the database; `cohorts` is a list of cohort names separated by semicolons, for provider users."""
     check = RosterCheck("mentors")
     emails: dict[str, int] = {}
     phones: dict[str, int] = {}
     for line, row in _read(text, "mentors", check):
-        problems = []
+        problems: list[str] = []
         name, email = row.get("name", ""), row.get("email", "").lower()
         raw_phone, password = row.get("phone", ""), row.get("password") or None
-        admin_text = row.get("is_admin", "").lower()
+        flags = {flag: _flag(row, flag, problems) for flag in ("is_admin", "is_provider", "is_dsl")}
+        cohorts = tuple(c.strip() for c in (row.get("cohorts") or "").split(";") if c.strip())
         phone = normalise_phone(raw_phone) if raw_phone else None
         if not name:
             problems.append("name: missing")
@@ -182,15 +196,30 @@ def check_mentors(text: str, known: Known) -> RosterCheck:
             problems.append(
                 f"password: shorter than {PASSWORD_MIN} characters (leave it empty to generate one)"
             )
-        if admin_text not in _TRUE | _FALSE:
-            problems.append("is_admin: use yes or no")
+        if flags["is_dsl"] and not flags["is_provider"]:
+            problems.append("is_dsl: a safeguarding lead must be a provider user (is_provider yes)")
+        if cohorts and not flags["is_provider"]:
+            problems.append("cohorts: only provider users are linked to cohorts (is_provider yes)")
+        problems += [f"cohorts: no cohort named {c!r}" for c in cohorts if c not in known.cohorts]
         emails.setdefault(email, line)
         if phone:
             phones.setdefault(phone, line)
         if problems:
             check.problems.extend((line, p) for p in problems)
         else:
-            check.rows.append(MentorRow(line, name, email, phone, password, admin_text in _TRUE))
+            check.rows.append(
+                MentorRow(
+                    line,
+                    name,
+                    email,
+                    phone,
+                    password,
+                    bool(flags["is_admin"]),
+                    bool(flags["is_provider"]),
+                    bool(flags["is_dsl"]),
+                    cohorts,
+                )
+            )
     return check
 
 
@@ -248,18 +277,25 @@ def import_roster(session: Session, kind: str, text: str, actor_id: int | None) 
             for learner in learners
         )
     else:
+        cohort_ids = {c.name: int(c.id or 0) for c in session.exec(select(Cohort)).all()}
         for row in check.rows:
             password = row.password or passwords.setdefault(
                 row.email, secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
             )
-            session.add(
-                Mentor(
-                    name=row.name,
-                    email=row.email,
-                    phone=row.phone,
-                    is_admin=row.is_admin,
-                    password_hash=generate_password_hash(password),
-                )
+            staff = Mentor(
+                name=row.name,
+                email=row.email,
+                phone=row.phone,
+                is_admin=row.is_admin,
+                is_provider=row.is_provider,
+                is_dsl=row.is_dsl,
+                password_hash=generate_password_hash(password),
+            )
+            session.add(staff)
+            session.flush()
+            session.add_all(
+                CohortProvider(cohort_id=cohort_ids[name], staff_id=int(staff.id or 0))
+                for name in row.cohorts
             )
     session.add(
         AdminAuditLog(

@@ -42,6 +42,8 @@ from sitecoach.records.audit import append_event, append_events
 from sitecoach.records.consent import record_consent
 from sitecoach.records.content_review import quiz_item_active
 from sitecoach.records.insights import InsightsService
+from sitecoach.records.review_demo import seed_demo_reviews
+from sitecoach.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,7 @@ DEMO_MENTOR_PHONE = "+447700900900"
 DEMO_PROVIDER_EMAIL = "provider@sitecoach.demo"
 DEMO_PROVIDER_PHONE = "+447700900901"
 DEMO_STAFF_EMAILS = (DEMO_MENTOR_EMAIL, DEMO_PROVIDER_EMAIL)
+DEMO_REVIEW_LEARNER = "Ellie"  # her second progress review is due this week, drafted for the mentor
 
 
 @dataclass(frozen=True)
@@ -428,9 +431,16 @@ def _on_local_day(now: datetime, days_ago: int, zone: ZoneInfo) -> datetime:
 
 
 def seed_demo(
-    session: Session, pack: ContentPack, now: datetime, memory: Memory, *, show_progress: bool = False
+    session: Session,
+    pack: ContentPack,
+    now: datetime,
+    memory: Memory,
+    *,
+    show_progress: bool = False,
+    settings: Settings | None = None,
 ) -> int:
-    """A cohort, a mentor with a login and five learners with differentiated histories; once only."""
+    """A cohort, a mentor with a login and five learners with differentiated histories, one of them with a
+    progress review due this week (drafted, for the mentor to edit); once only."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
     mentor = Mentor(
@@ -483,6 +493,10 @@ def seed_demo(
         _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
         seeded.append(learner)
     _award_history_badges(session, memory, seeded, now)
+    reviewed = next(lr for lr in seeded if lr.name == DEMO_REVIEW_LEARNER)
+    seed_demo_reviews(
+        session, Catalogue.load(session), memory, settings or Settings(), reviewed, mentor, provider, now
+    )
     return len(DEMO_LEARNERS)
 
 

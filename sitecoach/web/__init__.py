@@ -36,15 +36,22 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.health import bp as health_bp
     from sitecoach.web.lessons import bp as lessons_bp
     from sitecoach.web.mentor import bp as mentor_bp
+    from sitecoach.web.review_links import bp as review_links_bp
+    from sitecoach.web.reviews import bp as reviews_bp
+    from sitecoach.web.staff_roles import bp as staff_roles_bp
     from sitecoach.web.webhook import bp as whatsapp_bp
 
     init_auth(app)
     csrf.exempt(whatsapp_bp)  # Twilio's requests are authenticated by their signature instead
+    csrf.exempt(review_links_bp)  # the signed token in the URL is the credential (no session to forge)
     app.register_blueprint(whatsapp_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(lessons_bp)
     app.register_blueprint(mentor_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(review_links_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(staff_roles_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(data_rights_bp)
     if settings.simulator_enabled:

@@ -33,7 +33,7 @@ from sitecoach.models import (
     Message,
 )
 from sitecoach.prompts.library import PromptError
-from sitecoach.records import prompt_store
+from sitecoach.records import access, prompt_store
 from sitecoach.records.memory_fits import fit_report
 from sitecoach.records.mock_tests import mock_calibration
 from sitecoach.records.reports import (
@@ -218,7 +218,9 @@ def people() -> ResponseReturnValue:
             .limit(PAGE_SIZE + 1)
         ).all()
         mentors = session.exec(select(Mentor).order_by(col(Mentor.name))).all()
-        cohorts = session.exec(select(Cohort.name).order_by(col(Cohort.name))).all()
+        cohort_rows = session.exec(select(Cohort).order_by(col(Cohort.name))).all()
+        cohorts = [c.name for c in cohort_rows]
+        linked = access.staff_cohorts(session)
         # the WhatsApp identity as staff may see it: a masked number, else @username, else a masked BSUID
         learners = [(lr.id, lr.name, lr.mentor_id, cohort, lr.whatsapp_label) for lr, cohort in rows]
     return render_template(
@@ -228,6 +230,8 @@ def people() -> ResponseReturnValue:
         page=page,
         mentors=mentors,
         cohorts=cohorts,
+        cohort_rows=cohort_rows,
+        linked=linked,
     )
 
 

@@ -31,7 +31,7 @@ from sitecoach.conversation import voice_notes
 from sitecoach.conversation.mentor_inbox import reply_to_escalation
 from sitecoach.delivery import proactive
 from sitecoach.export import portfolio_download_name, write_portfolio_archive
-from sitecoach.infra.enqueue import enqueue_delivery, enqueue_milestone_check
+from sitecoach.infra.enqueue import enqueue_milestone_check
 from sitecoach.learning.cohort import percentile
 from sitecoach.models import (
     Cohort,
@@ -50,7 +50,9 @@ from sitecoach.records import access
 from sitecoach.records.evidence import EvidenceError, decide_evidence
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.portfolio import build_portfolio
+from sitecoach.records.progress_reviews import review_due, reviews_due, reviews_of
 from sitecoach.web.context import current_services
+from sitecoach.web.deliveries import deliver
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
@@ -122,6 +124,7 @@ def summary() -> ResponseReturnValue:
             else []
         )
         areas = sorted({a for _l, snap, _c in rows if snap for a in snap.by_area})[:AREA_ORDER_LIMIT]
+        dues = reviews_due(session, current_services().settings, [learner for learner, _s, _c in rows])
         titles = _area_titles()
     return render_template(
         "mentor/summary.html",
@@ -135,6 +138,7 @@ def summary() -> ResponseReturnValue:
         escalations=escalations,
         areas=areas,
         titles=titles,
+        dues=dues,
         now=utcnow(),
     )
 
@@ -229,6 +233,10 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         ).all()
         cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
+        reviews = {
+            "due": review_due(session, services.settings, learner),
+            "history": reviews_of(session, learner_id),
+        }
         peers = (
             session.exec(
                 select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)
@@ -259,6 +267,8 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         mentor=mentor,
         comps=comps,
         standing=standing,
+        reviews=reviews,
+        now=utcnow(),
     )
 
 
@@ -282,14 +292,6 @@ def _check_milestones(learner_id: int) -> None:
         enqueue_milestone_check(current_services().background_queue, learner_id)
     except Exception:  # noqa: BLE001 - the nightly snapshot refresh checks every learner anyway
         current_app.logger.exception("milestone check for learner %s not queued", learner_id)
-
-
-def _deliver(row_id: int | None) -> None:
-    if row_id:
-        try:
-            enqueue_delivery(current_services().queue, row_id)
-        except Exception:  # noqa: BLE001 - stored: the sweeper sends it when Redis is back
-            current_app.logger.exception("delivery of %s not queued", row_id)
 
 
 @bp.post("/evidence/<int:evidence_id>")
@@ -319,7 +321,7 @@ def decide(evidence_id: int) -> ResponseReturnValue:
             comment=comment,
         )
         row_id = _notify(session, learner, f"evidence-decided:{item.id}", body)
-    _deliver(row_id)
+    deliver(row_id)
     if approve:  # signed-off evidence counts towards badges and the gateway: celebrate it now
         _check_milestones(int(learner.id or 0))
     flash("Signed off: the learner has been told." if approve else "Returned with your comment.", "ok")
@@ -355,7 +357,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
                 learner_id=learner.id,
             )
             row_id = int(row.id) if row is not None else None
-    _deliver(row_id)
+    deliver(row_id)
     flash(result.to_mentor, "ok")
     return redirect(url_for("mentor.learner_page", learner_id=learner.id))
 

@@ -16,15 +16,26 @@ from sqlmodel import func, select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from sitecoach.models import AdminAuditLog, Consent, Escalation, EvidenceItem, Learner, Mentor
+from sitecoach.models import (
+    AdminAuditLog,
+    Consent,
+    Escalation,
+    EvidenceItem,
+    Learner,
+    Mentor,
+    ProgressReview,
+    ProgressReviewStatus,
+    ProgressReviewVersion,
+    utcnow,
+)
 from sitecoach.web.login_throttle import FREE_ATTEMPTS_PER_CLIENT
 from sitecoach.wiring import build_services, create_app
 from tests.conftest import run_worker
 
 PASSWORD = "correct horse battery"
-STAFF_PREFIXES = ("/mentor", "/admin")
-CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/")  # signed by Twilio, link token
-ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id"}
+STAFF_PREFIXES = ("/mentor", "/admin", "/provider")
+CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/", "/review/")  # signed by Twilio, link tokens
+ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "review_id"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class People:
     robyn_item: int
     jamie_esc: int
     robyn_esc: int
+    jamie_review: int  # a signed (locked) progress review each
+    robyn_review: int
 
 
 def _people(services) -> People:
@@ -72,6 +85,28 @@ def _people(services) -> People:
             for who in (jamie, robyn)
         ]
         session.add_all(items + escalations)
+        now = utcnow()
+        reviews = [
+            ProgressReview(
+                learner_id=int(who.id or 0),
+                number=1,
+                period_start=now,
+                due_at=now,
+                status=ProgressReviewStatus.LOCKED,
+                version=1,
+                learner_signed_at=now,
+                employer_signed_at=now,
+                provider_signed_at=now,
+                locked_at=now,
+            )
+            for who in (jamie, robyn)
+        ]
+        session.add_all(reviews)
+        session.flush()
+        session.add_all(
+            ProgressReviewVersion(review_id=int(r.id or 0), learner_id=r.learner_id, version=1, sections={})
+            for r in reviews
+        )
         session.flush()
         return People(
             sam=int(sam.id),
@@ -83,6 +118,8 @@ def _people(services) -> People:
             robyn_item=int(items[1].id),
             jamie_esc=int(escalations[0].id),
             robyn_esc=int(escalations[1].id),
+            jamie_review=int(reviews[0].id),
+            robyn_review=int(reviews[1].id),
         )
 
 
@@ -123,6 +160,8 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "learner_id": people.jamie if mine else people.robyn,
         "evidence_id": people.jamie_item if mine else people.robyn_item,
         "escalation_id": people.jamie_esc if mine else people.robyn_esc,
+        "review_id": people.jamie_review if mine else people.robyn_review,
+        "staff_id": people.kim,
         "index": 0,
         "kind": "learners",
         "skill": "core",
@@ -134,7 +173,14 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
     }
 
 
-FORM = {"decision": "approve", "comment": "ok", "text": "hello", "mentor_id": "", "action": "preview"}
+FORM = {
+    "decision": "approve",
+    "comment": "ok",
+    "text": "hello",
+    "mentor_id": "",
+    "action": "preview",
+    "role": "employer",
+}
 
 
 def _request(client, method: str, url: str, token: str | None):  # type: ignore[no-untyped-def]
@@ -243,6 +289,8 @@ def test_every_form_post_needs_a_csrf_token(app, client, services):
     assert client.post("/whatsapp/status", data={"MessageSid": "SM1"}).status_code == 403
     assert client.post("/lesson/not-a-token/watched", data={"seconds": "5"}).status_code == 403
     assert client.post("/lesson/refresh", data={"token": "not-a-token"}).status_code == 403
+    assert client.post("/review/not-a-token/sign", data={"agree": "yes"}).status_code == 403
+    assert client.post("/review/refresh", data={"token": "not-a-token"}).status_code == 403
 
 
 def test_the_simulator_is_only_registered_in_simulator_mode(services):

@@ -98,6 +98,7 @@ ARGS = {
     "message_id": 1,
     "code": "K-ISO-003",  # the content review pages (a card; the lesson routes are POST only)
     "action": "withdraw",
+    "staff_id": 1,
 }
 
 
