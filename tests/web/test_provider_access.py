@@ -92,4 +92,5 @@ def test_provider_is_not_an_admin(client, services):
     _world(services)
     log_in(client, "dana.p@example.test", PASSWORD)
     assert client.get("/admin").status_code == 404
-    assert client.get("/admin/people").status_code == 404
+    assert client.get("/admin/queues").status_code == 404
+    assert client.get("/admin/prompts").status_code == 404
