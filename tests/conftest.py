@@ -49,6 +49,8 @@ from sitecoach.models import (
     PromptVersion,
     QuizItem,
     ReviewState,
+    SafeguardingConcern,
+    SafeguardingNote,
     VariantAssignment,
 )
 from sitecoach.records.seeding import sync_pack
@@ -193,6 +195,8 @@ PER_TEST_TABLES = (
     LearnerSnapshot,
     VariantAssignment,
     BanditRecord,
+    SafeguardingNote,
+    SafeguardingConcern,
     Message,
     ConversationState,
     ErasureRecord,

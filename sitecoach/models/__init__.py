@@ -27,6 +27,12 @@ from sitecoach.models.portfolio import (
     EvidenceStatus,
 )
 from sitecoach.models.rights import ConsentMethod, ConsentRecord, ErasureRecord
+from sitecoach.models.safeguarding import (
+    ConcernOutcome,
+    ConcernStatus,
+    SafeguardingConcern,
+    SafeguardingNote,
+)
 from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
 
@@ -39,6 +45,8 @@ __all__ = [
     "Cohort",
     "CohortProvider",
     "Competency",
+    "ConcernOutcome",
+    "ConcernStatus",
     "CompetencyKind",
     "Consent",
     "ConsentMethod",
@@ -69,6 +77,8 @@ __all__ = [
     "QuizItem",
     "QuizItemCompetency",
     "ReviewState",
+    "SafeguardingConcern",
+    "SafeguardingNote",
     "Standard",
     "UTCDateTime",
     "metadata",

@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     OTJ_HOURS = "otj_hours"
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
+    SAFEGUARDING_RAISED = "safeguarding_raised"  # a concern for the DSL: its id and kind, never its text
 
 
 class ReviewState(SQLModel, table=True):

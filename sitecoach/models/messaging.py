@@ -98,6 +98,7 @@ class MessageKind(StrEnum):
     NUDGE_DUE_REVIEWS = "nudge_due_reviews"
     NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
     NUDGE_NEXT_LESSON = "nudge_next_lesson"
+    SAFEGUARDING = "safeguarding"  # a disclosure's care reply, and its alert to the safeguarding lead
 
 
 class Message(SQLModel, table=True):
