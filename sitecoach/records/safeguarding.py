@@ -89,6 +89,8 @@ def raise_concern(
         message = session.get(Message, message_id)
         if message is not None:
             message.body, message.button_payload, message.raw = PLACEHOLDER, None, {}
+            # a voice note's transcript goes too (the recording stays, for the DSL)
+            message.media = [{**m, "transcript": ""} if "transcript" in m else m for m in message.media]
             session.add(message)
     append_event(
         session,

@@ -7,19 +7,29 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
+from sqlmodel import Session
 
 from sitecoach.models import Cohort, ConcernOutcome, Learner, Mentor, SafeguardingConcern, utcnow
 from sitecoach.records import safeguarding
+from sitecoach.web.auth import login_manager
 from sitecoach.web.context import current_services
 
 bp = Blueprint("safeguarding", __name__, url_prefix="/safeguarding")
 NOTE_MAX_CHARS = 4000
 
 
+@bp.before_request
+def _staff_only() -> ResponseReturnValue | None:
+    """Every page here needs a logged-in staff member (then each view asks the access rules)."""
+    if not current_user.is_authenticated:
+        denied: ResponseReturnValue = login_manager.unauthorized()
+        return denied
+    return None
+
+
 @bp.get("")
 @bp.get("/")
-@login_required
 def log_page() -> ResponseReturnValue:
     """The concerns this DSL may read, open first; a count alone for an admin without the DSL flag."""
     if not current_user.is_dsl and not current_user.is_admin:
@@ -33,7 +43,8 @@ def log_page() -> ResponseReturnValue:
     )
 
 
-def _concern_or_404(session, concern_id: int) -> SafeguardingConcern:
+def _concern_or_404(session: Session, concern_id: int) -> SafeguardingConcern:
+    """The concern, if the current staff member may read it (else 404: not even its existence shows)."""
     concern = session.get(SafeguardingConcern, concern_id)
     if concern is None or not safeguarding.can_read(session, current_user, concern):
         abort(404)
@@ -41,7 +52,6 @@ def _concern_or_404(session, concern_id: int) -> SafeguardingConcern:
 
 
 @bp.get("/<int:concern_id>")
-@login_required
 def concern_page(concern_id: int) -> ResponseReturnValue:
     """One concern: the learner's words, who was told, the notes, the outcome."""
     with current_services().db.read_session() as session:
@@ -62,7 +72,6 @@ def concern_page(concern_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<int:concern_id>")
-@login_required
 def update(concern_id: int) -> ResponseReturnValue:
     """Append a note and/or record the outcome and status."""
     note = (request.form.get("note") or "").strip()[:NOTE_MAX_CHARS]
