@@ -51,6 +51,8 @@ from sitecoach.models import (
     PromptVersion,
     QuizItem,
     ReviewState,
+    SafeguardingConcern,
+    SafeguardingNote,
     VariantAssignment,
 )
 from sitecoach.records.seeding import sync_pack
@@ -195,6 +197,8 @@ PER_TEST_TABLES = (
     LearnerSnapshot,
     VariantAssignment,
     BanditRecord,
+    SafeguardingNote,
+    SafeguardingConcern,
     Message,
     ConversationState,
     ErasureRecord,

@@ -13,7 +13,7 @@ done, with the error kept on the message for the admin's Queues page.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,6 +48,7 @@ from sitecoach.records import experiments
 from sitecoach.records.audit import appended_kinds
 from sitecoach.records.insights import MILESTONE_NEUTRAL
 from sitecoach.records.repository import CoachRepository
+from sitecoach.records.safeguarding import SAFEGUARDING
 from sitecoach.services import Services
 from sitecoach.skills.contract import Ctx, InboundText, Keep, MediaItem, OutMessage, Reply, SkillError
 
@@ -282,6 +283,8 @@ def _decide_once(services: Services, message_id: int, now: datetime) -> Outcome:
             reply, owner = _run_skills(services, ctx, route)
             if note is not None:
                 voice_notes.say_what_was_heard(reply, note, route, services.prompts, message)
+            if route.skill == SAFEGUARDING:  # every row of it is for the learner and the DSL alone
+                reply.messages = [replace(m, kind=MessageKind.SAFEGUARDING) for m in reply.messages]
             if owner:
                 conversation_state.apply_change(
                     session,

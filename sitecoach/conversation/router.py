@@ -64,7 +64,8 @@ JOB_QUESTION_MIN_WORDS = 3
 JOB_QUESTION_MIN_COVERAGE = 0.5
 MODEL_ROUTED_CONFIDENCE = 0.8
 SAFETY_PROMPT = "emergency/possible"
-URGENT_SKILLS = ("emergency", "wellbeing")  # someone in danger: the answer goes whatever comes after it
+# Someone in danger: the answer goes whatever comes after it.
+URGENT_SKILLS = ("emergency", "wellbeing", "safeguarding")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,12 @@ from sitecoach.models.portfolio import (
 )
 from sitecoach.models.reviews import ProgressReview, ProgressReviewStatus, ProgressReviewVersion
 from sitecoach.models.rights import ConsentMethod, ConsentRecord, ErasureRecord
+from sitecoach.models.safeguarding import (
+    ConcernOutcome,
+    ConcernStatus,
+    SafeguardingConcern,
+    SafeguardingNote,
+)
 from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
 
@@ -40,6 +46,8 @@ __all__ = [
     "Cohort",
     "CohortProvider",
     "Competency",
+    "ConcernOutcome",
+    "ConcernStatus",
     "CompetencyKind",
     "Consent",
     "ConsentMethod",
@@ -73,6 +81,8 @@ __all__ = [
     "QuizItem",
     "QuizItemCompetency",
     "ReviewState",
+    "SafeguardingConcern",
+    "SafeguardingNote",
     "Standard",
     "UTCDateTime",
     "metadata",

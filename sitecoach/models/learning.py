@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
     PROGRESS_REVIEW_SIGNED = "progress_review_signed"  # a 12-weekly review signed by all three, locked
+    SAFEGUARDING_RAISED = "safeguarding_raised"  # a concern for the DSL: its id and kind, never its text
 
 
 class ReviewState(SQLModel, table=True):

@@ -100,6 +100,7 @@ class MessageKind(StrEnum):
     NUDGE_NEXT_LESSON = "nudge_next_lesson"
     PROGRESS_REVIEW = "progress_review"  # a review to read and sign (its link), or a reminder of one
     PROGRESS_REVIEW_MENTOR = "progress_review_mentor"  # a review reminder to the mentor
+    SAFEGUARDING = "safeguarding"  # a disclosure's care reply, and its alert to the safeguarding lead
 
 
 class Message(SQLModel, table=True):

@@ -6,9 +6,13 @@ Order of decisions (the same for every message, whatever state the learner is in
    (`sitecoach.nlu.hazards`) with the model at a lower bar. A bare HELP (Twilio's keyword) is the menu,
    and a lone word with no hazard in it (a name given at onboarding) is never one. Before it, a learner
    in crisis (`sitecoach.nlu.wellbeing`: thoughts of suicide or self-harm) gets care and helplines, 999
-   among them: never an opt-out, whatever words they use.
+   among them: never an opt-out, whatever words they use. A crisis that also tells of abuse, bullying or
+   threats (`sitecoach.nlu.safeguarding`) is a safeguarding concern in crisis (`crisis`): it goes to the
+   safeguarding lead, not the mentor, who may be its cause.
    Between "sure" and "sure not"
    (`possible_emergency`) the message is answered normally, but the reply leads with the emergency line.
+   Right after it, a **safeguarding** disclosure (its cue grammar, or the model's most likely intent):
+   care, helplines and the designated safeguarding lead, before STOP and anything else.
 2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
    its bar, or an opt-out phrase anywhere in the message with the model at a lower bar.
 3. **HELP** as a whole-message command, then START from the model (only when likely).
@@ -37,6 +41,7 @@ from sitecoach.nlu.hazards import hazard_cue
 from sitecoach.nlu.intents import Intent
 from sitecoach.nlu.model import IntentModel, examples_fingerprint
 from sitecoach.nlu.normalise import Normaliser
+from sitecoach.nlu.safeguarding import safeguarding_cue
 from sitecoach.nlu.wellbeing import crisis_cue
 
 log = logging.getLogger(__name__)
@@ -186,6 +191,7 @@ class Classification:
     possible_emergency: bool = False
     probabilities: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     opt_out: bool = False  # a request to stop messages inside a message answered as something else
+    crisis: bool = False  # a safeguarding disclosure that also speaks of suicide or self-harm
 
 
 class IntentClassifier:
@@ -202,6 +208,7 @@ class IntentClassifier:
         self._rest = [model.index(c) for c in model.classes if c not in ("emergency", "stop", "start")]
         self._has = {c: c in model.classes for c in ("emergency", "stop", "start")}
         self._wellbeing = "wellbeing" in names
+        self._safeguarding = "safeguarding" in names
         self._cached = lru_cache(maxsize=CACHE_SIZE)(self._classify)
 
     @classmethod
@@ -240,6 +247,8 @@ class IntentClassifier:
         # message is honoured as well (`opt_out`)
         if self._wellbeing and crisis_cue(norm) and not hazard_cue(norm):
             opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            if self._safeguarding and safeguarding_cue(norm, distress=False):  # "... he keeps hitting me"
+                return Classification("safeguarding", RULE_CONFIDENCE, opt_out=opt_out, crisis=True)
             return Classification("wellbeing", RULE_CONFIDENCE, opt_out=opt_out)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
@@ -269,6 +278,10 @@ class IntentClassifier:
         possible = self._has["emergency"] and (
             cue or (emergency >= bars["emergency_possible"] and not greeting_only)
         )
+        # 1b. a safeguarding disclosure: outranks everything but an emergency and a crisis (recall first)
+        if self._safeguarding and safeguarding_cue(norm):
+            opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            return Classification("safeguarding", RULE_CONFIDENCE, possible, probs, opt_out=opt_out)
 
         # 2. STOP and START keywords, then STOP from the model (an explicit keyword beats a guess)
         stop = probs.get("stop", 0.0)

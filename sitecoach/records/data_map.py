@@ -27,6 +27,7 @@ from sitecoach.models import (
     ProgressReview,
     ProgressReviewVersion,
     ReviewState,
+    SafeguardingConcern,
     VariantAssignment,
 )
 
@@ -54,6 +55,7 @@ class LearnerTable:
     holds: str  # what the rows are, for the subject access pack's README
     scrub: Callable[[int], dict[str, Any]] | None = None  # learner id -> column values to write
     keeps: tuple[str, ...] = ()  # text and JSON columns erasure leaves as they are (codes, ids, statuses)
+    exported: bool = True  # False: left out of the self-serve subject access pack (a person decides)
 
     @property
     def table(self) -> str:
@@ -174,6 +176,19 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         OnErase.KEEP,
         "which wording of a reminder you were sent",
         keeps=("kind", "variant"),
+    ),
+    # Safeguarding records outlive an erasure request: a provider must keep them under its statutory
+    # safeguarding duty (KCSIE; typically until the learner is 25, or longer after a referral), so erasure
+    # leaves them for the DSL. They are not in the self-serve pack either: the DSL decides what a subject
+    # access request discloses (UK GDPR Art. 15(4), DPA 2018 Sch. 3 Part 5: disclosure against the child's
+    # interests). The pack's README says so for every learner, whether or not a concern exists.
+    LearnerTable(
+        SafeguardingConcern,
+        "learner_id",
+        OnErase.KEEP,
+        "safeguarding concerns are held by your training provider's safeguarding lead: ask them",
+        keeps=("kind", "text", "told", "status", "outcome"),
+        exported=False,
     ),
     LearnerTable(
         ErasureRecord,

@@ -34,6 +34,7 @@ from sitecoach.records.audit import append_event
 from sitecoach.records.consent import record_consent
 from sitecoach.records.insights import InsightsService, LearnerInsights
 from sitecoach.records.opt_out import cancel_pending_sends
+from sitecoach.records.safeguarding import PLACEHOLDER as SAFEGUARDING_PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class EscalationTicket:
     contact: str | None
 
 
-PRIVATE_SKILL = "wellbeing"  # its turns never travel as conversation context
+PRIVATE_SKILLS = ("wellbeing", "safeguarding")  # their turns never travel as conversation context
 
 
 class CoachRepository:
@@ -212,7 +213,9 @@ class CoachRepository:
         return [
             ("learner" if m.direction == "in" else "coach", m.body[:600])
             for m in reversed(rows)
-            if m.body and PRIVATE_SKILL not in (m.intent, m.skill)
+            if m.body
+            and not {m.intent, m.skill, m.kind} & set(PRIVATE_SKILLS)
+            and m.body != SAFEGUARDING_PLACEHOLDER
         ]
 
     def llm_allowed(self, learner: Learner, now: datetime, daily_tokens: int, hourly_calls: int) -> bool:

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, or_, select
 
 from sitecoach.models import AdminAuditLog, EventKind, Learner, LearningEvent, Mentor
 from sitecoach.records.data_map import LEARNER_TABLES
+from sitecoach.records.safeguarding import PRIVATE_EVENT_KINDS, PRIVATE_MESSAGE_MARK
 from sitecoach.settings import Settings
 
 # Readable views of the learning record, by the event kinds they draw from.
@@ -46,6 +47,15 @@ def _rows(session: Session, model: type, column: str, learner_id: int) -> list[d
     return [row.model_dump(mode="json") for row in rows]
 
 
+def _withheld(table: str, row: dict[str, Any]) -> bool:
+    """Rows left for the safeguarding lead to disclose: a concern's event, its message and the alerts."""
+    if table == "learningevent":
+        return str(row.get("kind")) in PRIVATE_EVENT_KINDS
+    if table == "message":
+        return PRIVATE_MESSAGE_MARK in (row.get("skill"), row.get("intent"), row.get("kind"))
+    return False
+
+
 def _media_of(settings: Settings, rows: list[dict[str, Any]], folder: str) -> list[tuple[Path, str]]:
     root = settings.media_path.resolve()
     found = []
@@ -66,7 +76,8 @@ def collect_pack(session: Session, settings: Settings, learner_id: int, now: dat
         learner_id, now, retention=(settings.retention_portfolio_years, settings.retention_message_days)
     )
     for entry in LEARNER_TABLES:
-        pack.tables[entry.table] = _rows(session, entry.model, entry.column, learner_id)
+        rows = _rows(session, entry.model, entry.column, learner_id) if entry.exported else []
+        pack.tables[entry.table] = [r for r in rows if not _withheld(entry.table, r)]
     mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
     pack.tables["mentor"] = [{"id": mentor.id, "name": mentor.name}] if mentor else []
     audit = session.exec(

@@ -12,6 +12,7 @@ from sitecoach.skills import (
     preferences,
     progress,
     quiz,
+    safeguarding,
     smalltalk,
     start,
     stop,
@@ -26,6 +27,7 @@ def build_registry() -> SkillRegistry:
         [
             emergency.skill,
             wellbeing.skill,
+            safeguarding.skill,
             stop.skill,
             start.skill,
             help_menu.skill,

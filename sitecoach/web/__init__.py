@@ -39,6 +39,7 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.review_links import bp as review_links_bp
     from sitecoach.web.reviews import bp as reviews_bp
     from sitecoach.web.staff_roles import bp as staff_roles_bp
+    from sitecoach.web.safeguarding import bp as safeguarding_bp
     from sitecoach.web.webhook import bp as whatsapp_bp
 
     init_auth(app)
@@ -54,6 +55,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(staff_roles_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(data_rights_bp)
+    app.register_blueprint(safeguarding_bp)
     if settings.simulator_enabled:
         from sitecoach.web.simulator import bp as simulator_bp
 

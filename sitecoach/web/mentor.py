@@ -46,7 +46,7 @@ from sitecoach.models import (
     MessageKind,
     utcnow,
 )
-from sitecoach.records import access
+from sitecoach.records import access, safeguarding
 from sitecoach.records.evidence import EvidenceError, decide_evidence
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.portfolio import build_portfolio
@@ -224,12 +224,18 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         ).all()
         events = session.exec(
             select(LearningEvent)
-            .where(LearningEvent.learner_id == learner_id)
+            .where(
+                LearningEvent.learner_id == learner_id,
+                col(LearningEvent.kind).not_in(sorted(safeguarding.PRIVATE_EVENT_KINDS)),
+            )
             .order_by(col(LearningEvent.seq).desc())
             .limit(40)
         ).all()
         messages = session.exec(
-            select(Message).where(Message.learner_id == learner_id).order_by(col(Message.id).desc()).limit(20)
+            select(Message)
+            .where(Message.learner_id == learner_id, safeguarding.shown_to_staff())
+            .order_by(col(Message.id).desc())
+            .limit(20)
         ).all()
         cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
