@@ -38,8 +38,8 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.mentor import bp as mentor_bp
     from sitecoach.web.review_links import bp as review_links_bp
     from sitecoach.web.reviews import bp as reviews_bp
-    from sitecoach.web.staff_roles import bp as staff_roles_bp
     from sitecoach.web.safeguarding import bp as safeguarding_bp
+    from sitecoach.web.staff_roles import bp as staff_roles_bp
     from sitecoach.web.webhook import bp as whatsapp_bp
 
     init_auth(app)

@@ -162,6 +162,7 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "escalation_id": people.jamie_esc if mine else people.robyn_esc,
         "review_id": people.jamie_review if mine else people.robyn_review,
         "staff_id": people.kim,
+        "concern_id": 1,  # safeguarding routes: only a DSL of the concern's cohort gets past 404
         "index": 0,
         "kind": "learners",
         "skill": "core",
