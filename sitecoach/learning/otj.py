@@ -20,19 +20,63 @@ in learning: a break in learning stops the count, and the planned end moves back
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 RULES_CHANGE = date(2025, 8, 1)  # starts from this day: the standard's published minimum hours
-FUNDING_FLOOR_HOURS = 187.0  # the fewest OTJ hours a funded apprenticeship can plan (starts from RULES_CHANGE)
+FUNDING_FLOOR_HOURS = 187.0  # the fewest OTJ hours a funded apprenticeship plans (starts from RULES_CHANGE)
 MINIMUM_DURATION_DAYS = 243  # 8 months, the shortest funded apprenticeship from RULES_CHANGE (about 243 days)
 LEGACY_SHARE = 0.20  # 20% of contracted hours (starts before RULES_CHANGE)
 LEGACY_WEEKLY_CAP_HOURS = 30.0  # contracts over 30 hours a week count as 30: at most 6 OTJ hours a week
 STATUTORY_LEAVE_WEEKS_PER_YEAR = 5.6  # 28 days of statutory annual leave for a 5-day week
 DAYS_PER_YEAR = 365.25
 BEHIND_SLACK_HOURS = 7.0  # a day's training: closer than this to the expected hours still counts as on track
+
+
+class ActivityType(StrEnum):
+    """Kinds of off-the-job training (the activities the funding rules list as counting)."""
+
+    CLASSROOM = "classroom"
+    ELEARNING = "elearning"
+    SHADOWING = "shadowing"
+    PRACTICAL = "practical"
+    MENTORING = "mentoring"
+    VISIT = "visit"
+    WRITING = "writing"
+    OTHER = "other"
+
+
+ACTIVITY_LABELS: dict[ActivityType, str] = {
+    ActivityType.CLASSROOM: "Classroom or training course",
+    ActivityType.ELEARNING: "E-learning",
+    ActivityType.SHADOWING: "Shadowing",
+    ActivityType.PRACTICAL: "Practical training",
+    ActivityType.MENTORING: "Mentoring or review",
+    ActivityType.VISIT: "Industry visit",
+    ActivityType.WRITING: "Writing up evidence",
+    ActivityType.OTHER: "Other training",
+}
+# Words that say which kind an activity is, checked in this order (the first that matches wins).
+ACTIVITY_WORDS: tuple[tuple[ActivityType, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(r"\b(?:" + words + r")", re.I))
+    for kind, words in (
+        (ActivityType.WRITING, r"writ\w*|write[- ]?up|evidence|portfolio|assignment|reflect\w*|log ?book"),
+        (ActivityType.VISIT, r"visit\w*|trip|tour|open day|factory|manufacturer"),
+        (ActivityType.MENTORING, r"mentor\w*|review|1-?2-?1|one[- ]to[- ]one|coaching|progress meeting"),
+        (ActivityType.SHADOWING, r"shadow\w*|observ\w*|watch(?:ed|ing) (?:a |the )?(?:jointer|senior|team)"),
+        (ActivityType.ELEARNING, r"e-?learning|online|module|webinar|video|app\b|lessons? on"),
+        (ActivityType.PRACTICAL, r"practical|training bay|rig\b|hands[- ]on|practi[cs]e|mock joint"),
+        (ActivityType.CLASSROOM, r"class\w*|course|college|lecture|workshop|training centre|theory"),
+    )
+)
+
+
+def activity_type_of(text: str) -> ActivityType:
+    """The kind of training a learner's words describe ("2h classroom on cable types": classroom)."""
+    return next((kind for kind, words in ACTIVITY_WORDS if words.search(text)), ActivityType.OTHER)
 
 
 class OtjRule(StrEnum):

@@ -98,6 +98,10 @@ class MessageKind(StrEnum):
     NUDGE_DUE_REVIEWS = "nudge_due_reviews"
     NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
     NUDGE_NEXT_LESSON = "nudge_next_lesson"
+    OTJ_QUERIED = "otj_queried"  # a mentor queried logged hours
+    OTJ_BEHIND = "otj_behind"  # the learner is behind on off-the-job hours (once)
+    BREAK_STARTED = "break_started"
+    BREAK_ENDED = "break_ended"  # welcome back
 
 
 class Message(SQLModel, table=True):

@@ -21,6 +21,7 @@ from sitecoach.models import (
     EvidenceItem,
     Learner,
     LearnerSnapshot,
+    LearningBreak,
     LearningEvent,
     LLMUsage,
     Message,
@@ -64,8 +65,16 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         Learner,
         "id",
         OnErase.SCRUB,
-        "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time",
-        lambda i: {"name": None, "phone": pseudonym(i), "bsuid": None, "username": None, "mentor_id": None},
+        "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time, apprenticeship "
+        "dates, contracted hours and prior learning",
+        lambda i: {
+            "name": None,
+            "phone": pseudonym(i),
+            "bsuid": None,
+            "username": None,
+            "mentor_id": None,
+            "prior_learning_note": "",
+        },
         keeps=("timezone", "consent", "nudge_time", "nudged_on"),
     ),
     LearnerTable(
@@ -140,6 +149,13 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "requests for your mentor and the notes kept with them",
         lambda _i: {"reason": "", "context": {}},
         keeps=("kind", "priority", "status"),
+    ),
+    LearnerTable(
+        LearningBreak,
+        "learner_id",
+        OnErase.SCRUB,
+        "breaks in your learning: when, when you were expected back, and why",
+        lambda _i: {"reason": ""},
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"

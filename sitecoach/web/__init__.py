@@ -36,6 +36,7 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.health import bp as health_bp
     from sitecoach.web.lessons import bp as lessons_bp
     from sitecoach.web.mentor import bp as mentor_bp
+    from sitecoach.web.otj import bp as otj_bp
     from sitecoach.web.webhook import bp as whatsapp_bp
 
     init_auth(app)
@@ -44,6 +45,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(lessons_bp)
     app.register_blueprint(mentor_bp)
+    app.register_blueprint(otj_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(content_bp)
     app.register_blueprint(data_rights_bp)

@@ -51,6 +51,7 @@ from sitecoach.records.evidence import EvidenceError, decide_evidence
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.portfolio import build_portfolio
 from sitecoach.web.context import current_services
+from sitecoach.web.otj import learner_panel
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
@@ -229,6 +230,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         ).all()
         cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
+        otj_panel = learner_panel(session, learner)
         peers = (
             session.exec(
                 select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)
@@ -259,6 +261,8 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         mentor=mentor,
         comps=comps,
         standing=standing,
+        can_act=access.can_act_as_mentor(current_user, learner),
+        **otj_panel,
     )
 
 

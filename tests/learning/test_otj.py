@@ -59,7 +59,9 @@ def test_prior_learning_reduces_the_plan_but_never_below_the_187_hour_funding_fl
     plan = plan_hours(OtjContract(NEW_START, NEW_END, 37.5, rpl), ST1332_MINIMUM)
     assert (plan.base_hours, plan.reduction_hours, plan.hours) == (720.0, 150.5, 569.5)
     assert not plan.floor_applied
-    big = plan_hours(OtjContract(NEW_START, NEW_END, 37.5, (PriorLearning(600, "ex-jointer"),)), ST1332_MINIMUM)
+    big = plan_hours(
+        OtjContract(NEW_START, NEW_END, 37.5, (PriorLearning(600, "ex-jointer"),)), ST1332_MINIMUM
+    )
     assert big.hours == FUNDING_FLOOR_HOURS == 187.0 and big.floor_applied
     # Before August 2025 the reduction comes off the 20% figure and there is no floor.
     old = plan_hours(OtjContract(OLD_START, OLD_END, 37.5, (PriorLearning(500, "ex-jointer"),)), None)
