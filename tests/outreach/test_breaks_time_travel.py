@@ -109,10 +109,12 @@ def test_no_nudges_or_stall_alerts_during_a_four_week_break_and_both_again_after
         assert (ended.ended_on, ended.ended_by) == (BACK, None)  # ended by the clock
         stalls = session.exec(select(Escalation.learner_id, Escalation.created_at)).all()
         chain = session.exec(
-            select(LearningEvent.kind).where(
+            select(LearningEvent.kind)
+            .where(
                 LearningEvent.learner_id == away,
                 col(LearningEvent.kind).in_([EventKind.BREAK_STARTED, EventKind.BREAK_ENDED]),
             )
+            .order_by(col(LearningEvent.seq))
         ).all()
     assert chain == ["break_started", "break_ended"]  # both in the learner's audit chain
     assert all(at >= returned for learner_id, at in stalls if learner_id == away)
