@@ -23,9 +23,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('start_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('planned_end_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('weekly_hours', sa.Float(), nullable=True))
-        batch_op.add_column(sa.Column('prior_learning_hours', sa.Float(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('prior_learning_note', sqlmodel.sql.sqltypes.AutoString(length=500),
-                                      nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('prior_learning_hours', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('prior_learning_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True))
 
     op.create_table('otjminimum',
     sa.Column('standard_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),

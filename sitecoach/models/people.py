@@ -94,8 +94,8 @@ class Learner(WhatsAppContact, SQLModel, table=True):
     start_date: date | None = None
     planned_end_date: date | None = None
     weekly_hours: float | None = None  # contracted hours a week
-    prior_learning_hours: float = 0.0  # documented recognised prior learning, off the OTJ plan
-    prior_learning_note: str = Field(default="", max_length=500)
+    prior_learning_hours: float | None = None  # documented recognised prior learning, off the OTJ plan
+    prior_learning_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     @property

@@ -73,7 +73,7 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
             "bsuid": None,
             "username": None,
             "mentor_id": None,
-            "prior_learning_note": "",
+            "prior_learning_note": None,
         },
         keeps=("timezone", "consent", "nudge_time", "nudged_on"),
     ),

@@ -127,7 +127,7 @@ def contract_of(learner: Learner) -> otj.OtjContract | None:
     if learner.start_date is None or learner.planned_end_date is None or learner.weekly_hours is None:
         return None
     prior = (
-        (otj.PriorLearning(learner.prior_learning_hours, learner.prior_learning_note),)
+        (otj.PriorLearning(learner.prior_learning_hours, learner.prior_learning_note or ""),)
         if learner.prior_learning_hours
         else ()
     )

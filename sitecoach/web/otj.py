@@ -96,8 +96,9 @@ def agreement(learner_id: int) -> ResponseReturnValue:
             flash("Give a start date, a later planned end date and the contracted hours a week.", "error")
             return _back(learner_id)
         learner.start_date, learner.planned_end_date, learner.weekly_hours = start, end, weekly
-        learner.prior_learning_hours = prior or 0.0
-        learner.prior_learning_note = " ".join((request.form.get("prior_learning_note") or "").split())[:500]
+        learner.prior_learning_hours = prior or None
+        note = " ".join((request.form.get("prior_learning_note") or "").split())[:500]
+        learner.prior_learning_note = note or None
         session.add(learner)
     flash("Apprenticeship agreement saved: the off-the-job plan follows it.", "ok")
     return _back(learner_id)

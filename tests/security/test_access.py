@@ -16,7 +16,18 @@ from sqlmodel import func, select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from sitecoach.models import AdminAuditLog, Consent, Escalation, EvidenceItem, Learner, Mentor
+from sitecoach.models import (
+    AdminAuditLog,
+    Consent,
+    Escalation,
+    EventKind,
+    EvidenceItem,
+    Learner,
+    LearningBreak,
+    Mentor,
+    utcnow,
+)
+from sitecoach.records.audit import append_event
 from sitecoach.web.login_throttle import FREE_ATTEMPTS_PER_CLIENT
 from sitecoach.wiring import build_services, create_app
 from tests.conftest import run_worker
@@ -24,7 +35,7 @@ from tests.conftest import run_worker
 PASSWORD = "correct horse battery"
 STAFF_PREFIXES = ("/mentor", "/admin")
 CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/")  # signed by Twilio, link token
-ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id"}
+ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "break_id"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,8 @@ class People:
     robyn_item: int
     jamie_esc: int
     robyn_esc: int
+    jamie_break: int
+    robyn_break: int
 
 
 def _people(services) -> People:
@@ -71,8 +84,11 @@ def _people(services) -> People:
             Escalation(learner_id=who.id, mentor_id=who.mentor_id, kind="mentor", reason="help please")
             for who in (jamie, robyn)
         ]
-        session.add_all(items + escalations)
+        breaks = [LearningBreak(learner_id=who.id, starts_on=utcnow().date()) for who in (jamie, robyn)]
+        session.add_all(items + escalations + breaks)
         session.flush()
+        for who in (jamie, robyn):  # entry 1 of each chain: an entry of OTJ hours
+            append_event(session, who.id, EventKind.OTJ_HOURS, utcnow(), {"hours": 2, "activity": "college"})
         return People(
             sam=int(sam.id),
             kim=int(kim.id),
@@ -83,6 +99,8 @@ def _people(services) -> People:
             robyn_item=int(items[1].id),
             jamie_esc=int(escalations[0].id),
             robyn_esc=int(escalations[1].id),
+            jamie_break=int(breaks[0].id),
+            robyn_break=int(breaks[1].id),
         )
 
 
@@ -123,6 +141,8 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "learner_id": people.jamie if mine else people.robyn,
         "evidence_id": people.jamie_item if mine else people.robyn_item,
         "escalation_id": people.jamie_esc if mine else people.robyn_esc,
+        "break_id": people.jamie_break if mine else people.robyn_break,
+        "seq": 1,  # the first event of each learner's chain: their entry of OTJ hours
         "index": 0,
         "kind": "learners",
         "skill": "core",
