@@ -51,7 +51,7 @@ from sitecoach.records.evidence import EvidenceError, decide_evidence
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.portfolio import build_portfolio
 from sitecoach.web.context import current_services
-from sitecoach.web.otj import learner_panel
+from sitecoach.web.otj import learner_panel, summary_column
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
@@ -124,6 +124,7 @@ def summary() -> ResponseReturnValue:
         )
         areas = sorted({a for _l, snap, _c in rows if snap for a in snap.by_area})[:AREA_ORDER_LIMIT]
         titles = _area_titles()
+        otj = summary_column(session, [learner for learner, _s, _c in rows])
     return render_template(
         "mentor/summary.html",
         rows=rows,
@@ -136,6 +137,7 @@ def summary() -> ResponseReturnValue:
         escalations=escalations,
         areas=areas,
         titles=titles,
+        otj=otj,
         now=utcnow(),
     )
 

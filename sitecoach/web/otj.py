@@ -83,6 +83,22 @@ def learner_panel(session: Session, learner: Learner) -> dict[str, object]:
     }
 
 
+def summary_column(session: Session, learners: list[Learner]) -> dict[int, str]:
+    """Each learner's off-the-job standing for the summary: behind on OTJ, on track or on a break (learners
+    without an agreement on record are left out)."""
+    now = utcnow()
+    root = current_services().settings.content_pack_path
+    column: dict[int, str] = {}
+    for learner in learners:
+        if breaks.current_break(session, learner, now) is not None:
+            column[int(learner.id or 0)] = "on a break"
+        elif learner.start_date is not None:
+            status = otj_status(session, root, learner, now)
+            if status.progress is not None:
+                column[int(learner.id or 0)] = "behind on OTJ" if status.behind else "on track"
+    return column
+
+
 @bp.post("/mentor/learners/<int:learner_id>/agreement")
 @login_required
 def agreement(learner_id: int) -> ResponseReturnValue:

@@ -73,6 +73,8 @@ def test_a_mentor_sees_planned_verified_logged_and_behind_then_verifies_and_quer
     # Started a year ago on a 900-day plan of ST1332's 720 hours: about 292 h expected, 10 h logged.
     assert "Planned <b>720h</b> · verified <b>0h</b> · logged 10h" in html
     assert "expected by now 292h" in html and ">behind</b>" in html
+    summary = client.get("/mentor/").data.decode()  # flagged on the summary, before any review
+    assert '<td class="otj risk-high">behind on OTJ</td>' in summary
     seqs = [int(s) for s in re.findall(r'id="otj-(\d+)"', html)]
     assert len(seqs) == 2
     college, shadowing = sorted(seqs)
