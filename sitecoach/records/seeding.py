@@ -17,6 +17,7 @@ from sitecoach.curriculum.pack import CompetencyMap, ContentPack, PackError, loa
 from sitecoach.infra.progress import progress
 from sitecoach.learning.knowledge import known_now, score_answer
 from sitecoach.learning.memory import Memory
+from sitecoach.learning.otj import activity_type_of
 from sitecoach.learning.readiness import DEFAULT_PASS_MARK
 from sitecoach.models import (
     Cohort,
@@ -41,6 +42,7 @@ from sitecoach.models import (
 from sitecoach.records.audit import append_event, append_events
 from sitecoach.records.consent import record_consent
 from sitecoach.records.content_review import quiz_item_active
+from sitecoach.records.demo_otj import demo_activity, seed_agreement
 from sitecoach.records.insights import InsightsService
 
 
@@ -430,7 +432,8 @@ def _on_local_day(now: datetime, days_ago: int, zone: ZoneInfo) -> datetime:
 def seed_demo(
     session: Session, pack: ContentPack, now: datetime, memory: Memory, *, show_progress: bool = False
 ) -> int:
-    """A cohort, a mentor with a login and five learners with differentiated histories; once only."""
+    """A cohort, a mentor with a login and five learners with differentiated histories, each with an
+    apprenticeship agreement (one behind on off-the-job hours); once only."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
     mentor = Mentor(
@@ -481,6 +484,7 @@ def seed_demo(
         record_consent(session, learner, Consent.OPTED_IN, ConsentMethod.SEED, start)
         _demo_history(session, learner, profile, items, lessons, item_comps, memory, now)
         _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
+        seed_agreement(session, learner, mentor, now)
         seeded.append(learner)
     _award_history_badges(session, memory, seeded, now)
     return len(DEMO_LEARNERS)
@@ -572,14 +576,17 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
         )
     if profile.otj_hours and days:
         logging_days = days[:: max(1, len(days) // 8)]  # hours are logged on days the learner was active
-        for days_ago in logging_days:
+        for n, days_ago in enumerate(logging_days):
+            activity = demo_activity(n)
             events.append(
                 (
                     EventKind.OTJ_HOURS,
                     _on_local_day(now, days_ago, zone) + timedelta(hours=1),
                     {
                         "hours": round(profile.otj_hours / len(logging_days), 1),
-                        "activity": "college and shadowing",
+                        "activity": activity,
+                        "type": str(activity_type_of(activity)),
+                        "learned": activity.split(" on ", 1)[-1],
                     },
                 )
             )
