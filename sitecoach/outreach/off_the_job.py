@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from sitecoach.delivery import proactive
 from sitecoach.infra import localtime
@@ -49,9 +49,13 @@ def announce_break(services: Services, session: Session, brk: LearningBreak, now
 
 
 def welcome_back(services: Services, session: Session, brk: LearningBreak, now: datetime) -> Message | None:
-    """Welcome the learner back after a break that has ended (once)."""
+    """Welcome the learner back after a break that has ended (once; not for a break they never heard of,
+    such as one called off before it began)."""
     learner = session.get(Learner, brk.learner_id)
     if learner is None or brk.ended_on is None:
+        return None
+    told = session.exec(select(Message.id).where(Message.dedupe_key == f"break-start:{brk.id}")).first()
+    if told is None and brk.ended_on <= brk.starts_on:
         return None
     variables = {"name": _name(learner)}
     return proactive.to_learner(
@@ -112,7 +116,7 @@ def tell_query(
 def learners_to_check(session: Session) -> list[int]:
     """Opted-in learners with an apprenticeship agreement on record (the ones with a plan to be behind)."""
     rows = session.exec(
-        select(Learner.id).where(Learner.consent == Consent.OPTED_IN, Learner.start_date.is_not(None))  # type: ignore[union-attr]
+        select(Learner.id).where(Learner.consent == Consent.OPTED_IN, col(Learner.start_date).is_not(None))
     ).all()
     return [int(i) for i in rows]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlmodel import Session, select
@@ -52,7 +52,7 @@ def _send(rows: list[Message | None]) -> None:
             try:
                 enqueue_delivery(current_services().queue, int(row.id))
             except Exception:  # noqa: BLE001 - stored: the sweeper sends it when Redis is back
-                pass
+                current_app.logger.exception("delivery of %s not queued", row.id)
 
 
 def _date(field: str) -> date | None:
