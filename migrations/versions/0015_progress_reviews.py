@@ -1,7 +1,7 @@
 """progress reviews: the 12-weekly review of each learner and its versioned text
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 05:00:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sitecoach.models.db
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

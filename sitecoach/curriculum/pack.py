@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +41,7 @@ class StandardInfo(_Strict):
     title: str = Field(min_length=1)
     level: int | None = None
     working_map: bool = True
+    otj_minimum_hours: float | None = Field(default=None, ge=0)  # published minimum OTJ hours (from Aug 2025)
     note: str = ""
 
 
@@ -333,3 +335,12 @@ def _check_unique(lessons: list[LessonSpec], where: Path, problems: list[str]) -
             if value in seen:
                 problems.append(f"{where}: item {lesson.id}: {key}: duplicate value {value[1]!r}")
             seen.add(value)
+
+
+@cache
+def published_otj_minimum(root: Path) -> dict[str, float]:
+    """{standard code: its published minimum OTJ hours} from a pack's competency map (read once a process)."""
+    manifest = PackManifest.model_validate(_read_yaml(root / "pack.yaml", []) or {})
+    cmap = load_competency_map(root / manifest.standard)
+    info = cmap.standard if cmap else None
+    return {info.code: info.otj_minimum_hours} if info and info.otj_minimum_hours is not None else {}

@@ -37,6 +37,7 @@ CAPPED_KINDS = frozenset(
         MessageKind.NUDGE_DUE_REVIEWS,
         MessageKind.NUDGE_STREAK_AT_RISK,
         MessageKind.NUDGE_NEXT_LESSON,
+        MessageKind.OTJ_BEHIND,
     }
 )
 

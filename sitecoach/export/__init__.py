@@ -7,6 +7,7 @@ from sitecoach.export.archive import portfolio_download_name, write_portfolio_ar
 from sitecoach.export.latin1 import to_latin1
 from sitecoach.export.model import (
     Portfolio,
+    PortfolioBreak,
     PortfolioCompetency,
     PortfolioEvidence,
     PortfolioHours,
@@ -20,6 +21,7 @@ __all__ = [
     "PortfolioEvidence",
     "PortfolioHours",
     "PortfolioReview",
+    "PortfolioBreak",
     "portfolio_download_name",
     "render_review_pdf",
     "review_pdf_name",

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PIL import Image
 
-from sitecoach.export.model import Portfolio, PortfolioEvidence, PortfolioHours
+from sitecoach.export.model import Portfolio, PortfolioBreak, PortfolioEvidence, PortfolioHours
 from sitecoach.infra.privacy import mask_phone, normalise_phone
 
 #: Media shown inline (HTML <img>) and embedded in the PDF; anything else is linked as a file.
@@ -121,7 +121,17 @@ def hours_line(ctx: ExportContext) -> str:
     line = f"{format_number(ctx.total_hours)} h logged of {format_number(planned)} h planned"
     if planned > 0:
         line += f" ({ctx.total_hours / planned * 100:.0f}%)"
-    return line
+    return line + f"; {format_number(ctx.p.verified_hours)} h verified by the mentor"
+
+
+def break_line(brk: PortfolioBreak) -> str:
+    """A break in learning in plain words, e.g. '3 Mar 2026 to 2 Apr 2026'."""
+    until = (
+        f"back {brk.ended_on:%-d %b %Y}"
+        if brk.ended_on
+        else (f"expected back {brk.expected_return:%-d %b %Y}" if brk.expected_return else "still away")
+    )
+    return f"Break in learning from {brk.starts_on:%-d %b %Y}, {until}"
 
 
 def evidence_place(ev: PortfolioEvidence) -> str:

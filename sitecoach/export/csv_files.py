@@ -106,11 +106,31 @@ def evidence_csv(ctx: ExportContext) -> bytes:
     return _csv(header, rows)
 
 
+HOURS_HEADER = ("logged_at", "hours", "activity", "activity_type", "learned", "status", "mentor_comment")
+
+
 def hours_csv(ctx: ExportContext) -> bytes:
-    """hours.csv: the off-the-job log, chronological, then the total."""
-    rows: list[tuple[object, ...]] = [(ctx.iso(h.logged_at), float(h.hours), h.activity) for h in ctx.hours]
-    rows.append(("Total", float(ctx.total_hours), ""))
-    return _csv(("logged_at", "hours", "activity"), rows)
+    """hours.csv: the off-the-job log, chronological, each entry's kind, what was learned and the mentor's
+    verdict (logged, verified, queried), then the total."""
+    rows: list[tuple[object, ...]] = [
+        (ctx.iso(h.logged_at), float(h.hours), h.activity, h.activity_type, h.learned, h.status, h.comment)
+        for h in ctx.hours
+    ]
+    rows.append(("Total", float(ctx.total_hours), "", "", "", "", ""))
+    return _csv(HOURS_HEADER, rows)
+
+
+def breaks_csv(ctx: ExportContext) -> bytes:
+    """breaks.csv: breaks in learning (the reason stays with the training provider)."""
+    rows = [
+        (
+            b.starts_on.isoformat(),
+            b.expected_return.isoformat() if b.expected_return else "",
+            b.ended_on.isoformat() if b.ended_on else "",
+        )
+        for b in ctx.p.breaks
+    ]
+    return _csv(("starts_on", "expected_return", "ended_on"), rows)
 
 
 def _event_data(data: object) -> str:

@@ -12,6 +12,7 @@ from sitecoach.export.context import (
     EVIDENCE_STATUS,
     ExportContext,
     MediaFile,
+    break_line,
     evidence_place,
     format_number,
     format_percent,
@@ -236,20 +237,31 @@ def _html_hours(ctx: ExportContext) -> list[str]:
     if not ctx.hours:
         return [*out, "<p>No hours logged yet.</p>", "</section>"]
     out.append(
-        '<div class="scroll"><table><thead><tr><th>Date</th><th class="num">Hours</th><th>Activity</th>'
-        "</tr></thead><tbody>"
+        '<div class="scroll"><table><thead><tr><th>Date</th><th class="num">Hours</th><th>Kind</th>'
+        "<th>Activity</th><th>Status</th></tr></thead><tbody>"
     )
     for h in ctx.hours:
         out.append(
             f'<tr><td>{_time(ctx, h.logged_at)}</td><td class="num">{_e(format_number(h.hours))}</td>'
-            f"<td>{_e(h.activity)}</td></tr>"
+            f"<td>{_e(h.activity_type)}</td><td>{_e(h.activity)}</td><td>{_e(h.status)}</td></tr>"
         )
     out += [
         f'</tbody><tfoot><tr><td>Total</td><td class="num">{_e(format_number(ctx.total_hours))}</td>'
-        "<td></td></tr></tfoot></table></div>",
+        '<td colspan="3"></td></tr></tfoot></table></div>',
+        *_html_breaks(ctx),
         "</section>",
     ]
     return out
+
+
+def _html_breaks(ctx: ExportContext) -> list[str]:
+    if not ctx.p.breaks:
+        return []
+    return [
+        '<h3 id="breaks">Breaks in learning</h3><ul>',
+        *(f"<li>{_e(break_line(b))}</li>" for b in ctx.p.breaks),
+        "</ul>",
+    ]
 
 
 def _html_audit(ctx: ExportContext) -> list[str]:

@@ -7,7 +7,7 @@ are taken to be UTC; everything is shown in `Portfolio.timezone`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -50,6 +50,19 @@ class PortfolioHours:
     logged_at: datetime
     hours: float
     activity: str
+    activity_type: str = ""  # the kind of training, in words ("Classroom or training course")
+    learned: str = ""
+    status: str = ""  # logged (awaiting the mentor), verified or queried
+    comment: str = ""  # the mentor's query
+
+
+@dataclass(frozen=True)
+class PortfolioBreak:
+    """A break in learning: from, expected back, back (None: still away)."""
+
+    starts_on: date
+    expected_return: date | None
+    ended_on: date | None
 
 
 @dataclass(frozen=True)
@@ -91,3 +104,5 @@ class Portfolio:
     gateway_gaps: tuple[str, ...]  # plain-words list of what is still missing for gateway
     events: tuple[dict[str, object], ...]  # audit log rows: {"seq","at","kind","data","hash"}
     reviews: tuple[PortfolioReview, ...] = ()  # signed progress reviews, oldest first
+    breaks: tuple[PortfolioBreak, ...] = ()
+    verified_hours: float = 0.0

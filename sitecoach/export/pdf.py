@@ -15,6 +15,7 @@ from sitecoach.export.context import (
     EVIDENCE_STATUS,
     ExportContext,
     MediaFile,
+    break_line,
     evidence_place,
     format_number,
     format_percent,
@@ -292,8 +293,8 @@ def _pdf_hours_and_audit(pdf: _PDF, ctx: ExportContext) -> None:
     if ctx.hours:
         pdf.set_font("Helvetica", "", 9)
         with pdf.table(
-            col_widths=(30, 20, 130),
-            text_align=("LEFT", "RIGHT", "LEFT"),
+            col_widths=(28, 16, 108, 28),
+            text_align=("LEFT", "RIGHT", "LEFT", "LEFT"),
             headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
             cell_fill_mode="ROWS",
             cell_fill_color=_ROW_FILL,
@@ -301,16 +302,20 @@ def _pdf_hours_and_audit(pdf: _PDF, ctx: ExportContext) -> None:
             padding=1.2,
             v_align="TOP",
         ) as table:
-            table.row(["Date", "Hours", "Activity"])
+            table.row(["Date", "Hours", "Activity", "Status"])
             for h in ctx.hours:
-                table.row([ctx.day(h.logged_at), format_number(h.hours), to_latin1(h.activity)])
+                what = f"{h.activity_type}: {h.activity}" if h.activity_type else h.activity
+                table.row([ctx.day(h.logged_at), format_number(h.hours), to_latin1(what), h.status])
             total = FontFace(emphasis="B")
             row = table.row()
             row.cell("Total", style=total)
             row.cell(format_number(ctx.total_hours), style=total)
             row.cell("")
+            row.cell("")
     else:
         _para(pdf, "No hours logged yet.")
+    for brk in ctx.p.breaks:
+        _para(pdf, break_line(brk))
     pdf.ln(8)
     _heading(pdf, "Audit log", 14)
     if not ctx.events:

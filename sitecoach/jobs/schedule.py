@@ -114,6 +114,20 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         timeout_seconds=600,
     ),
     ScheduleEntry(
+        "tend-breaks",
+        "sitecoach.jobs.tasks.tend_breaks",
+        "cron",
+        {"hour": 9, "minute": 5},
+        "Daily: announce breaks in learning that start today; end (and welcome back) those due back.",
+    ),
+    ScheduleEntry(
+        "check-otj",
+        "sitecoach.jobs.tasks.check_otj",
+        "cron",
+        {"hour": 10, "minute": 35},
+        "Daily: queue an off-the-job hours check of every learner with a plan (behind: told once).",
+    ),
+    ScheduleEntry(
         "sweep-unprocessed",
         "sitecoach.jobs.tasks.sweep_unprocessed",
         "interval",

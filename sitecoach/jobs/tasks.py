@@ -21,7 +21,7 @@ from sitecoach.infra.enqueue import (
 )
 from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
-from sitecoach.outreach import alerts, milestones, nudges, review_messages
+from sitecoach.outreach import alerts, milestones, nudges, off_the_job, review_messages
 from sitecoach.records import experiments, progress_reviews
 from sitecoach.records.memory_fits import run_fit
 from sitecoach.records.retention import apply_retention as retention_pass
@@ -171,6 +171,32 @@ def scan_stalls(at: str | None = None) -> int:
 def check_stall(learner_id: int, at: str | None = None) -> int:
     """Alert a stalled learner and their mentor (once per cooldown)."""
     return _send(alerts.check_stall(runtime.services(), learner_id, _now(at)))
+
+
+def tend_breaks(at: str | None = None) -> int:
+    """Start and end breaks in learning by their dates, with the learner's messages."""
+    return _send(off_the_job.tend_breaks(runtime.services(), _now(at)))
+
+
+def check_otj(at: str | None = None) -> int:
+    """Queue an off-the-job hours check for every opted-in learner with a plan."""
+    services = runtime.services()
+    now = _now(at)
+    with services.db.read_session() as session:
+        ids = off_the_job.learners_to_check(session)
+    day = now.date().isoformat()
+    return sum(
+        enqueue_unique(
+            services.queue, "sitecoach.jobs.tasks.check_otj_learner", f"otj-{i}-{day}", i, now.isoformat()
+        )
+        for i in ids
+    )
+
+
+def check_otj_learner(learner_id: int, at: str | None = None) -> int:
+    """Tell a learner who has fallen behind on off-the-job hours, once."""
+    row = off_the_job.check_behind(runtime.services(), learner_id, _now(at))
+    return _send([row]) if row else 0
 
 
 def check_milestones(learner_id: int, at: str | None = None) -> int:

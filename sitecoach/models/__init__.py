@@ -18,7 +18,15 @@ from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
 from sitecoach.models.memory_fits import FsrsParameters
 from sitecoach.models.messaging import ConversationState, Direction, Message, MessageKind, MessageStatus
-from sitecoach.models.people import Cohort, CohortProvider, Consent, Learner, Mentor
+from sitecoach.models.people import (
+    Cohort,
+    CohortProvider,
+    Consent,
+    Learner,
+    LearningBreak,
+    Mentor,
+    OtjMinimum,
+)
 from sitecoach.models.portfolio import (
     Escalation,
     EscalationKind,
@@ -65,12 +73,14 @@ __all__ = [
     "FsrsParameters",
     "LearningEvent",
     "Learner",
+    "LearningBreak",
     "KnowledgeCard",
     "KnowledgeCardVersion",
     "Lesson",
     "LessonCompetency",
     "Mentor",
     "Message",
+    "OtjMinimum",
     "MessageKind",
     "MessageStatus",
     "PromptVersion",

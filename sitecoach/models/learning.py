@@ -28,6 +28,9 @@ class EventKind(StrEnum):
     BADGE_AWARDED = "badge_awarded"
     BADGE_WITHDRAWN = "badge_withdrawn"  # a badge the pre-2026-12 mastery formula gave without evidence
     OTJ_HOURS = "otj_hours"
+    OTJ_REVIEWED = "otj_reviewed"  # a mentor verified or queried an OTJ entry (`entry`: its event seq)
+    BREAK_STARTED = "break_started"
+    BREAK_ENDED = "break_ended"
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
     PROGRESS_REVIEW_SIGNED = "progress_review_signed"  # a 12-weekly review signed by all three, locked

@@ -101,6 +101,10 @@ class MessageKind(StrEnum):
     PROGRESS_REVIEW = "progress_review"  # a review to read and sign (its link), or a reminder of one
     PROGRESS_REVIEW_MENTOR = "progress_review_mentor"  # a review reminder to the mentor
     SAFEGUARDING = "safeguarding"  # a disclosure's care reply, and its alert to the safeguarding lead
+    OTJ_QUERIED = "otj_queried"  # a mentor queried logged hours
+    OTJ_BEHIND = "otj_behind"  # the learner is behind on off-the-job hours (once)
+    BREAK_STARTED = "break_started"
+    BREAK_ENDED = "break_ended"  # welcome back
 
 
 class Message(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column
@@ -90,6 +90,12 @@ class Learner(WhatsAppContact, SQLModel, table=True):
     nudge_time: str = Field(default="07:30", max_length=5)
     nudged_on: str | None = Field(default=None, max_length=10, index=True)  # local date of last nudge
     last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    # The apprenticeship agreement, for the off-the-job plan (`sitecoach.learning.otj`).
+    start_date: date | None = None
+    planned_end_date: date | None = None
+    weekly_hours: float | None = None  # contracted hours a week
+    prior_learning_hours: float | None = None  # documented recognised prior learning, off the OTJ plan
+    prior_learning_note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
     @property
@@ -103,3 +109,28 @@ class CohortProvider(SQLModel, table=True):
 
     cohort_id: int = Field(foreign_key="cohort.id", primary_key=True)
     staff_id: int = Field(foreign_key="mentor.id", primary_key=True, index=True)
+
+
+class LearningBreak(SQLModel, table=True):
+    """A break in learning: while it lasts nothing nudges the learner and the OTJ and forecast clocks stop.
+    `ended_on` is the day they came back (None: still away); `expected_return` is when they should."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    starts_on: date
+    expected_return: date | None = None
+    ended_on: date | None = None
+    reason: str = Field(default="", max_length=300)
+    recorded_by: int | None = Field(default=None, foreign_key="mentor.id")
+    ended_by: int | None = Field(default=None, foreign_key="mentor.id")  # None with ended_on: the clock
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class OtjMinimum(SQLModel, table=True):
+    """The admin's value of a standard's minimum off-the-job hours, used instead of the pack's published
+    figure (`standard.otj_minimum_hours` in the pack's competency map) while it is set."""
+
+    standard_code: str = Field(primary_key=True, max_length=40)
+    hours: float
+    set_by: int | None = Field(default=None, foreign_key="mentor.id")
+    set_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

@@ -25,6 +25,7 @@ from sitecoach.models import (
     MessageKind,
 )
 from sitecoach.records.audit import append_event
+from sitecoach.records.breaks import current_break
 from sitecoach.records.insights import InsightsService, LearnerInsights
 from sitecoach.records.snapshots import write_snapshot
 from sitecoach.services import Services
@@ -51,6 +52,8 @@ def check_stall(services: Services, learner_id: int, now: datetime) -> list[int]
         learner = session.get(Learner, learner_id)
         if learner is None or learner.consent != "opted_in":
             return []
+        if current_break(session, learner, now) is not None:
+            return []  # a break in learning is not a stall
         local = localtime.local_now(now, learner.timezone)
         if localtime.in_quiet_hours(local, settings):
             return []

@@ -27,6 +27,7 @@ from sitecoach.models import (
     ReviewState,
 )
 from sitecoach.records import experiments
+from sitecoach.records.breaks import current_break, learners_on_break
 from sitecoach.services import Services
 from sitecoach.settings import Settings
 
@@ -82,7 +83,8 @@ def plan(session: Session, settings: Settings, now: datetime) -> list[tuple[int,
                 or_(col(Learner.nudged_on).is_(None), Learner.nudged_on != today),
             )
         ).all()
-        due.extend((int(learner_id), today) for learner_id in rows)
+        away = learners_on_break(session, local.date())  # a break in learning: no nudges
+        due.extend((int(learner_id), today) for learner_id in rows if int(learner_id) not in away)
     return due
 
 
@@ -162,8 +164,8 @@ def send_nudge(services: Services, learner_id: int, local_date: str, now: dateti
         learner = session.get(Learner, learner_id)
         if learner is None or nudge_date(learner, now, services.settings) != local_date:
             return None
-        if practised_today(session, learner, now):
-            learner.nudged_on = local_date  # nothing to nudge about today
+        if practised_today(session, learner, now) or current_break(session, learner, now) is not None:
+            learner.nudged_on = local_date  # nothing to nudge about today, or they are on a break
             session.add(learner)
             return None
         kind, variables = compose(services, session, learner, now)

@@ -37,7 +37,7 @@ HASH_VERSION = 2
 LEGACY_HASH_VERSION = 1
 APPEND_ATTEMPTS = 5
 # Event data fields that hold text a learner typed: hashed only through their seal (see the module docstring).
-PERSONAL_FIELDS = frozenset({"activity"})
+PERSONAL_FIELDS = frozenset({"activity", "learned", "comment"})
 SEAL_PREFIX = "sealed:"
 # Session.info flag for a migration appending to chains written before they were keyed (no key there):
 # such events are written as v1, and `sitecoach migrate` rechains them with the key.

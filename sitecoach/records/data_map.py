@@ -21,6 +21,7 @@ from sitecoach.models import (
     EvidenceItem,
     Learner,
     LearnerSnapshot,
+    LearningBreak,
     LearningEvent,
     LLMUsage,
     Message,
@@ -68,8 +69,16 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         Learner,
         "id",
         OnErase.SCRUB,
-        "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time",
-        lambda i: {"name": None, "phone": pseudonym(i), "bsuid": None, "username": None, "mentor_id": None},
+        "your profile: name, WhatsApp number, cohort, mentor, time zone, consent, nudge time, apprenticeship "
+        "dates, contracted hours and prior learning",
+        lambda i: {
+            "name": None,
+            "phone": pseudonym(i),
+            "bsuid": None,
+            "username": None,
+            "mentor_id": None,
+            "prior_learning_note": None,
+        },
         keeps=("timezone", "consent", "nudge_time", "nudged_on"),
     ),
     LearnerTable(
@@ -159,6 +168,13 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "the text of your progress reviews, each version as your mentor edited it",
         lambda _i: {"sections": {}},
         keeps=("note",),
+    ),
+    LearnerTable(
+        LearningBreak,
+        "learner_id",
+        OnErase.SCRUB,
+        "breaks in your learning: when, when you were expected back, and why",
+        lambda _i: {"reason": ""},
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"

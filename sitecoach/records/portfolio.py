@@ -8,11 +8,14 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from sitecoach.curriculum.catalogue import Catalogue
-from sitecoach.export import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
+from sitecoach.export import Portfolio, PortfolioBreak, PortfolioCompetency, PortfolioEvidence, PortfolioHours
 from sitecoach.infra.privacy import mask_phone, normalise_phone
 from sitecoach.learning.memory import Memory
-from sitecoach.models import Cohort, EventKind, EvidenceItem, Learner, Mentor, Standard
+from sitecoach.models import Cohort, EvidenceItem, Learner, Mentor, Standard
+from sitecoach.records.breaks import breaks_of
 from sitecoach.records.insights import InsightsService
+from sitecoach.records.otj import entries as otj_entries
+from sitecoach.records.otj import otj_status
 from sitecoach.records.progress_reviews import signed_reviews
 
 
@@ -40,8 +43,10 @@ def build_portfolio(
     learner: Learner,
     now: datetime,
     epa_pass_mark: float,
+    pack_root: Path,
 ) -> Portfolio:
-    """Everything the gateway export needs, read from the database (nothing is written)."""
+    """Everything the gateway export needs, read from the database (nothing is written). `pack_root`: the
+    content pack, for the standard's published minimum OTJ hours."""
     ins = InsightsService(session, catalogue, memory, epa_pass_mark).insights(
         learner, now, award_badges=False
     )
@@ -98,9 +103,13 @@ def build_portfolio(
     )
     events = InsightsService(session, catalogue, memory, epa_pass_mark).events(int(learner.id or 0))
     hours = tuple(
-        PortfolioHours(e.at, float(e.data.get("hours", 0)), str(e.data.get("activity", "")))
-        for e in events
-        if e.kind == EventKind.OTJ_HOURS
+        PortfolioHours(e.at, e.hours, e.activity, e.type_label, e.learned, e.status, e.comment)
+        for e in otj_entries(session, int(learner.id or 0))
+    )
+    status = otj_status(session, pack_root, learner, now)
+    away = tuple(
+        PortfolioBreak(b.starts_on, b.expected_return, b.ended_on)
+        for b in breaks_of(session, int(learner.id or 0))
     )
     return Portfolio(
         learner_name=learner.name or "Apprentice",
@@ -116,10 +125,12 @@ def build_portfolio(
         competencies=competencies,
         evidence=evidence,
         hours=hours,
-        planned_hours=ins.planned_hours,
+        planned_hours=status.planned_hours,
         gateway_gaps=tuple(ins.gateway.gap_lines()),
         events=tuple(
             {"seq": e.seq, "at": e.at, "kind": e.kind, "data": e.data, "hash": e.hash} for e in events
         ),
         reviews=signed_reviews(session, learner),
+        breaks=away,
+        verified_hours=status.verified_hours,
     )

@@ -191,7 +191,9 @@ def draft_review(
     )
     start = due.last_signed_at or learner.created_at
     previous_text = sections_of(session, previous) if previous is not None else None
-    draft = draft_text(session, learner, ins, previous, previous_text, start, now)
+    draft = draft_text(
+        session, learner, ins, previous, previous_text, start, now, settings.content_pack_path
+    )
     review = ProgressReview(
         learner_id=int(learner.id or 0),
         number=(reviews[0].number if reviews else 0) + 1,

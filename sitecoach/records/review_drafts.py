@@ -7,24 +7,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
 from sitecoach.models import (
-    Cohort,
     Direction,
     Escalation,
-    EventKind,
     EvidenceItem,
     EvidenceStatus,
     Learner,
-    LearningEvent,
     Message,
     MessageKind,
     ProgressReview,
 )
 from sitecoach.records.insights import LearnerInsights
+from sitecoach.records.otj import otj_status
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("progress", "Competency progress since the last review"),
@@ -39,9 +38,6 @@ SECTION_MAX_CHARS = 4000
 WEAKEST_AREAS = 3  # next actions name this many of the weakest areas
 GATEWAY_GAPS = 3  # ... and this many gateway gaps
 ACTION_TARGET = 70.0  # area mastery an action aims for
-# ST1332 is typically 30 months on programme to gateway (/work/shared/st1332/reference.yaml): OTJ hours are
-# expected to build up evenly over it until the OTJ plan (planned per period) replaces this estimate.
-PROGRAMME_DAYS = 913
 
 
 @dataclass(frozen=True)
@@ -52,23 +48,22 @@ class ReviewDraft:
     baseline: dict[str, Any]
 
 
-def otj_summary(session: Session, learner: Learner, now: datetime) -> str:
-    """Planned and logged off-the-job hours and whether that is on track, in words: the review draft's
-    OTJ line and the provider page (the one place to point at the OTJ plan when it lands)."""
-    cohort = session.get(Cohort, learner.cohort_id) if learner.cohort_id else None
-    planned = float(cohort.planned_otj_hours) if cohort else 0.0
-    rows = session.exec(
-        select(LearningEvent.data).where(
-            LearningEvent.learner_id == learner.id, LearningEvent.kind == EventKind.OTJ_HOURS
-        )
-    ).all()
-    logged = round(sum(float(data.get("hours", 0)) for data in rows), 1)
-    if planned <= 0:
-        return f"{logged:g} hours logged; no plan set for the cohort."
-    elapsed = max(0, (now - learner.created_at).days)
-    expected = round(planned * min(1.0, elapsed / PROGRAMME_DAYS), 1)
-    verdict = "on track" if logged >= expected else f"behind by {expected - logged:.1f} hours"
-    return f"{logged:g} of {planned:g} planned hours logged; {expected:g} expected by now: {verdict}."
+def otj_summary(session: Session, pack_root: Path, learner: Learner, now: datetime) -> str:
+    """Planned, logged and verified off-the-job hours and whether that is on track, in words (the OTJ
+    plan of `sitecoach.records.otj`): the review draft's OTJ line and the provider page."""
+    status = otj_status(session, pack_root, learner, now)
+    hours = f"{status.logged_hours:g} hours logged ({status.verified_hours:g} verified by the mentor)"
+    progress = status.progress
+    if progress is None:
+        if status.planned_hours <= 0:
+            return f"{hours}; no off-the-job plan on record."
+        return f"{hours} of {status.planned_hours:g} planned; no agreement on record says what is due by now."
+    planned = f"{hours} of {progress.plan.hours:g} planned; {progress.expected_hours:g} expected by now"
+    if progress.on_break:
+        return f"{planned}: on a break in learning, so expectations are paused."
+    if progress.behind:
+        return f"{planned}: behind by {progress.expected_hours - progress.logged_hours:.1f} hours."
+    return f"{planned}: on track for {progress.end:%d %b %Y}."
 
 
 def _progress(ins: LearnerInsights, before: dict[str, float], before_overall: float) -> str:
@@ -186,11 +181,12 @@ def draft_text(
     previous_sections: dict[str, str] | None,
     period_start: datetime,
     now: datetime,
+    pack_root: Path,
 ) -> ReviewDraft:
     """The coach's draft of every section, and the baseline the next review compares against."""
     learner_id = int(learner.id or 0)
     before = previous.baseline if previous is not None else {}
-    otj = otj_summary(session, learner, now)
+    otj = otj_summary(session, pack_root, learner, now)
     next_actions, actions = _next_actions(ins, otj)
     sections = {
         "progress": _progress(ins, dict(before.get("by_area", {})), float(before.get("overall", 0.0))),

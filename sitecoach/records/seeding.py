@@ -17,6 +17,7 @@ from sitecoach.curriculum.pack import CompetencyMap, ContentPack, PackError, loa
 from sitecoach.infra.progress import progress
 from sitecoach.learning.knowledge import known_now, score_answer
 from sitecoach.learning.memory import Memory
+from sitecoach.learning.otj import activity_type_of
 from sitecoach.learning.readiness import DEFAULT_PASS_MARK
 from sitecoach.models import (
     Cohort,
@@ -41,6 +42,7 @@ from sitecoach.models import (
 from sitecoach.records.audit import append_event, append_events
 from sitecoach.records.consent import record_consent
 from sitecoach.records.content_review import quiz_item_active
+from sitecoach.records.demo_otj import demo_activity, seed_agreement
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.review_demo import seed_demo_reviews
 from sitecoach.settings import Settings
@@ -439,8 +441,9 @@ def seed_demo(
     show_progress: bool = False,
     settings: Settings | None = None,
 ) -> int:
-    """A cohort, a mentor with a login and five learners with differentiated histories, one of them with a
-    progress review due this week (drafted, for the mentor to edit); once only."""
+    """A cohort, a mentor with a login and five learners with differentiated histories, each with an
+    apprenticeship agreement (one behind on off-the-job hours, one with a progress review due this week,
+    drafted for the mentor to edit); once only."""
     if session.exec(select(Mentor).where(Mentor.email == DEMO_MENTOR_EMAIL)).first() is not None:
         return 0
     mentor = Mentor(
@@ -491,6 +494,7 @@ def seed_demo(
         record_consent(session, learner, Consent.OPTED_IN, ConsentMethod.SEED, start)
         _demo_history(session, learner, profile, items, lessons, item_comps, memory, now)
         _demo_portfolio(session, learner, mentor, profile, comps, lessons, lesson_comps, now)
+        seed_agreement(session, learner, mentor, now)
         seeded.append(learner)
     _award_history_badges(session, memory, seeded, now)
     reviewed = next(lr for lr in seeded if lr.name == DEMO_REVIEW_LEARNER)
@@ -586,14 +590,17 @@ def _demo_history(session, learner, profile, items, lessons, item_comps, memory,
         )
     if profile.otj_hours and days:
         logging_days = days[:: max(1, len(days) // 8)]  # hours are logged on days the learner was active
-        for days_ago in logging_days:
+        for n, days_ago in enumerate(logging_days):
+            activity = demo_activity(n)
             events.append(
                 (
                     EventKind.OTJ_HOURS,
                     _on_local_day(now, days_ago, zone) + timedelta(hours=1),
                     {
                         "hours": round(profile.otj_hours / len(logging_days), 1),
-                        "activity": "college and shadowing",
+                        "activity": activity,
+                        "type": str(activity_type_of(activity)),
+                        "learned": activity.split(" on ", 1)[-1],
                     },
                 )
             )

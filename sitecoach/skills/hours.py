@@ -1,13 +1,21 @@
-"""hours: log off-the-job training time ("2h shadowing on 11kV terminations") against the planned total."""
+"""hours: log off-the-job training time ("2h shadowing on 11kV terminations"), confirmed by a tap, with its
+kind of training and what was learned; and answer "how are my hours?" with planned vs logged vs verified."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
 
-from sitecoach.models import Cohort, EventKind
+from sitecoach.learning.otj import ACTIVITY_LABELS, ActivityType, activity_type_of
+from sitecoach.models import EventKind
 from sitecoach.models.choices import offer
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
+from sitecoach.records.otj import otj_status
+from sitecoach.skills.contract import END, Ctx, Reply, SetState, SimpleSkill
 
 HALF_DAY_HOURS = 3.5
 FULL_DAY_HOURS = 7.0
@@ -40,6 +48,13 @@ _FILLER = re.compile(
     re.I,
 )
 _LEADING = re.compile(r"^(?:(?:did|done|for|the|some|of|my|an?|on|at|in|with|doing)\s+)+", re.I)
+_TOPIC = re.compile(r"\b(?:on|about|covering|re)\s+(.+)$", re.I)  # "classroom on cable types": cable types
+_STATUS_QUESTION = re.compile(
+    r"\b(?:how (?:are|r|many|much|am i doing)|where am i|on track|behind|total|so far|planned|verified)\b",
+    re.I,
+)
+YES = frozenset({"yes", "y", "yep", "yeah", "aye", "ok", "okay", "correct", "log it", "yes log it"})
+NO = frozenset({"no", "n", "nope", "cancel", "don't", "dont", "wrong"})
 
 
 def parse_hours(text: str) -> tuple[float | None, str]:
@@ -73,26 +88,97 @@ LENGTH_CHOICES = offer(
     ],
     listed=True,
 )
+CONFIRM_CHOICES = offer([("yes", "Yes, log it"), ("no", "No")])
 
 
-def handle(ctx: Ctx) -> Reply:
-    """Record the hours as a learning event and report the running total."""
-    hours, activity = parse_hours(ctx.message.text)
-    if hours is None or hours <= 0:
-        return Reply.text(ctx.say("hours/ask"), state=END, choices=LENGTH_CHOICES)
-    if hours > MAX_HOURS_PER_ENTRY:
-        return Reply.text(ctx.say("hours/too_long", hours=f"{hours:g}"), state=END)
-    activity = activity or "off-the-job training"
-    total = ctx.repo.otj_hours(ctx.learner) + hours
-    ctx.repo.add_event(ctx.learner, EventKind.OTJ_HOURS, ctx.now, hours=hours, activity=activity[:200])
-    cohort = ctx.repo.session.get(Cohort, ctx.learner.cohort_id) if ctx.learner.cohort_id else None
-    planned = cohort.planned_otj_hours if cohort else 0.0
+class HoursStep(StrEnum):
+    """What the hours conversation waits for."""
+
+    CONFIRMING = "confirming"  # a tap: yes, log these hours, or no
+
+
+@dataclass(frozen=True)
+class HoursDraft:
+    """Hours read from the learner's message, waiting for their tap before they count."""
+
+    hours: float
+    activity: str
+    kind: ActivityType
+    learned: str
+    step: HoursStep = HoursStep.CONFIRMING
+
+    def to_data(self) -> dict[str, Any]:
+        """The row's JSON."""
+        return {
+            "hours": self.hours,
+            "activity": self.activity,
+            "kind": str(self.kind),
+            "learned": self.learned,
+        }
+
+
+def load_state(step: str, data: Mapping[str, Any]) -> HoursDraft:
+    """The hours skill's typed state from a stored row."""
+    return HoursDraft(
+        float(data["hours"]),
+        str(data.get("activity") or ""),
+        ActivityType(str(data.get("kind") or ActivityType.OTHER)),
+        str(data.get("learned") or ""),
+        HoursStep(step),
+    )
+
+
+def learned_from(activity: str) -> str:
+    """What was learned, from "classroom on cable types" (cable types), else the whole activity."""
+    m = _TOPIC.search(activity)
+    return (m.group(1) if m else activity).strip(" .,-")[:200]
+
+
+def _answer(text: str) -> str:
+    return re.sub(r"[^a-z' ]", "", text.casefold()).strip()
+
+
+def status(ctx: Ctx) -> Reply:
+    """Planned vs logged vs verified hours, and whether they are on track for their planned end."""
+    s = otj_status(ctx.repo.session, ctx.settings.content_pack_path, ctx.learner, ctx.now)
+    p = s.progress
+    return Reply.text(
+        ctx.say(
+            "hours/status",
+            logged=f"{s.logged_hours:g}",
+            verified=f"{s.verified_hours:g}",
+            planned=f"{s.planned_hours:g}" if s.planned_hours else "",
+            queried=f"{s.queried_hours:g}" if s.queried_hours else "",
+            expected=f"{p.expected_hours:.0f}" if p else "",
+            behind=s.behind,
+            on_break=bool(p and p.on_break),
+            end=p.end.strftime("%-d %B %Y") if p else "",
+        ),
+        state=END,
+    )
+
+
+def _log(ctx: Ctx, draft: HoursDraft) -> Reply:
+    """Count the confirmed hours: an `otj_hours` event in the learner's chain, then the running total."""
+    ctx.repo.add_event(
+        ctx.learner,
+        EventKind.OTJ_HOURS,
+        ctx.now,
+        hours=draft.hours,
+        activity=draft.activity[:200],
+        type=str(draft.kind),
+        learned=draft.learned[:200],
+    )
+    s = otj_status(ctx.repo.session, ctx.settings.content_pack_path, ctx.learner, ctx.now)
+    planned, total = s.planned_hours, s.logged_hours
     return Reply.text(
         ctx.say(
             "hours/logged",
-            hours=f"{hours:g}",
-            activity=activity,
+            hours=f"{draft.hours:g}",
+            activity=draft.activity,
+            kind=ACTIVITY_LABELS[draft.kind],
             total=f"{total:g}",
+            verified=f"{s.verified_hours:g}",
             planned=f"{planned:g}" if planned else "",
             percent=f"{100 * total / planned:.0f}" if planned else "",
         ),
@@ -100,10 +186,47 @@ def handle(ctx: Ctx) -> Reply:
     )
 
 
+def handle(ctx: Ctx) -> Reply:
+    """Read the hours and ask for a tap to log them; log them on "yes"; answer questions about the total."""
+    draft = ctx.state_as(HoursDraft)
+    if draft is not None and (answer := _answer(ctx.message.text)) in YES | NO:
+        return _log(ctx, draft) if answer in YES else Reply.text(ctx.say("hours/not_logged"), state=END)
+    hours, activity = parse_hours(ctx.message.text)
+    if hours is None and _STATUS_QUESTION.search(ctx.message.text):
+        return status(ctx)
+    if hours is None or hours <= 0:
+        return Reply.text(ctx.say("hours/ask"), state=END, choices=LENGTH_CHOICES)
+    if hours > MAX_HOURS_PER_ENTRY:
+        return Reply.text(ctx.say("hours/too_long", hours=f"{hours:g}"), state=END)
+    activity = activity or "off-the-job training"
+    draft = HoursDraft(hours, activity, activity_type_of(activity), learned_from(activity))
+    return Reply.text(
+        ctx.say("hours/confirm", hours=f"{hours:g}", kind=ACTIVITY_LABELS[draft.kind], learned=draft.learned),
+        state=SetState(draft, timedelta(minutes=ctx.settings.conversation_ttl_minutes)),
+        choices=CONFIRM_CHOICES,
+    )
+
+
+def accepts(ctx: Ctx) -> bool:
+    """A yes or no (typed or tapped) answers the confirmation; new hours replace the draft."""
+    if ctx.state_as(HoursDraft) is None:
+        return False
+    return _answer(ctx.message.text) in YES | NO or parse_hours(ctx.message.text)[0] is not None
+
+
 skill = SimpleSkill(
     name="hours",
     intent=Intent("hours"),
-    description="Logs off-the-job training hours and keeps the running total against the plan.",
+    description="Logs off-the-job hours (confirmed by a tap); says how they stand against the plan.",
     handler=handle,
-    prompts=("hours/logged", "hours/ask", "hours/too_long"),
+    accepts_fn=accepts,
+    state_loader=load_state,
+    prompts=(
+        "hours/logged",
+        "hours/ask",
+        "hours/too_long",
+        "hours/confirm",
+        "hours/not_logged",
+        "hours/status",
+    ),
 )

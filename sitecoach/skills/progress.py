@@ -10,7 +10,9 @@ from sitecoach.learning.mastery import missing_for
 from sitecoach.learning.trajectory import DEFAULT_TARGET
 from sitecoach.models import EventKind
 from sitecoach.nlu.intents import Intent
+from sitecoach.records.breaks import current_break
 from sitecoach.records.insights import LearnerInsights
+from sitecoach.records.otj import otj_status
 from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 
 GATEWAY_QUESTION = re.compile(
@@ -23,12 +25,15 @@ def _day(d: date) -> str:
     return f"{d.day} {d:%b}"
 
 
-def trend_line(ins: LearnerInsights) -> str:
+def trend_line(ins: LearnerInsights, on_break: bool = False) -> str:
     """Knowledge mastery's pace and the predicted date it reaches 85% (with its range), or why there is
-    none; when quizzes alone cannot take overall mastery to 85%, what else it needs."""
+    none; when quizzes alone cannot take overall mastery to 85%, what else it needs. On a break in learning
+    the forecast waits."""
     t = ins.trajectory
     gap = missing_for(ins.report, DEFAULT_TARGET)
     tail = f"\n🧰 {gap}" if gap else ""
+    if on_break:
+        return "⏸ On a break in learning: no forecast until you're back" + tail
     if t.reached:
         return "🎯 Knowledge at 85%+: keep it topped up with a few questions a week" + tail
     speed = f"knowledge {t.velocity_7:+.1f} pts/day this week"
@@ -60,15 +65,29 @@ def next_step(ctx: Ctx, ins: LearnerInsights) -> str:
     return "Reply *QUIZ* for a few questions"
 
 
+def hours_figures(ctx: Ctx) -> dict[str, object]:
+    """Off-the-job hours against the plan for the summary, when the learner's agreement is on record."""
+    s = otj_status(ctx.repo.session, ctx.settings.content_pack_path, ctx.learner, ctx.now)
+    return {
+        "hours_planned": f"{s.planned_hours:g}" if s.progress else "",
+        "hours_logged": f"{s.logged_hours:g}",
+        "hours_verified": f"{s.verified_hours:g}",
+        "hours_behind": s.behind,
+        "hours_paused": bool(s.progress and s.progress.on_break),
+    }
+
+
 def summary(ctx: Ctx, ins: LearnerInsights) -> str:
-    """The six-line progress message."""
+    """The six-line progress message (seven with off-the-job hours)."""
     weakest = ins.weakest_area
+    on_break = current_break(ctx.repo.session, ctx.learner, ctx.now) is not None
     return ctx.say(
         "progress/summary",
         name=ctx.learner.name or "",
         overall=f"{ins.report.overall:.0f}",
         weakest=f"{weakest[0]} {weakest[1]:.0f}%" if weakest else "",
-        trend=trend_line(ins),
+        trend=trend_line(ins, on_break),
+        **hours_figures(ctx),
         streak=ins.streak,
         badges=", ".join(ins.badges_since_last_view[:2]),
         next_step=next_step(ctx, ins),

@@ -36,6 +36,7 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.health import bp as health_bp
     from sitecoach.web.lessons import bp as lessons_bp
     from sitecoach.web.mentor import bp as mentor_bp
+    from sitecoach.web.otj import bp as otj_bp
     from sitecoach.web.review_links import bp as review_links_bp
     from sitecoach.web.reviews import bp as reviews_bp
     from sitecoach.web.safeguarding import bp as safeguarding_bp
@@ -51,6 +52,7 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(mentor_bp)
     app.register_blueprint(reviews_bp)
     app.register_blueprint(review_links_bp)
+    app.register_blueprint(otj_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(staff_roles_bp)
     app.register_blueprint(content_bp)

@@ -53,6 +53,7 @@ from sitecoach.records.portfolio import build_portfolio
 from sitecoach.records.progress_reviews import review_due, reviews_due, reviews_of
 from sitecoach.web.context import current_services
 from sitecoach.web.deliveries import deliver
+from sitecoach.web.otj import learner_panel, summary_column
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
@@ -126,6 +127,7 @@ def summary() -> ResponseReturnValue:
         areas = sorted({a for _l, snap, _c in rows if snap for a in snap.by_area})[:AREA_ORDER_LIMIT]
         dues = reviews_due(session, current_services().settings, [learner for learner, _s, _c in rows])
         titles = _area_titles()
+        otj = summary_column(session, [learner for learner, _s, _c in rows])
     return render_template(
         "mentor/summary.html",
         rows=rows,
@@ -139,6 +141,7 @@ def summary() -> ResponseReturnValue:
         areas=areas,
         titles=titles,
         dues=dues,
+        otj=otj,
         now=utcnow(),
     )
 
@@ -243,6 +246,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
             "due": review_due(session, services.settings, learner),
             "history": reviews_of(session, learner_id),
         }
+        otj_panel = learner_panel(session, learner)
         peers = (
             session.exec(
                 select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)
@@ -275,6 +279,8 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         standing=standing,
         reviews=reviews,
         now=utcnow(),
+        can_act=access.can_act_as_mentor(current_user, learner),
+        **otj_panel,
     )
 
 
@@ -392,8 +398,15 @@ def portfolio(learner_id: int) -> ResponseReturnValue:
     services = current_services()
     with services.db.read_session() as session:
         learner = _learner_or_404(session, learner_id)
+        settings = services.settings
         data = build_portfolio(
-            session, services.catalogue(), services.memory, learner, utcnow(), services.settings.epa_pass_mark
+            session,
+            services.catalogue(),
+            services.memory,
+            learner,
+            utcnow(),
+            settings.epa_pass_mark,
+            settings.content_pack_path,
         )
     # An unnamed temporary file (O_TMPFILE): nothing is left on disk once the response closes it, nor if
     # the worker dies mid-download.

@@ -186,7 +186,7 @@ def provider() -> ResponseReturnValue:
         rows = sorted(
             (
                 (lr, dues[int(lr.id or 0)], snaps.get(int(lr.id or 0)), cohorts.get(lr.cohort_id))
-                + (otj_summary(session, lr, now),)
+                + (otj_summary(session, services.settings.content_pack_path, lr, now),)
                 for lr in learners
             ),
             key=lambda row: (row[1].due_at, row[0].name or ""),

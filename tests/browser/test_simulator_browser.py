@@ -80,6 +80,8 @@ def test_the_help_menu_and_hours_by_tapping_in_the_simulator(browser, live_serve
     page.wait_for_selector("#learner-log >> text=How long")
     one_hour = '#learner-log button.choice[data-choice-id="log 1 hour off-the-job training"]'
     _send_and_answer(page, services, one_hour)
+    page.wait_for_selector("#learner-log >> text=Log it as off-the-job training?")
+    _send_and_answer(page, services, '#learner-log button.choice[data-choice-id="yes"]')  # the confirming tap
     page.wait_for_selector("#learner-log >> text=Logged 1h")
     assert page.inner_text("#learner-err") == ""
     shoot(page, "hours-tapped")

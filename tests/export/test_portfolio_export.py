@@ -12,7 +12,7 @@ import subprocess
 import zipfile
 import zlib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from PIL import Image
 
 from sitecoach.export import (
     Portfolio,
+    PortfolioBreak,
     PortfolioCompetency,
     PortfolioEvidence,
     PortfolioHours,
@@ -117,7 +118,9 @@ def _portfolio(tmp_path: Path, **changes: object) -> Portfolio:
         ),
     )
     hours = (
-        PortfolioHours(T0, 7.5, "Classroom: cable types"),
+        PortfolioHours(
+            T0, 7.5, "Classroom: cable types", "Classroom or training course", "cable types", "verified"
+        ),
         PortfolioHours(T0 + timedelta(days=1), 0.1, "+cmd|' /C calc'!A0"),
         PortfolioHours(T0 + timedelta(days=2), 0.2, "-2+3 shadowing"),
     )
@@ -207,6 +210,7 @@ def test_zip_has_every_file_and_only_existing_media(tmp_path):
         "competencies.csv",
         "evidence.csv",
         "hours.csv",
+        "breaks.csv",
         "events.csv",
         "media/1_1.png",
         "media/1_3.pdf",
@@ -260,10 +264,40 @@ def test_evidence_csv_rows_in_local_time_with_media(tmp_path):
 
 def test_hours_csv_rows_and_total(tmp_path):
     rows = _rows(_export(tmp_path, _portfolio(tmp_path)), "hours.csv")
-    assert list(rows[0]) == ["logged_at", "hours", "activity"]
+    assert list(rows[0]) == [
+        "logged_at",
+        "hours",
+        "activity",
+        "activity_type",
+        "learned",
+        "status",
+        "mentor_comment",
+    ]
+    assert (rows[0]["activity_type"], rows[0]["learned"], rows[0]["status"]) == (
+        "Classroom or training course",
+        "cable types",
+        "verified",
+    )
     assert [r["hours"] for r in rows] == ["7.5", "0.1", "0.2", "7.8"]
     assert rows[0]["logged_at"] == "2026-06-01T09:30:00+01:00"
     assert rows[-1]["logged_at"] == "Total"
+
+
+def test_breaks_in_learning_are_in_the_csv_and_on_the_page(tmp_path):
+    away = (
+        PortfolioBreak(date(2026, 7, 1), date(2026, 8, 1), date(2026, 8, 3)),
+        PortfolioBreak(date(2026, 9, 14), None, None),
+    )
+    zf = _export(tmp_path, _portfolio(tmp_path, breaks=away, verified_hours=7.5))
+    rows = _rows(zf, "breaks.csv")
+    assert [(r["starts_on"], r["expected_return"], r["ended_on"]) for r in rows] == [
+        ("2026-07-01", "2026-08-01", "2026-08-03"),
+        ("2026-09-14", "", ""),
+    ]
+    page = zf.read("index.html").decode("utf-8")
+    assert "Break in learning from 1 Jul 2026, back 3 Aug 2026" in page
+    assert "Break in learning from 14 Sep 2026, still away" in page
+    assert "7.8 h logged of 400 h planned (2%); 7.5 h verified by the mentor" in page
 
 
 def test_events_csv_has_json_data_and_hashes(tmp_path):
@@ -477,8 +511,8 @@ def test_unknown_timezone_is_a_clear_error(tmp_path):
 def test_export_asked_for_progress_prints_exactly_one_summary_line_off_a_terminal(tmp_path, capsys):
     write_portfolio_zip(_portfolio(tmp_path), tmp_path / "p.zip", show_progress=True)
     out, err = capsys.readouterr()
-    # index.html, index.pdf, the two media files on disk and the four CSV tables
-    assert out == "" and re.fullmatch(r"exported 8 portfolio files in \d+\.\d s\n", err), err
+    # index.html, index.pdf, the two media files on disk and the five CSV tables
+    assert out == "" and re.fullmatch(r"exported 9 portfolio files in \d+\.\d s\n", err), err
 
 
 def test_export_is_silent_by_default_as_the_web_calls_it(tmp_path, capsys):

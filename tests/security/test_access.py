@@ -20,14 +20,17 @@ from sitecoach.models import (
     AdminAuditLog,
     Consent,
     Escalation,
+    EventKind,
     EvidenceItem,
     Learner,
+    LearningBreak,
     Mentor,
     ProgressReview,
     ProgressReviewStatus,
     ProgressReviewVersion,
     utcnow,
 )
+from sitecoach.records.audit import append_event
 from sitecoach.web.login_throttle import FREE_ATTEMPTS_PER_CLIENT
 from sitecoach.wiring import build_services, create_app
 from tests.conftest import run_worker
@@ -35,7 +38,7 @@ from tests.conftest import run_worker
 PASSWORD = "correct horse battery"
 STAFF_PREFIXES = ("/mentor", "/admin", "/provider")
 CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/", "/review/")  # signed by Twilio, link tokens
-ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "review_id"}
+ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "review_id", "break_id"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class People:
     robyn_esc: int
     jamie_review: int  # a signed (locked) progress review each
     robyn_review: int
+    jamie_break: int
+    robyn_break: int
 
 
 def _people(services) -> People:
@@ -84,7 +89,8 @@ def _people(services) -> People:
             Escalation(learner_id=who.id, mentor_id=who.mentor_id, kind="mentor", reason="help please")
             for who in (jamie, robyn)
         ]
-        session.add_all(items + escalations)
+        breaks = [LearningBreak(learner_id=who.id, starts_on=utcnow().date()) for who in (jamie, robyn)]
+        session.add_all(items + escalations + breaks)
         now = utcnow()
         reviews = [
             ProgressReview(
@@ -108,6 +114,8 @@ def _people(services) -> People:
             for r in reviews
         )
         session.flush()
+        for who in (jamie, robyn):  # entry 1 of each chain: an entry of OTJ hours
+            append_event(session, who.id, EventKind.OTJ_HOURS, utcnow(), {"hours": 2, "activity": "college"})
         return People(
             sam=int(sam.id),
             kim=int(kim.id),
@@ -120,6 +128,8 @@ def _people(services) -> People:
             robyn_esc=int(escalations[1].id),
             jamie_review=int(reviews[0].id),
             robyn_review=int(reviews[1].id),
+            jamie_break=int(breaks[0].id),
+            robyn_break=int(breaks[1].id),
         )
 
 
@@ -163,6 +173,8 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "review_id": people.jamie_review if mine else people.robyn_review,
         "staff_id": people.kim,
         "concern_id": 1,  # safeguarding routes: only a DSL of the concern's cohort gets past 404
+        "break_id": people.jamie_break if mine else people.robyn_break,
+        "seq": 1,  # the first event of each learner's chain: their entry of OTJ hours
         "index": 0,
         "kind": "learners",
         "skill": "core",

@@ -83,6 +83,7 @@ def _learner_with_history(coach, services, phone: str, name: str) -> int:
     coach.send(f"proved dead at the LV pillar, {name}'s first on my own", phone)
     coach.send("all", phone)
     coach.send(f"log 2 hours jointing practice on the rig for {name}", phone)  # typed text in a chained event
+    coach.send("yes", phone)  # the tap that confirms the hours
     coach.send("can i speak to my mentor about the 11kv job", phone)
     with services.db.session() as session:
         learner = session.exec(select(Learner).where(Learner.phone == phone)).one()

@@ -104,10 +104,13 @@ def test_whats_left_for_my_epa_answers_from_gateway_readiness(coach):
 
 def test_off_the_job_hours_keep_a_running_total(coach, services):
     coach.onboard(PHONE)
-    [first] = coach.send("2h shadowing on 11kV terminations", PHONE)
+    [confirm] = coach.send("2h shadowing on 11kV terminations", PHONE)
+    assert confirm.startswith("2h of shadowing: 11kV terminations. Log it")
+    [first] = coach.send("yes", PHONE)  # the tap that confirms it
     assert first.startswith("Logged 2h: shadowing on 11kV terminations ✅")
     assert "Off-the-job total: 2h" in first
-    [second] = coach.send("half a day at college on earthing", PHONE)
+    coach.send("half a day at college on earthing", PHONE)
+    [second] = coach.send("yes", PHONE)
     assert "Logged 3.5h" in second and "total: 5.5h" in second
     [ask] = coach.send("log my hours", PHONE)
     assert "How long, and what was it?" in ask

@@ -73,7 +73,8 @@ def test_help_menu_rows_each_lead_where_typing_them_does(coach):
     assert "training team" in led_to["mentor"]  # no mentor linked yet: the same answer as typing MENTOR
     coach.send("help", PHONE)
     assert "How long, and what was it?" in _tap(coach, _offered(coach), "log hours")[0]
-    assert _tap(coach, _offered(coach), "log half a day off-the-job training")[0].startswith("Logged 3.5h")
+    assert _tap(coach, _offered(coach), "log half a day off-the-job training")[0].startswith("3.5h of other")
+    assert _tap(coach, _offered(coach), "yes")[0].startswith("Logged 3.5h")  # counted after the tap
 
 
 def test_after_an_answer_quiz_me_on_this_is_one_tap(coach):
