@@ -52,7 +52,7 @@ def test_a_review_is_drafted_edited_signed_by_all_three_locked_and_exported(app,
     assert "Review 1" in learner_page and "draft" in learner_page
     page = mentor.get(f"/mentor/reviews/{review.id}").data.decode()
     assert "Competency progress since the last review" in page and "Overall mastery" in page
-    assert "30 of 400 planned hours logged" in page  # OTJ against plan, from the logged hours
+    assert "30 hours logged (0 verified by the mentor) of 400 planned" in page  # OTJ against the plan
     assert "First review: no actions agreed before." in page
 
     token = form_token(mentor, f"/mentor/reviews/{review.id}")
