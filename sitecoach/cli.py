@@ -206,7 +206,14 @@ def portfolio_export(learner: str, out: Path) -> None:
             except LearnerNotFound as exc:
                 raise click.ClickException(str(exc)) from exc
             data = build_portfolio(
-                session, services.catalogue(), services.memory, row, utcnow(), settings.epa_pass_mark
+                session,
+                services.catalogue(),
+                services.memory,
+                row,
+                utcnow(),
+                settings.epa_pass_mark,
+                settings.content_pack_path,
+                settings.passport_expiry_warn_days,
             )
     finally:
         services.close()

@@ -33,6 +33,7 @@ from sitecoach.models import (
     CohortProvider,
     ConsentRecord,
     ConversationState,
+    Employer,
     ErasureRecord,
     Escalation,
     EvidenceItem,
@@ -46,6 +47,8 @@ from sitecoach.models import (
     LLMUsage,
     Mentor,
     Message,
+    PassportAuthorisation,
+    PracticalAssessment,
     PromptVersion,
     QuizItem,
     ReviewState,
@@ -196,6 +199,8 @@ PER_TEST_TABLES = (
     Message,
     ConversationState,
     ErasureRecord,
+    PassportAuthorisation,
+    PracticalAssessment,
     EvidenceItem,
     Escalation,
     LearningEvent,
@@ -203,6 +208,7 @@ PER_TEST_TABLES = (
     CohortProvider,
     Learner,
     Cohort,
+    Employer,
     Mentor,
 )
 

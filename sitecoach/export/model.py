@@ -7,7 +7,7 @@ are taken to be UTC; everything is shown in `Portfolio.timezone`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 
@@ -53,6 +53,20 @@ class PortfolioHours:
 
 
 @dataclass(frozen=True)
+class PortfolioPassportItem:
+    """One line of the authorisation passport: an authorisation granted or a practical assessment."""
+
+    kind: str  # "Authorisation" or "Assessment"
+    title: str
+    on: date  # granted or assessed on
+    expires_on: date | None
+    by: str  # granted by, or the assessor
+    result: str  # "Granted", "Pass" or "Refer"
+    standing: str  # plain words: "Current", "Expiring soon", "Expired", "Referred", "Revoked", "Superseded"
+    evidence_id: int | None
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Everything the export renders for one learner."""
 
@@ -72,3 +86,5 @@ class Portfolio:
     planned_hours: float
     gateway_gaps: tuple[str, ...]  # plain-words list of what is still missing for gateway
     events: tuple[dict[str, object], ...]  # audit log rows: {"seq","at","kind","data","hash"}
+    passport: tuple[PortfolioPassportItem, ...] = ()  # the authorisation passport, in the employer's order
+    next_step: str | None = None  # the passport's next step, in plain words

@@ -21,7 +21,7 @@ from sitecoach.infra.enqueue import (
 )
 from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
-from sitecoach.outreach import alerts, milestones, nudges
+from sitecoach.outreach import alerts, milestones, nudges, passport_expiry
 from sitecoach.records import experiments
 from sitecoach.records.memory_fits import run_fit
 from sitecoach.records.retention import apply_retention as retention_pass
@@ -202,6 +202,28 @@ def send_digest(mentor_id: int, at: str | None = None) -> int:
     """Send one mentor's weekly digest."""
     row = alerts.send_digest(runtime.services(), mentor_id, _now(at))
     return _send([row]) if row else 0
+
+
+def dispatch_passport_expiry(at: str | None = None) -> int:
+    """Queue an expiry check for every learner holding a record near (or just past) its expiry date."""
+    services = runtime.services()
+    now = _now(at)
+    hour = now.strftime("%Y-%m-%dT%H")
+    return sum(
+        enqueue_unique(
+            services.queue,
+            "sitecoach.jobs.tasks.check_passport_expiry",
+            f"passport-expiry-{learner_id}-{hour}",
+            learner_id,
+            now.isoformat(),
+        )
+        for learner_id in passport_expiry.learners_with_expiring(services, now)
+    )
+
+
+def check_passport_expiry(learner_id: int, at: str | None = None) -> int:
+    """Flag one learner's records near expiry (idempotent: each message has its own key)."""
+    return _send(passport_expiry.check_passport_expiry(runtime.services(), learner_id, _now(at)))
 
 
 def settle_bandits(at: str | None = None) -> int:

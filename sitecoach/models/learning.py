@@ -30,6 +30,9 @@ class EventKind(StrEnum):
     OTJ_HOURS = "otj_hours"
     MOCK_TEST = "mock_test"
     PROGRESS_VIEWED = "progress_viewed"
+    AUTHORISATION_GRANTED = "authorisation_granted"
+    AUTHORISATION_REVOKED = "authorisation_revoked"
+    ASSESSMENT_RECORDED = "assessment_recorded"
 
 
 class ReviewState(SQLModel, table=True):

@@ -98,6 +98,8 @@ class MessageKind(StrEnum):
     NUDGE_DUE_REVIEWS = "nudge_due_reviews"
     NUDGE_STREAK_AT_RISK = "nudge_streak_at_risk"
     NUDGE_NEXT_LESSON = "nudge_next_lesson"
+    PASSPORT_EXPIRY = "passport_expiry"  # an authorisation or assessment about to lapse, to the learner
+    PASSPORT_EXPIRY_MENTOR = "passport_expiry_mentor"
 
 
 class Message(SQLModel, table=True):

@@ -24,6 +24,8 @@ from sitecoach.models import (
     LearningEvent,
     LLMUsage,
     Message,
+    PassportAuthorisation,
+    PracticalAssessment,
     ReviewState,
     VariantAssignment,
 )
@@ -140,6 +142,22 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         "requests for your mentor and the notes kept with them",
         lambda _i: {"reason": "", "context": {}},
         keeps=("kind", "priority", "status"),
+    ),
+    LearnerTable(
+        PassportAuthorisation,
+        "learner_id",
+        OnErase.SCRUB,
+        "your authorisation passport: categories you were authorised for, by whom, until when, and notes",
+        lambda _i: {"notes": "", "granted_by_name": ""},
+        keeps=("category", "title"),
+    ),
+    LearnerTable(
+        PracticalAssessment,
+        "learner_id",
+        OnErase.SCRUB,
+        "your practical assessments: joint type, assessor, date, pass or refer, expiry, and notes",
+        lambda _i: {"notes": "", "assessor": ""},
+        keeps=("assessment", "title", "result"),
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"

@@ -9,10 +9,12 @@ from sqlmodel import Session, col, select
 
 from sitecoach.curriculum.catalogue import Catalogue
 from sitecoach.export import Portfolio, PortfolioCompetency, PortfolioEvidence, PortfolioHours
+from sitecoach.infra.localtime import local_now
 from sitecoach.infra.privacy import mask_phone, normalise_phone
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Cohort, EventKind, EvidenceItem, Learner, Mentor, Standard
 from sitecoach.records.insights import InsightsService
+from sitecoach.records.passport import portfolio_items
 
 
 class LearnerNotFound(LookupError):
@@ -39,6 +41,8 @@ def build_portfolio(
     learner: Learner,
     now: datetime,
     epa_pass_mark: float,
+    pack_root: Path,
+    passport_warn_days: int,
 ) -> Portfolio:
     """Everything the gateway export needs, read from the database (nothing is written)."""
     ins = InsightsService(session, catalogue, memory, epa_pass_mark).insights(
@@ -101,6 +105,8 @@ def build_portfolio(
         for e in events
         if e.kind == EventKind.OTJ_HOURS
     )
+    today = local_now(now, learner.timezone).date()
+    passport, next_step = portfolio_items(session, learner, pack_root, today, passport_warn_days)
     return Portfolio(
         learner_name=learner.name or "Apprentice",
         learner_ref=learner.whatsapp_label,
@@ -120,4 +126,6 @@ def build_portfolio(
         events=tuple(
             {"seq": e.seq, "at": e.at, "kind": e.kind, "data": e.data, "hash": e.hash} for e in events
         ),
+        passport=passport,
+        next_step=next_step,
     )

@@ -55,6 +55,7 @@ ADMIN_LINKS = [
     ("Content", "content.listing"),
     ("Queues", "admin.queues"),
     ("Standard", "admin.standard"),
+    ("Employers", "employers.listing"),
     ("Outcomes", "admin.outcomes"),
 ]
 PAGE_SIZE = 100
