@@ -336,6 +336,7 @@ def _pdf_passport(pdf: _PDF, ctx: ExportContext) -> None:
         pdf.set_font("Helvetica", "", 9)
         with pdf.table(
             col_widths=(24, 50, 22, 22, 34, 28),
+            text_align="LEFT",
             headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
             cell_fill_mode="ROWS",
             cell_fill_color=_ROW_FILL,
