@@ -87,7 +87,8 @@ def validate_pack(path: Path | None) -> None:
     click.echo(
         f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
         f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items, {len(pack.cards)} knowledge cards "
-        f"({sum(len(c.quiz) for c in pack.cards)} card questions): valid"
+        f"({sum(len(c.quiz) for c in pack.cards)} card questions), "
+        f"{len(pack.passport.steps) if pack.passport else 0} passport steps: valid"
     )
 
 

@@ -3,8 +3,13 @@ WhatsApp number and a web login), a provider user of the cohort, another mentor,
 
 from __future__ import annotations
 
+import io
+import shutil
+import subprocess
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
@@ -111,3 +116,13 @@ def assess(
             pack_root=services.settings.content_pack_path,
         )
         return int(row.id or 0)
+
+
+def portfolio_pdf_words(zip_bytes: bytes, tmp_path: Path) -> str:
+    """The words of a portfolio ZIP's index.pdf, as pdftotext reads them, on one line."""
+    assert shutil.which("pdftotext"), "pdftotext missing: install poppler-utils (.ci/run does)"
+    pdf = tmp_path / "index.pdf"
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        pdf.write_bytes(zf.read("index.pdf"))
+    done = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, timeout=60)
+    return " ".join(done.stdout.decode("utf-8").split())

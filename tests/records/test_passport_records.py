@@ -110,6 +110,7 @@ def test_the_packs_default_list_is_validated_with_the_pack(tmp_path):
         load_pack(broken)
     with pytest.raises(PassportError, match="duplicate step code"):
         parse_passport_yaml(
-            "steps:\n  - {code: A1, kind: assessment, title: One}\n  - {code: A1, kind: assessment, title: Two}\n",
+            "steps:\n  - {code: A1, kind: assessment, title: One}\n"
+            "  - {code: A1, kind: assessment, title: Two}\n",
             "test",
         )

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from itsdangerous.encoding import base64_decode, base64_encode
@@ -16,7 +17,15 @@ from sqlmodel import func, select
 from werkzeug.routing import Rule
 from werkzeug.security import generate_password_hash
 
-from sitecoach.models import AdminAuditLog, Consent, Escalation, EvidenceItem, Learner, Mentor
+from sitecoach.models import (
+    AdminAuditLog,
+    Consent,
+    Escalation,
+    EvidenceItem,
+    Learner,
+    Mentor,
+    PassportAuthorisation,
+)
 from sitecoach.web.login_throttle import FREE_ATTEMPTS_PER_CLIENT
 from sitecoach.wiring import build_services, create_app
 from tests.conftest import run_worker
@@ -24,7 +33,7 @@ from tests.conftest import run_worker
 PASSWORD = "correct horse battery"
 STAFF_PREFIXES = ("/mentor", "/admin")
 CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/")  # signed by Twilio, link token
-ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id"}
+ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "authorisation_id"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,8 @@ class People:
     robyn_item: int
     jamie_esc: int
     robyn_esc: int
+    jamie_auth: int  # an authorisation on the passport
+    robyn_auth: int
 
 
 def _people(services) -> People:
@@ -71,7 +82,16 @@ def _people(services) -> People:
             Escalation(learner_id=who.id, mentor_id=who.mentor_id, kind="mentor", reason="help please")
             for who in (jamie, robyn)
         ]
-        session.add_all(items + escalations)
+        authorisations = [
+            PassportAuthorisation(
+                learner_id=who.id,
+                category="AUTH-SUPERVISED",
+                title="Supervised",
+                granted_on=date(2026, 12, 1),
+            )
+            for who in (jamie, robyn)
+        ]
+        session.add_all(items + escalations + authorisations)
         session.flush()
         return People(
             sam=int(sam.id),
@@ -83,6 +103,8 @@ def _people(services) -> People:
             robyn_item=int(items[1].id),
             jamie_esc=int(escalations[0].id),
             robyn_esc=int(escalations[1].id),
+            jamie_auth=int(authorisations[0].id),
+            robyn_auth=int(authorisations[1].id),
         )
 
 
@@ -123,6 +145,9 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "learner_id": people.jamie if mine else people.robyn,
         "evidence_id": people.jamie_item if mine else people.robyn_item,
         "escalation_id": people.jamie_esc if mine else people.robyn_esc,
+        "authorisation_id": people.jamie_auth if mine else people.robyn_auth,
+        "employer_id": 1,  # admin routes: a non-admin is refused before the id is looked at
+        "cohort_id": 1,
         "index": 0,
         "kind": "learners",
         "skill": "core",
@@ -153,6 +178,8 @@ def _untouched(services, people: People) -> None:
             assert esc.status == "open" and esc.mentor_replied_at is None
         assert session.exec(select(func.count()).select_from(AdminAuditLog)).one() == 0
         assert session.get(Learner, people.robyn).mentor_id == people.kim
+        for auth_id in (people.jamie_auth, people.robyn_auth):
+            assert session.get(PassportAuthorisation, auth_id).revoked_at is None
 
 
 def test_every_staff_route_sends_the_logged_out_to_login(app, client, services):
@@ -198,6 +225,10 @@ def test_every_mentor_route_with_an_id_is_404_for_another_mentors_object(app, cl
         "mentor.decide",
         "mentor.reply",
         "mentor.evidence_media",
+        "passport.grant",
+        "passport.assess",
+        "passport.revoke",
+        "passport.passport_csv",
     }
     _login(client, "sam@example.test")
     token = _csrf(client, "/mentor")

@@ -98,6 +98,8 @@ ARGS = {
     "message_id": 1,
     "code": "K-ISO-003",  # the content review pages (a card; the lesson routes are POST only)
     "action": "withdraw",
+    "employer_id": 1,  # Admin > Employers (a POST only: refused or redirected before the id matters)
+    "cohort_id": 1,
 }
 
 
