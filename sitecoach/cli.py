@@ -206,16 +206,7 @@ def portfolio_export(learner: str, out: Path) -> None:
                 row = find_learner(session, learner)
             except LearnerNotFound as exc:
                 raise click.ClickException(str(exc)) from exc
-            data = build_portfolio(
-                session,
-                services.catalogue(),
-                services.memory,
-                row,
-                utcnow(),
-                settings.epa_pass_mark,
-                settings.content_pack_path,
-                settings.passport_expiry_warn_days,
-            )
+            data = build_portfolio(session, services.catalogue(), services.memory, row, utcnow(), settings)
     finally:
         services.close()
     path = write_portfolio_zip(data, out, show_progress=True)

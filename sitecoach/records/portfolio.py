@@ -15,6 +15,7 @@ from sitecoach.learning.memory import Memory
 from sitecoach.models import Cohort, EventKind, EvidenceItem, Learner, Mentor, Standard
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.passport import portfolio_items
+from sitecoach.settings import Settings
 
 
 class LearnerNotFound(LookupError):
@@ -40,11 +41,10 @@ def build_portfolio(
     memory: Memory,
     learner: Learner,
     now: datetime,
-    epa_pass_mark: float,
-    pack_root: Path,
-    passport_warn_days: int,
+    settings: Settings,
 ) -> Portfolio:
     """Everything the gateway export needs, read from the database (nothing is written)."""
+    epa_pass_mark = settings.epa_pass_mark
     ins = InsightsService(session, catalogue, memory, epa_pass_mark).insights(
         learner, now, award_badges=False
     )
@@ -106,7 +106,9 @@ def build_portfolio(
         if e.kind == EventKind.OTJ_HOURS
     )
     today = local_now(now, learner.timezone).date()
-    passport, next_step = portfolio_items(session, learner, pack_root, today, passport_warn_days)
+    passport, next_step = portfolio_items(
+        session, learner, settings.content_pack_path, today, settings.passport_expiry_warn_days
+    )
     return Portfolio(
         learner_name=learner.name or "Apprentice",
         learner_ref=learner.whatsapp_label,

@@ -378,16 +378,8 @@ def portfolio(learner_id: int) -> ResponseReturnValue:
     services = current_services()
     with services.db.read_session() as session:
         learner = learner_or_404(session, learner_id)
-        settings = services.settings
         data = build_portfolio(
-            session,
-            services.catalogue(),
-            services.memory,
-            learner,
-            utcnow(),
-            settings.epa_pass_mark,
-            settings.content_pack_path,
-            settings.passport_expiry_warn_days,
+            session, services.catalogue(), services.memory, learner, utcnow(), services.settings
         )
     # An unnamed temporary file (O_TMPFILE): nothing is left on disk once the response closes it, nor if
     # the worker dies mid-download.
