@@ -8,8 +8,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from sitecoach.curriculum.passport_spec import default_passport
 from sitecoach.models import utcnow
+from sitecoach.settings import DEFAULT_CONTENT_PACK
 from sitecoach.skills import build_classifier
+from sitecoach.skills.passport import asked_step
 from tests.passport_world import LEARNER_PHONE, assess, grant, make_world
 
 
@@ -71,3 +74,29 @@ def test_a_learner_with_nothing_recorded_hears_so_and_the_first_step(coach, serv
     [reply] = coach.send("whats my passport say", LEARNER_PHONE)
     assert "Nothing recorded yet" in reply
     assert "👉 Next: *Working under personal supervision (authorisation)*" in reply
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("am i authorised for LV yet", "AUTH-AP-LV"),
+        ("am i signed off for pot ends", "ASSESS-LV-POTEND"),
+        ("is my 11k termination in date", "ASSESS-11KV-TERMINATION"),
+        ("am i still under personal supervision", "AUTH-SUPERVISED"),
+        ("what am i signed off for", None),
+        ("am i signed off on 11kv yet", None),  # two steps fit equally: no single answer
+    ],
+)
+def test_the_step_a_question_names_is_found(message, code):
+    steps = default_passport(DEFAULT_CONTENT_PACK).steps
+    found = asked_step(message, steps)
+    assert (found.code if found else None) == code
+
+
+def test_a_question_about_one_step_is_answered_first(coach, services):
+    world = make_world(services)
+    [reply] = coach.send("am i authorised for LV yet", LEARNER_PHONE)
+    assert reply.splitlines()[0] == "Not yet: *Authorised person LV* isn't on your passport."
+    grant(services, world, "AUTH-AP-LV", date(2026, 3, 2), utcnow(), expires_on=date(2029, 3, 2))
+    [reply] = coach.send("am i authorised for LV yet", LEARNER_PHONE)
+    assert reply.splitlines()[0] == "Yes: *Authorised person LV* until 2 Mar 2029."
