@@ -87,7 +87,8 @@ def validate_pack(path: Path | None) -> None:
     click.echo(
         f"{pack.manifest.id}: {len(pack.competency_map.competencies)} competencies, "
         f"{len(pack.lessons)} lessons, {len(pack.quiz)} quiz items, {len(pack.cards)} knowledge cards "
-        f"({sum(len(c.quiz) for c in pack.cards)} card questions): valid"
+        f"({sum(len(c.quiz) for c in pack.cards)} card questions), "
+        f"{len(pack.passport.steps) if pack.passport else 0} passport steps: valid"
     )
 
 
@@ -210,15 +211,7 @@ def portfolio_export(learner: str, out: Path) -> None:
                 row = find_learner(session, learner)
             except LearnerNotFound as exc:
                 raise click.ClickException(str(exc)) from exc
-            data = build_portfolio(
-                session,
-                services.catalogue(),
-                services.memory,
-                row,
-                utcnow(),
-                settings.epa_pass_mark,
-                settings.content_pack_path,
-            )
+            data = build_portfolio(session, services.catalogue(), services.memory, row, utcnow(), settings)
     finally:
         services.close()
     path = write_portfolio_zip(data, out, show_progress=True)

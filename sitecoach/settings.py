@@ -48,6 +48,11 @@ DEFAULT_OUTBOUND_MPS = 80.0  # messages per second per WhatsApp sender (Twilio's
 DEFAULT_LEARNER_SPACING_SECONDS = 6.0  # seconds between two messages to one learner (WhatsApp's pair rate)
 DEFAULT_LEARNER_BURST_MESSAGES = 5  # messages to one learner that may go back to back (the parts of a reply)
 DEFAULT_TYPING_INDICATOR_AFTER_SECONDS = 1.0  # an answer still being worked on after this shows "typing..."
+# An authorisation or assessment this many days from expiry is flagged to the learner and their mentor
+# (again a week before, and on the day); the quiz leans towards the next passport step's items by this many
+# mastery points (out of 100).
+DEFAULT_PASSPORT_EXPIRY_WARN_DAYS = 30
+DEFAULT_PASSPORT_QUIZ_LEAN = 25.0
 DEFAULT_PROACTIVE_DAILY_CAP = 2  # nudges, stall messages, celebrations a learner gets a local day at most
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-5"  # current, and supports the forced tool call routing uses
 DEFAULT_LLM_TIMEOUT_SECONDS = 8.0  # the whole call, after which the offline answer goes out instead
@@ -162,6 +167,8 @@ class Settings:
     metrics_public: bool = False
     retention_portfolio_years: int = DEFAULT_RETENTION_PORTFOLIO_YEARS  # RETENTION_PORTFOLIO_YEARS
     retention_message_days: int = DEFAULT_RETENTION_MESSAGE_DAYS  # RETENTION_MESSAGE_DAYS
+    passport_expiry_warn_days: int = DEFAULT_PASSPORT_EXPIRY_WARN_DAYS  # PASSPORT_EXPIRY_WARN_DAYS
+    passport_quiz_lean: float = DEFAULT_PASSPORT_QUIZ_LEAN  # PASSPORT_QUIZ_LEAN: 0 switches the lean off
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -33,6 +33,7 @@ from sitecoach.models import (
     CohortProvider,
     ConsentRecord,
     ConversationState,
+    Employer,
     ErasureRecord,
     Escalation,
     EvidenceItem,
@@ -48,6 +49,8 @@ from sitecoach.models import (
     Mentor,
     Message,
     OtjMinimum,
+    PassportAuthorisation,
+    PracticalAssessment,
     ProgressReview,
     ProgressReviewVersion,
     PromptVersion,
@@ -204,6 +207,8 @@ PER_TEST_TABLES = (
     Message,
     ConversationState,
     ErasureRecord,
+    PassportAuthorisation,
+    PracticalAssessment,
     EvidenceItem,
     Escalation,
     LearningEvent,
@@ -215,6 +220,7 @@ PER_TEST_TABLES = (
     CohortProvider,
     Learner,
     Cohort,
+    Employer,
     Mentor,
 )
 

@@ -50,7 +50,7 @@ ANSWERLESS_OVERRIDE_BELOW = 0.8
 # its content words and 60% of its weight, or the card's own phrasing): "how far back from the edge am i
 # meant to keep the spoil" is not a progress check. Never a photo (evidence) and never mid-conversation.
 ABOUT_THE_COACH_INTENTS = (
-    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours"
+    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours", "passport"
 )
 ABOUT_THE_COACH_OVERRIDE_BELOW = 0.9
 STRONG_CARD_WORDS = 3

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sitecoach.curriculum.cards import CardSpec, load_cards
+from sitecoach.curriculum.passport_spec import PASSPORT_FILE, PassportError, PassportList, parse_passport_yaml
 from sitecoach.curriculum.retrieval import Passage, lesson_passages
 
 KIND_NAMES = Literal["knowledge", "skill", "behaviour"]
@@ -140,6 +141,7 @@ class PackManifest(_Strict):
     lessons_dir: str = "lessons"
     quiz_dir: str = "quiz"
     cards_dir: str = "cards"
+    passport: str = PASSPORT_FILE  # the default authorisation passport (optional file)
     notes: str = ""
 
 
@@ -153,6 +155,7 @@ class ContentPack:
     lessons: tuple[LessonSpec, ...]
     quiz: tuple[tuple[str, QuizItemSpec], ...]  # (lesson id, item)
     cards: tuple[CardSpec, ...] = ()
+    passport: PassportList | None = None
 
     def lesson(self, lesson_id: str) -> LessonSpec:
         """The lesson with this id."""
@@ -288,6 +291,7 @@ def load_pack(root: Path) -> ContentPack:
         if raw.get("lesson") not in lesson_ids:
             problems.append(f"{path}: lesson: unknown lesson {raw.get('lesson')!r}")
     cards = load_cards(root / manifest.cards_dir, known, lesson_ids, problems)
+    passport = _load_passport(root / manifest.passport, known, lesson_ids, problems)
     tested: dict[str, int] = {}
     for _lesson_id, item in quiz:
         for code in item.competencies:
@@ -308,7 +312,7 @@ def load_pack(root: Path) -> ContentPack:
         raise PackError(problems)
     assert comp_map is not None
     lessons.sort(key=lambda lesson: lesson.order)
-    return ContentPack(root, manifest, comp_map, tuple(lessons), tuple(quiz), tuple(cards))
+    return ContentPack(root, manifest, comp_map, tuple(lessons), tuple(quiz), tuple(cards), passport)
 
 
 def load_competency_map(path: Path, problems: list[str] | None = None) -> CompetencyMap | None:
@@ -344,3 +348,14 @@ def published_otj_minimum(root: Path) -> dict[str, float]:
     cmap = load_competency_map(root / manifest.standard)
     info = cmap.standard if cmap else None
     return {info.code: info.otj_minimum_hours} if info and info.otj_minimum_hours is not None else {}
+def _load_passport(
+    path: Path, competencies: set[str], lessons: set[str], problems: list[str]
+) -> PassportList | None:
+    """The pack's default passport list, checked against its competencies and lessons (None without one)."""
+    if not path.is_file():
+        return None
+    try:
+        return parse_passport_yaml(path.read_text(encoding="utf-8"), str(path), competencies, lessons)
+    except PassportError as exc:
+        problems.extend(exc.problems)
+        return None

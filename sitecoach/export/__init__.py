@@ -11,6 +11,7 @@ from sitecoach.export.model import (
     PortfolioCompetency,
     PortfolioEvidence,
     PortfolioHours,
+    PortfolioPassportItem,
     PortfolioReview,
 )
 from sitecoach.export.review_pdf import render_review_pdf, review_pdf_name
@@ -22,6 +23,7 @@ __all__ = [
     "PortfolioHours",
     "PortfolioReview",
     "PortfolioBreak",
+    "PortfolioPassportItem",
     "portfolio_download_name",
     "render_review_pdf",
     "review_pdf_name",

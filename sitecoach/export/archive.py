@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sitecoach.export.context import export_context
-from sitecoach.export.csv_files import breaks_csv, competencies_csv, events_csv, evidence_csv, hours_csv
+from sitecoach.export.csv_files import (
+    breaks_csv,
+    competencies_csv,
+    events_csv,
+    evidence_csv,
+    hours_csv,
+    passport_csv,
+)
 from sitecoach.export.html_page import render_html
 from sitecoach.export.model import Portfolio
 from sitecoach.export.pdf import render_pdf
@@ -54,6 +61,7 @@ def write_portfolio_archive(portfolio: Portfolio, fh: BinaryIO, *, show_progress
         ("evidence.csv", evidence_csv),
         ("hours.csv", hours_csv),
         ("breaks.csv", breaks_csv),
+        ("passport.csv", passport_csv),
         ("events.csv", events_csv),
     )
     with Progress(

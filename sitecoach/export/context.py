@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,6 +108,11 @@ def _media_suffix(path: Path) -> str:
 def format_number(value: float) -> str:
     """7.5 -> '7.5', 8.0 -> '8', 0.1 + 0.2 -> '0.3'."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def passport_day(day: date | None) -> str:
+    """'1 Jun 2026', or '-' (a passport date: no time of day, no zone)."""
+    return f"{day.day} {day:%b %Y}" if day else "-"
 
 
 def format_percent(value: float) -> str:

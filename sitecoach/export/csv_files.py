@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from sitecoach.export.context import ExportContext
+from sitecoach.export.model import PortfolioPassportItem
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -160,3 +161,29 @@ def events_csv(ctx: ExportContext) -> bytes:
         for row in ctx.events
     ]
     return _csv(("seq", "at", "kind", "data", "hash"), rows)
+
+
+PASSPORT_HEADER = ("kind", "title", "date", "expires_on", "by", "result", "standing", "evidence_id")
+
+
+def passport_items_csv(items: Iterable[PortfolioPassportItem]) -> bytes:
+    """The authorisation passport as CSV, one row per authorisation or assessment."""
+    rows = (
+        (
+            i.kind,
+            i.title,
+            i.on.isoformat(),
+            i.expires_on.isoformat() if i.expires_on else "",
+            i.by,
+            i.result,
+            i.standing,
+            i.evidence_id,
+        )
+        for i in items
+    )
+    return _csv(PASSPORT_HEADER, rows)
+
+
+def passport_csv(ctx: ExportContext) -> bytes:
+    """passport.csv: the learner's authorisations and practical assessments."""
+    return passport_items_csv(ctx.p.passport)

@@ -17,6 +17,7 @@ from sitecoach.export.context import (
     format_number,
     format_percent,
     hours_line,
+    passport_day,
 )
 
 _CSS = """
@@ -262,6 +263,29 @@ def _html_breaks(ctx: ExportContext) -> list[str]:
         *(f"<li>{_e(break_line(b))}</li>" for b in ctx.p.breaks),
         "</ul>",
     ]
+def _html_passport(ctx: ExportContext) -> list[str]:
+    out = ['<section id="passport">', "<h2>Authorisation passport</h2>"]
+    if not ctx.p.passport:
+        out.append("<p>No authorisations or practical assessments recorded yet.</p>")
+    else:
+        out.append(
+            '<div class="scroll"><table><thead><tr><th>Kind</th><th>Authorisation / joint</th><th>Date</th>'
+            "<th>Expires</th><th>By</th><th>Result</th><th>Standing</th></tr></thead><tbody>"
+        )
+        for item in ctx.p.passport:
+            title = _e(item.title)
+            if item.evidence_id is not None and item.evidence_id in ctx.evidence_ids:
+                title += f' (<a href="#{_anchor("ev", item.evidence_id)}">evidence #{item.evidence_id}</a>)'
+            out.append(
+                f"<tr><td>{_e(item.kind)}</td><td>{title}</td><td>{_e(passport_day(item.on))}</td>"
+                f"<td>{_e(passport_day(item.expires_on))}</td><td>{_e(item.by)}</td><td>{_e(item.result)}</td>"
+                f"<td>{_e(item.standing)}</td></tr>"
+            )
+        out.append("</tbody></table></div>")
+    if ctx.p.next_step:
+        out.append(f"<p>Next: {_e(ctx.p.next_step)}</p>")
+    out.append("</section>")
+    return out
 
 
 def _html_audit(ctx: ExportContext) -> list[str]:
@@ -297,6 +321,7 @@ def render_html(ctx: ExportContext) -> bytes:
         *_html_header(ctx),
         *_html_gateway(ctx),
         *_html_matrix(ctx),
+        *_html_passport(ctx),
         *_html_evidence(ctx),
         *_html_hours(ctx),
         *_html_audit(ctx),

@@ -84,6 +84,20 @@ class PortfolioReview:
 
 
 @dataclass(frozen=True)
+class PortfolioPassportItem:
+    """One line of the authorisation passport: an authorisation granted or a practical assessment."""
+
+    kind: str  # "Authorisation" or "Assessment"
+    title: str
+    on: date  # granted or assessed on
+    expires_on: date | None
+    by: str  # granted by, or the assessor
+    result: str  # "Granted", "Pass" or "Refer"
+    standing: str  # plain words: "Current", "Expiring soon", "Expired", "Referred", "Revoked", "Superseded"
+    evidence_id: int | None
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Everything the export renders for one learner."""
 
@@ -106,3 +120,5 @@ class Portfolio:
     reviews: tuple[PortfolioReview, ...] = ()  # signed progress reviews, oldest first
     breaks: tuple[PortfolioBreak, ...] = ()
     verified_hours: float = 0.0
+    passport: tuple[PortfolioPassportItem, ...] = ()  # the authorisation passport, in the employer's order
+    next_step: str | None = None  # the passport's next step, in plain words

@@ -20,6 +20,7 @@ from sitecoach.export.context import (
     format_number,
     format_percent,
     hours_line,
+    passport_day,
 )
 from sitecoach.export.latin1 import to_latin1
 
@@ -330,6 +331,42 @@ def _pdf_hours_and_audit(pdf: _PDF, ctx: ExportContext) -> None:
     pdf.set_font("Helvetica", "", 10)
 
 
+def _pdf_passport(pdf: _PDF, ctx: ExportContext) -> None:
+    """The authorisation passport: one row per authorisation or practical assessment."""
+    pdf.add_page()
+    _heading(pdf, "Authorisation passport")
+    if not ctx.p.passport:
+        _para(pdf, "No authorisations or practical assessments recorded yet.")
+    else:
+        pdf.set_font("Helvetica", "", 9)
+        with pdf.table(
+            col_widths=(24, 50, 22, 22, 34, 28),
+            text_align="LEFT",
+            headings_style=FontFace(emphasis="B", fill_color=_GREY_FILL),
+            cell_fill_mode="ROWS",
+            cell_fill_color=_ROW_FILL,
+            line_height=4.5,
+            padding=1.2,
+            v_align="TOP",
+        ) as table:
+            table.row(["Kind", "Authorisation / joint", "Date", "Expires", "By", "Standing"])
+            for item in ctx.p.passport:
+                evidence = f" (evidence #{item.evidence_id})" if item.evidence_id else ""
+                table.row(
+                    [
+                        item.kind,
+                        to_latin1(item.title + evidence),
+                        passport_day(item.on),
+                        passport_day(item.expires_on),
+                        to_latin1(item.by),
+                        f"{item.result}: {item.standing}",
+                    ]
+                )
+    if ctx.p.next_step:
+        pdf.ln(2)
+        _para(pdf, to_latin1(f"Next: {ctx.p.next_step}"))
+
+
 def render_pdf(ctx: ExportContext) -> bytes:
     """index.pdf."""
     p = ctx.p
@@ -342,6 +379,7 @@ def render_pdf(ctx: ExportContext) -> bytes:
     pdf.set_creation_date(ctx.local(p.generated_at))
     _pdf_summary(pdf, ctx)
     _pdf_matrix(pdf, ctx)
+    _pdf_passport(pdf, ctx)
     _pdf_evidence(pdf, ctx)
     _pdf_hours_and_audit(pdf, ctx)
     return bytes(pdf.output())

@@ -74,6 +74,13 @@ SCHEDULE: tuple[ScheduleEntry, ...] = (
         "Hourly: refresh every learner's snapshot (mastery fades) and celebrate milestones.",
     ),
     ScheduleEntry(
+        "flag-passport-expiry",
+        "sitecoach.jobs.tasks.dispatch_passport_expiry",
+        "cron",
+        {"minute": 25},
+        "Hourly: flag passport records near expiry to the learner and mentor (once per threshold).",
+    ),
+    ScheduleEntry(
         "refit-memory",
         "sitecoach.jobs.tasks.refit_memory",
         "cron",

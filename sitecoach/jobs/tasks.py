@@ -21,7 +21,7 @@ from sitecoach.infra.enqueue import (
 )
 from sitecoach.jobs import runtime
 from sitecoach.models import Direction, Learner, Mentor, Message, MessageStatus, utcnow
-from sitecoach.outreach import alerts, milestones, nudges, off_the_job, review_messages
+from sitecoach.outreach import alerts, milestones, nudges, off_the_job, passport_expiry, review_messages
 from sitecoach.records import experiments, progress_reviews
 from sitecoach.records.memory_fits import run_fit
 from sitecoach.records.retention import apply_retention as retention_pass
@@ -266,6 +266,28 @@ def draft_progress_review(learner_id: int, at: str | None = None) -> int | None:
 def remind_progress_reviews(at: str | None = None) -> int:
     """Remind learners and mentors of progress reviews due soon or overdue (each reminder once)."""
     return _send(review_messages.remind_reviews(runtime.services(), _now(at)))
+
+
+def dispatch_passport_expiry(at: str | None = None) -> int:
+    """Queue an expiry check for every learner holding a record near (or just past) its expiry date."""
+    services = runtime.services()
+    now = _now(at)
+    hour = now.strftime("%Y-%m-%dT%H")
+    return sum(
+        enqueue_unique(
+            services.queue,
+            "sitecoach.jobs.tasks.check_passport_expiry",
+            f"passport-expiry-{learner_id}-{hour}",
+            learner_id,
+            now.isoformat(),
+        )
+        for learner_id in passport_expiry.learners_with_expiring(services, now)
+    )
+
+
+def check_passport_expiry(learner_id: int, at: str | None = None) -> int:
+    """Flag one learner's records near expiry (idempotent: each message has its own key)."""
+    return _send(passport_expiry.check_passport_expiry(runtime.services(), learner_id, _now(at)))
 
 
 def settle_bandits(at: str | None = None) -> int:

@@ -138,11 +138,15 @@ def pick_next_item(
     now: datetime,
     last_item: str | None = None,
     exclude: Sequence[str] = (),
+    focus: frozenset[str] = frozenset(),
+    focus_lean: float = 0.0,
 ) -> Candidate | None:
     """Due reviews first (most overdue), then the weakest competencies, then new items in lesson order.
 
     Never the same item twice in a row, and never one in `exclude` (already asked this round): None when
-    nothing is left, so a round on a small topic ends early instead of repeating itself.
+    nothing is left, so a round on a small topic ends early instead of repeating itself. An item testing a
+    `focus` competency (what the learner's next authorisation needs) counts as `focus_lean` mastery points
+    weaker than it is, so new items for the next step come sooner without crowding out due reviews.
     """
     now = require_aware(now)
     pool = [c for c in candidates if c.item_code != last_item and c.item_code not in exclude]
@@ -154,7 +158,7 @@ def pick_next_item(
 
     def weakness(c: Candidate) -> float:
         scores = [competency_mastery.get(code, 0.0) for code in c.competencies] or [0.0]
-        return min(scores)
+        return min(scores) - (focus_lean if focus.intersection(c.competencies) else 0.0)
 
     new = [c for c in pool if c.due is None]
     if new:

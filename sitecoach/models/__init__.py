@@ -18,6 +18,7 @@ from sitecoach.models.experiments import BanditRecord, VariantAssignment
 from sitecoach.models.learning import EventKind, LearningEvent, ReviewState
 from sitecoach.models.memory_fits import FsrsParameters
 from sitecoach.models.messaging import ConversationState, Direction, Message, MessageKind, MessageStatus
+from sitecoach.models.passport import AssessmentResult, Employer, PassportAuthorisation, PracticalAssessment
 from sitecoach.models.people import (
     Cohort,
     CohortProvider,
@@ -46,6 +47,10 @@ from sitecoach.models.snapshots import LearnerSnapshot
 from sitecoach.models.usage import LLMUsage
 
 __all__ = [
+    "AssessmentResult",
+    "Employer",
+    "PassportAuthorisation",
+    "PracticalAssessment",
     "AdminAuditLog",
     "BanditRecord",
     "LearnerSnapshot",

@@ -35,6 +35,9 @@ class EventKind(StrEnum):
     PROGRESS_VIEWED = "progress_viewed"
     PROGRESS_REVIEW_SIGNED = "progress_review_signed"  # a 12-weekly review signed by all three, locked
     SAFEGUARDING_RAISED = "safeguarding_raised"  # a concern for the DSL: its id and kind, never its text
+    AUTHORISATION_GRANTED = "authorisation_granted"
+    AUTHORISATION_REVOKED = "authorisation_revoked"
+    ASSESSMENT_RECORDED = "assessment_recorded"
 
 
 class ReviewState(SQLModel, table=True):

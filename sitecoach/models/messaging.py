@@ -105,6 +105,8 @@ class MessageKind(StrEnum):
     OTJ_BEHIND = "otj_behind"  # the learner is behind on off-the-job hours (once)
     BREAK_STARTED = "break_started"
     BREAK_ENDED = "break_ended"  # welcome back
+    PASSPORT_EXPIRY = "passport_expiry"  # an authorisation or assessment about to lapse, to the learner
+    PASSPORT_EXPIRY_MENTOR = "passport_expiry_mentor"
 
 
 class Message(SQLModel, table=True):

@@ -49,6 +49,7 @@ class Cohort(SQLModel, table=True):
     name: str = Field(max_length=120, unique=True)
     standard_code: str = Field(max_length=40)
     planned_otj_hours: float = DEFAULT_PLANNED_OTJ_HOURS
+    employer_id: int | None = Field(default=None, foreign_key="employer.id", index=True)  # whose safety rules
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 

@@ -25,6 +25,8 @@ from sitecoach.models import (
     LearningEvent,
     LLMUsage,
     Message,
+    PassportAuthorisation,
+    PracticalAssessment,
     ProgressReview,
     ProgressReviewVersion,
     ReviewState,
@@ -175,6 +177,22 @@ LEARNER_TABLES: tuple[LearnerTable, ...] = (
         OnErase.SCRUB,
         "breaks in your learning: when, when you were expected back, and why",
         lambda _i: {"reason": ""},
+    ),
+    LearnerTable(
+        PassportAuthorisation,
+        "learner_id",
+        OnErase.SCRUB,
+        "your authorisation passport: categories you were authorised for, by whom, until when, and notes",
+        lambda _i: {"notes": "", "granted_by_name": ""},
+        keeps=("category", "title"),
+    ),
+    LearnerTable(
+        PracticalAssessment,
+        "learner_id",
+        OnErase.SCRUB,
+        "your practical assessments: joint type, assessor, date, pass or refer, expiry, and notes",
+        lambda _i: {"notes": "", "assessor": ""},
+        keeps=("assessment", "title", "result"),
     ),
     LearnerTable(
         LearnerSnapshot, "learner_id", OnErase.DELETE, "your headline progress numbers (recomputed hourly)"

@@ -8,7 +8,14 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from sitecoach.curriculum.catalogue import Catalogue
-from sitecoach.export import Portfolio, PortfolioBreak, PortfolioCompetency, PortfolioEvidence, PortfolioHours
+from sitecoach.export import (
+    Portfolio,
+    PortfolioBreak,
+    PortfolioCompetency,
+    PortfolioEvidence,
+    PortfolioHours,
+)
+from sitecoach.infra.localtime import local_now
 from sitecoach.infra.privacy import mask_phone, normalise_phone
 from sitecoach.learning.memory import Memory
 from sitecoach.models import Cohort, EvidenceItem, Learner, Mentor, Standard
@@ -16,7 +23,9 @@ from sitecoach.records.breaks import breaks_of
 from sitecoach.records.insights import InsightsService
 from sitecoach.records.otj import entries as otj_entries
 from sitecoach.records.otj import otj_status
+from sitecoach.records.passport import portfolio_items
 from sitecoach.records.progress_reviews import signed_reviews
+from sitecoach.settings import Settings
 
 
 class LearnerNotFound(LookupError):
@@ -42,11 +51,12 @@ def build_portfolio(
     memory: Memory,
     learner: Learner,
     now: datetime,
-    epa_pass_mark: float,
-    pack_root: Path,
+    settings: Settings,
 ) -> Portfolio:
-    """Everything the gateway export needs, read from the database (nothing is written). `pack_root`: the
-    content pack, for the standard's published minimum OTJ hours."""
+    """Everything the gateway export needs, read from the database (nothing is written); the settings give
+    the EPA pass mark and the content pack (the standard's published minimum OTJ hours)."""
+    epa_pass_mark = settings.epa_pass_mark
+    pack_root = settings.content_pack_path
     ins = InsightsService(session, catalogue, memory, epa_pass_mark).insights(
         learner, now, award_badges=False
     )
@@ -111,6 +121,10 @@ def build_portfolio(
         PortfolioBreak(b.starts_on, b.expected_return, b.ended_on)
         for b in breaks_of(session, int(learner.id or 0))
     )
+    today = local_now(now, learner.timezone).date()
+    passport, next_step = portfolio_items(
+        session, learner, settings.content_pack_path, today, settings.passport_expiry_warn_days
+    )
     return Portfolio(
         learner_name=learner.name or "Apprentice",
         learner_ref=learner.whatsapp_label,
@@ -133,4 +147,6 @@ def build_portfolio(
         reviews=signed_reviews(session, learner),
         breaks=away,
         verified_hours=status.verified_hours,
+        passport=passport,
+        next_step=next_step,
     )

@@ -8,11 +8,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sitecoach.curriculum.catalogue import ItemInfo
+from sitecoach.infra.localtime import local_now
 from sitecoach.learning.answers import LETTERS, parse_choice
 from sitecoach.learning.memory import Candidate, pick_next_item
 from sitecoach.models import EventKind, Learner
 from sitecoach.models.choices import Choice, Choices, offer
 from sitecoach.nlu.intents import Intent
+from sitecoach.records.passport import focus_competencies
 from sitecoach.records.repository import CoachRepository
 from sitecoach.settings import Settings
 from sitecoach.skills.contract import END, ConversationData, Ctx, Reply, SetState, SimpleSkill, TimeoutCtx
@@ -74,7 +76,25 @@ def _choose(ctx: Ctx, lessons: list[str] | None, asked: list[str], last: str | N
         for i in items
     ]
     mastery = ctx.repo.mastery(ctx.learner, ctx.now).by_competency if candidates else {}
-    picked = pick_next_item(candidates, mastery, ctx.now, last_item=last, exclude=asked)
+    focus = (
+        focus_competencies(
+            ctx.repo.session,
+            ctx.learner,
+            ctx.settings.content_pack_path,
+            local_now(ctx.now, ctx.learner.timezone).date(),
+        )
+        if candidates and ctx.settings.passport_quiz_lean > 0
+        else frozenset()
+    )
+    picked = pick_next_item(
+        candidates,
+        mastery,
+        ctx.now,
+        last_item=last,
+        exclude=asked,
+        focus=focus,
+        focus_lean=ctx.settings.passport_quiz_lean,
+    )
     return ctx.catalogue.items[picked.item_code] if picked else None
 
 

@@ -33,10 +33,12 @@ def create_web_app(services: Services) -> Flask:
     from sitecoach.web.auth import csrf, init_auth
     from sitecoach.web.content_admin import bp as content_bp
     from sitecoach.web.data_rights import bp as data_rights_bp
+    from sitecoach.web.employers import bp as employers_bp
     from sitecoach.web.health import bp as health_bp
     from sitecoach.web.lessons import bp as lessons_bp
     from sitecoach.web.mentor import bp as mentor_bp
     from sitecoach.web.otj import bp as otj_bp
+    from sitecoach.web.passport import bp as passport_bp
     from sitecoach.web.review_links import bp as review_links_bp
     from sitecoach.web.reviews import bp as reviews_bp
     from sitecoach.web.safeguarding import bp as safeguarding_bp
@@ -58,6 +60,8 @@ def create_web_app(services: Services) -> Flask:
     app.register_blueprint(content_bp)
     app.register_blueprint(data_rights_bp)
     app.register_blueprint(safeguarding_bp)
+    app.register_blueprint(passport_bp)
+    app.register_blueprint(employers_bp)
     if settings.simulator_enabled:
         from sitecoach.web.simulator import bp as simulator_bp
 

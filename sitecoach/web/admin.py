@@ -56,6 +56,7 @@ ADMIN_LINKS = [
     ("Queues", "admin.queues"),
     ("Standard", "admin.standard"),
     ("OTJ minimum", "otj.minimum"),
+    ("Employers", "employers.listing"),
     ("Outcomes", "admin.outcomes"),
 ]
 PAGE_SIZE = 100

@@ -53,7 +53,9 @@ from sitecoach.records.portfolio import build_portfolio
 from sitecoach.records.progress_reviews import review_due, reviews_due, reviews_of
 from sitecoach.web.context import current_services
 from sitecoach.web.deliveries import deliver
+from sitecoach.web.learner_access import learner_or_404
 from sitecoach.web.otj import learner_panel, summary_column
+from sitecoach.web.passport import passport_context
 
 bp = Blueprint("mentor", __name__, url_prefix="/mentor")
 PAGE_SIZE = 50
@@ -63,16 +65,6 @@ AREA_ORDER_LIMIT = 16
 def _scope(session: Session, query) -> ResponseReturnValue:
     """Limit a learner query to the learners the current staff member sees (`sitecoach.records.access`)."""
     return query.where(access.visible_learners_clause(session, current_user))
-
-
-def _learner_or_404(session: Session, learner_id: int, *, act: bool = False) -> Learner:
-    """The learner, if the current staff member may see them (and, with `act`, act as their mentor)."""
-    learner = session.get(Learner, learner_id)
-    if learner is None or not access.can_see_learner(session, current_user, learner):
-        abort(404)
-    if act and not access.can_act_as_mentor(current_user, learner):
-        abort(403)
-    return learner
 
 
 def _rows(session, cohort_id: int | None, page: int | None) -> ResponseReturnValue:
@@ -210,7 +202,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
     """One learner: timeline, mastery per competency, evidence, escalations, hours."""
     services = current_services()
     with services.db.session() as session:
-        learner = _learner_or_404(session, learner_id)
+        learner = learner_or_404(session, learner_id)
         ins = InsightsService(
             session, services.catalogue(), services.memory, services.settings.epa_pass_mark
         ).insights(learner, utcnow(), award_badges=False)
@@ -247,6 +239,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
             "history": reviews_of(session, learner_id),
         }
         otj_panel = learner_panel(session, learner)
+        passport = passport_context(session, learner)
         peers = (
             session.exec(
                 select(LearnerSnapshot.overall, LearnerSnapshot.velocity_7)
@@ -281,6 +274,7 @@ def learner_page(learner_id: int) -> ResponseReturnValue:
         now=utcnow(),
         can_act=access.can_act_as_mentor(current_user, learner),
         **otj_panel,
+        **passport,
     )
 
 
@@ -317,7 +311,7 @@ def decide(evidence_id: int) -> ResponseReturnValue:
         item = session.get(EvidenceItem, evidence_id)
         if item is None:
             abort(404)
-        learner = _learner_or_404(session, item.learner_id, act=True)
+        learner = learner_or_404(session, item.learner_id, act=True)
         mentor = session.get(Mentor, current_user.mentor_id)
         try:
             decide_evidence(session, item, mentor, approve, utcnow(), comment)
@@ -351,7 +345,7 @@ def reply(escalation_id: int) -> ResponseReturnValue:
         escalation = session.get(Escalation, escalation_id)
         if escalation is None or escalation.status != EscalationStatus.OPEN:
             abort(404)
-        learner = _learner_or_404(session, escalation.learner_id, act=True)
+        learner = learner_or_404(session, escalation.learner_id, act=True)
         mentor = session.get(Mentor, current_user.mentor_id)
         result = reply_to_escalation(
             session, services.prompts, mentor, escalation, "done" if close else text, utcnow()
@@ -383,7 +377,7 @@ def evidence_media(evidence_id: int, index: int) -> ResponseReturnValue:
         item = session.get(EvidenceItem, evidence_id)
         if item is None or index >= len(item.media):
             abort(404)
-        _learner_or_404(session, item.learner_id)
+        learner_or_404(session, item.learner_id)
     path = Path(str(item.media[index].get("path") or ""))
     media_root = services.settings.media_path.resolve()
     if not path.is_file() or media_root not in path.resolve().parents:
@@ -397,16 +391,9 @@ def portfolio(learner_id: int) -> ResponseReturnValue:
     """The learner's e-portfolio ZIP for the EPA gateway."""
     services = current_services()
     with services.db.read_session() as session:
-        learner = _learner_or_404(session, learner_id)
-        settings = services.settings
+        learner = learner_or_404(session, learner_id)
         data = build_portfolio(
-            session,
-            services.catalogue(),
-            services.memory,
-            learner,
-            utcnow(),
-            settings.epa_pass_mark,
-            settings.content_pack_path,
+            session, services.catalogue(), services.memory, learner, utcnow(), services.settings
         )
     # An unnamed temporary file (O_TMPFILE): nothing is left on disk once the response closes it, nor if
     # the worker dies mid-download.

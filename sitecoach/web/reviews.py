@@ -156,15 +156,8 @@ def pdf(review_id: int) -> ResponseReturnValue:
     services = current_services()
     with services.db.read_session() as session:
         review, learner = _review_or_404(session, review_id)
-        settings = services.settings
         portfolio = build_portfolio(
-            session,
-            services.catalogue(),
-            services.memory,
-            learner,
-            utcnow(),
-            settings.epa_pass_mark,
-            settings.content_pack_path,
+            session, services.catalogue(), services.memory, learner, utcnow(), services.settings
         )
     signed = next((r for r in portfolio.reviews if r.number == review.number), None)
     if signed is None:

@@ -212,6 +212,7 @@ def test_zip_has_every_file_and_only_existing_media(tmp_path):
         "hours.csv",
         "breaks.csv",
         "events.csv",
+        "passport.csv",
         "media/1_1.png",
         "media/1_3.pdf",
     } == names
@@ -317,7 +318,7 @@ def test_csv_formula_injection_is_neutralised(tmp_path):
     activities = [r["activity"] for r in _rows(zf, "hours.csv")]
     assert activities[1] == "'+cmd|' /C calc'!A0"
     assert activities[2] == "'-2+3 shadowing"
-    for name in ("competencies.csv", "evidence.csv", "hours.csv", "events.csv"):
+    for name in ("competencies.csv", "evidence.csv", "hours.csv", "events.csv", "passport.csv"):
         for row in csv.reader(io.StringIO(zf.read(name).decode("utf-8"), newline="")):
             for cell in row:
                 assert not cell.startswith(("=", "+", "@")), (name, cell)
@@ -511,8 +512,8 @@ def test_unknown_timezone_is_a_clear_error(tmp_path):
 def test_export_asked_for_progress_prints_exactly_one_summary_line_off_a_terminal(tmp_path, capsys):
     write_portfolio_zip(_portfolio(tmp_path), tmp_path / "p.zip", show_progress=True)
     out, err = capsys.readouterr()
-    # index.html, index.pdf, the two media files on disk and the five CSV tables
-    assert out == "" and re.fullmatch(r"exported 9 portfolio files in \d+\.\d s\n", err), err
+    # index.html, index.pdf, the two media files on disk and the six CSV tables
+    assert out == "" and re.fullmatch(r"exported 10 portfolio files in \d+\.\d s\n", err), err
 
 
 def test_export_is_silent_by_default_as_the_web_calls_it(tmp_path, capsys):

@@ -9,6 +9,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from itsdangerous.encoding import base64_decode, base64_encode
@@ -25,6 +26,7 @@ from sitecoach.models import (
     Learner,
     LearningBreak,
     Mentor,
+    PassportAuthorisation,
     ProgressReview,
     ProgressReviewStatus,
     ProgressReviewVersion,
@@ -38,7 +40,7 @@ from tests.conftest import run_worker
 PASSWORD = "correct horse battery"
 STAFF_PREFIXES = ("/mentor", "/admin", "/provider")
 CSRF_EXEMPT_PREFIXES = ("/whatsapp/", "/lesson/", "/review/")  # signed by Twilio, link tokens
-ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "review_id", "break_id"}
+ID_ARGUMENTS = {"learner_id", "evidence_id", "escalation_id", "review_id", "break_id", "authorisation_id"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class People:
     robyn_review: int
     jamie_break: int
     robyn_break: int
+    jamie_auth: int  # an authorisation on the passport
+    robyn_auth: int
 
 
 def _people(services) -> People:
@@ -91,6 +95,17 @@ def _people(services) -> People:
         ]
         breaks = [LearningBreak(learner_id=who.id, starts_on=utcnow().date()) for who in (jamie, robyn)]
         session.add_all(items + escalations + breaks)
+        authorisations = [
+            PassportAuthorisation(
+                learner_id=who.id,
+                category="AUTH-SUPERVISED",
+                title="Supervised",
+                granted_on=date(2026, 12, 1),
+            )
+            for who in (jamie, robyn)
+        ]
+        session.add_all(authorisations)
+
         now = utcnow()
         reviews = [
             ProgressReview(
@@ -130,6 +145,8 @@ def _people(services) -> People:
             robyn_review=int(reviews[1].id),
             jamie_break=int(breaks[0].id),
             robyn_break=int(breaks[1].id),
+            jamie_auth=int(authorisations[0].id),
+            robyn_auth=int(authorisations[1].id),
         )
 
 
@@ -175,6 +192,9 @@ def _values(services, people: People, owner: str) -> dict[str, object]:
         "concern_id": 1,  # safeguarding routes: only a DSL of the concern's cohort gets past 404
         "break_id": people.jamie_break if mine else people.robyn_break,
         "seq": 1,  # the first event of each learner's chain: their entry of OTJ hours
+        "authorisation_id": people.jamie_auth if mine else people.robyn_auth,
+        "employer_id": 1,  # admin routes: a non-admin is refused before the id is looked at
+        "cohort_id": 1,
         "index": 0,
         "kind": "learners",
         "skill": "core",
@@ -212,6 +232,8 @@ def _untouched(services, people: People) -> None:
             assert esc.status == "open" and esc.mentor_replied_at is None
         assert session.exec(select(func.count()).select_from(AdminAuditLog)).one() == 0
         assert session.get(Learner, people.robyn).mentor_id == people.kim
+        for auth_id in (people.jamie_auth, people.robyn_auth):
+            assert session.get(PassportAuthorisation, auth_id).revoked_at is None
 
 
 def test_every_staff_route_sends_the_logged_out_to_login(app, client, services):
@@ -257,6 +279,10 @@ def test_every_mentor_route_with_an_id_is_404_for_another_mentors_object(app, cl
         "mentor.decide",
         "mentor.reply",
         "mentor.evidence_media",
+        "passport.grant",
+        "passport.assess",
+        "passport.revoke",
+        "passport.passport_csv",
     }
     _login(client, "sam@example.test")
     token = _csrf(client, "/mentor")

@@ -99,6 +99,8 @@ ARGS = {
     "code": "K-ISO-003",  # the content review pages (a card; the lesson routes are POST only)
     "action": "withdraw",
     "staff_id": 1,
+    "employer_id": 1,  # Admin > Employers (a POST only: refused or redirected before the id matters)
+    "cohort_id": 1,
 }
 
 
