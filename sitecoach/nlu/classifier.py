@@ -244,8 +244,8 @@ class IntentClassifier:
         # emergency); never an opt-out ("I want to end it all" is not END), though a STOP in the same
         # message is honoured as well (`opt_out`)
         if self._wellbeing and crisis_cue(norm) and not hazard_cue(norm):
-            opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
-            return Classification("wellbeing", RULE_CONFIDENCE, opt_out=opt_out)
+            asks_to_stop = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            return Classification("wellbeing", RULE_CONFIDENCE, opt_out=asks_to_stop)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
             # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.
@@ -302,7 +302,9 @@ class IntentClassifier:
             return Classification("smalltalk", EMPTY_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         # Confidence among the everyday intents: the detectors above have already had their say.
         share = float(p[rest] / max(1e-9, sum(p[k] for k in self._rest)))
-        return Classification(model.classes[rest], round(share, 4), possible, probs, opt_out_probability=opt_out)
+        return Classification(
+            model.classes[rest], round(share, 4), possible, probs, opt_out_probability=opt_out
+        )
 
     def _detector_opts_out(self, norm: str, opt_out: float, phrase: bool, probs: Mapping[str, float]) -> bool:
         """The opt-out detector's say: P(opt-out) at its bar, START not likely, and a question about the

@@ -102,21 +102,28 @@ OPT_OUT_RE = re.compile(
             # round 7 (issue 13), from the training data's opt-outs that no phrase above caught:
             # "... spam stop", "i said stop", STOP at the end after anything but a question's verb
             r"\b(?:said|just|please|so|and|now|thanks|ta|mate|bye|coach|texts|messages|these|this|spam|me|"
-            r"anymore|done|left|out|it|already|tidy|man|lad)\s+stop(?: (?:it|them|em|all of them|altogether|now|"
+            r"anymore|done|left|out|it|already|tidy|man|lad)\s+stop(?: (?:it|them|em|all of them|altogether"
+            r"|now|"
             r"please|already|man|lad|mate))*$",
             r"\b(?:stop|quit|cease) (?:sen+d|text|mes+a?g|mes+eg|msg|txt)\w*",
-            r"\b(?:dont|do not|dnt|never) (?:want|wanna|need)\b(?: \w+){0,3} (?:anymore|any more|no more|nomore|"
-            r"nemore|no mair|nee mair)\b|\b(?:id|i would|would) (?:rather|prefer) not (?:to )?(?:get|receive|have)\b",
+            r"\b(?:dont|do not|dnt|never) (?:want|wanna|need)\b(?: \w+){0,3} (?:anymore|any more|no more"
+            r"|nomore|"
+            r"nemore|no mair|nee mair)\b|\b(?:id|i would|would) (?:rather|prefer) not (?:to )?(?:get"
+            r"|receive|have)\b",
             r"\bnot interested(?: anymore| any more| thanks| thank you| ta)?$|\bno longer interested\b"
-            r"|\bwrong number\b|\b(?:got|have|texting|messaging) the wrong person\b|\bcount me out\b|\bleave me (?:off|out of)\b|\bi want out\b"
+            r"|\bwrong number\b|\b(?:got|have|texting|messaging) the wrong person\b|\bcount me out\b"
+            r"|\bleave me (?:off|out of)\b|\bi want out\b"
             r"|\blet me (?:leave|out|go|unsubscribe|opt out)\b"
-            r"|\b(?:im|i am|were|we are) (?:done|finished|through) with (?:this app|this bot|this service|site coach|"
+            r"|\b(?:im|i am|were|we are) (?:done|finished|through) with (?:this app|this bot|this service"
+            r"|site coach|"
             r"the coach|you|these|your texts|the texts|the messages|this lot|all this|it all)\b",
-            r"\b(?:remove|delete|scrub|wipe|erase|rmv|remive|remoove) (?:me|us|my number|this number|my details|"
+            r"\b(?:remove|delete|scrub|wipe|erase|rmv|remive|remoove) (?:me|us|my number|this number"
+            r"|my details|"
             r"my data)\b|\b(?:i|me|us|we) (?:be|get|been) (?:taken|took) off\b|\bi be removed\b"
             r"|\b(?:take|tek|tke|tak) (?:me|us) (?:off|of|aff|oot|out)\b(?! (?:of )?(?:pause|hold))",
             r"\b(?:withdraw|withdrawing|revoke|revoking) (?:my )?consent\b|\bno longer consent\b"
-            r"|\bcease and desist\b|\bdiscontinue\b|\b(?:do not|dont|never) (?:contact|text|message|msg) this "
+            r"|\bcease and desist\b|\bdiscontinue\b|\b(?:do not|dont|never) (?:contact|text|message"
+            r"|msg) this "
             r"number\b|\bblock(?:ing)? (?:you|this number)\b|\bive blocked\b|\breported as spam\b"
             r"|\bthis is spam\b",
             r"\b(?:turn|switch) (?:this|these|it all|everything|the coach|you|this thing|all of it) off\b"
@@ -124,7 +131,8 @@ OPT_OUT_RE = re.compile(
             r"|\b(?:make|get) (?:this|these|them|you|the \w+|these \w+)(?: \w+)? stop\b"
             rf"|\b(?:no|nae|nee) mair (?:\w+ )?{_MESSAGES}\b"
             r"|\bno (?:point|need)(?: \w+){0,3} (?:texting|messaging|msging|sending|contacting)\b"
-            r"|\bwont (?:be )?need(?:ing)? (?:these|this|the coach|you|them|the texts|the messages|any more)\b"
+            r"|\bwont (?:be )?need(?:ing)? (?:these|this|the coach|you|them|the texts|the messages"
+            r"|any more)\b"
             r"|\bwant (?:this|it|them|these|all (?:the|of the) \w+|the \w+) (?:stopped|to stop|gone|off)\b",
         )
     )

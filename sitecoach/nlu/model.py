@@ -176,18 +176,18 @@ class IntentModel:
             "opt_out_intercept": self.opt_out_intercept,
             "opt_out_calibration": list(self.opt_out_calibration),
         }
-        detector = {} if self.opt_out_coef is None else {"opt_out_coef": self.opt_out_coef.astype(np.float32)}
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+            "word_idf": self.word_idf,
+            "char_idf": self.char_idf,
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept,
+        }
+        if self.opt_out_coef is not None:
+            arrays["opt_out_coef"] = self.opt_out_coef.astype(np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                header=np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-                word_idf=self.word_idf,
-                char_idf=self.char_idf,
-                coef=self.coef.astype(np.float32),
-                intercept=self.intercept,
-                **detector,
-            )
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
@@ -206,11 +206,18 @@ class IntentModel:
                 lexicon=tuple(header["lexicon"]),
                 fingerprint=str(header["fingerprint"]),
                 opt_out_coef=(
-                    np.asarray(data["opt_out_coef"], dtype=np.float64) if "opt_out_coef" in data.files else None
+                    np.asarray(data["opt_out_coef"], dtype=np.float64)
+                    if "opt_out_coef" in data.files
+                    else None
                 ),
                 opt_out_intercept=float(header.get("opt_out_intercept", 0.0)),
-                opt_out_calibration=tuple(header.get("opt_out_calibration", (1.0, 0.0))),  # type: ignore[arg-type]
+                opt_out_calibration=_pair(header.get("opt_out_calibration", (1.0, 0.0))),
             )
+
+
+def _pair(values: Sequence[float]) -> tuple[float, float]:
+    """A (slope, offset) pair read from the JSON header."""
+    return float(values[0]), float(values[1])
 
 
 def examples_fingerprint(examples: Mapping[str, Sequence[str]]) -> str:
