@@ -282,14 +282,13 @@ class IntentClassifier:
             return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if is_start_command(norm, len(tokens)):
             return Classification("start", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
-        phrase = OPT_OUT_RE.search(norm) is not None
         if (
             self._has["stop"]
             and stop >= start
-            and (stop >= bars["stop"] or (phrase and stop >= bars["stop_cue"]))
+            and (stop >= bars["stop"] or (stop >= bars["stop_cue"] and OPT_OUT_RE.search(norm) is not None))
         ):
             return Classification("stop", stop, possible, probs, opt_out_probability=opt_out)
-        if self._has["stop"] and self._detector_opts_out(norm, opt_out, phrase, probs):
+        if self._has["stop"] and self._detector_opts_out(norm, opt_out, probs):
             return Classification("stop", max(stop, opt_out), possible, probs, opt_out_probability=opt_out)
         # 3. HELP, then START from the model
         if help_command:
@@ -306,7 +305,7 @@ class IntentClassifier:
             model.classes[rest], round(share, 4), possible, probs, opt_out_probability=opt_out
         )
 
-    def _detector_opts_out(self, norm: str, opt_out: float, phrase: bool, probs: Mapping[str, float]) -> bool:
+    def _detector_opts_out(self, norm: str, opt_out: float, probs: Mapping[str, float]) -> bool:
         """The opt-out detector's say: P(opt-out) at its bar, START not likely, and a question about the
         work ("when do you stop the pressure test") only with an opt-out phrase or the intent model's
         agreement (P(stop) at its cue bar)."""
@@ -315,7 +314,7 @@ class IntentClassifier:
             return False
         if opt_out < bars["opt_out"] or probs.get("start", 0.0) >= START_MIN:
             return False
-        if phrase or not LEARNING_QUESTION_RE.search(norm):
+        if not LEARNING_QUESTION_RE.search(norm) or OPT_OUT_RE.search(norm) is not None:
             return True
         return probs.get("stop", 0.0) >= bars["stop_cue"]
 

@@ -273,7 +273,8 @@ def _is_hypothetical(text: str) -> bool:
 
 def hazard_cue(norm: str) -> bool:
     """Whether a normalised message reports harm or a hazard now (not a question about one)."""
-    return bool(_EMERGENCY_RE.search(norm) or _MORE_HARM_RE.search(norm)) and not _is_hypothetical(norm)
+    # The framing check is cheap and the two grammars are not: it goes first.
+    return not _is_hypothetical(norm) and bool(_EMERGENCY_RE.search(norm) or _MORE_HARM_RE.search(norm))
 
 
 # What kinds of emergency a report describes, so the steps fit it. Electrical cues are specific ("got a
