@@ -248,7 +248,10 @@ class IntentClassifier:
             return Classification("wellbeing", RULE_CONFIDENCE, opt_out=asks_to_stop)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
-            # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.
+            # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors. A misspelt
+            # STOP ("stoip", "cnacel") is still an opt-out.
+            if is_stop_command(norm, len(tokens)):
+                return Classification("stop", RULE_CONFIDENCE)
             return Classification("smalltalk", EMPTY_CONFIDENCE)
         p, opt_out = model.scores(norm)
         probs = {c: float(p[k]) for k, c in enumerate(model.classes)}

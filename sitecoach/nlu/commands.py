@@ -126,6 +126,13 @@ OPT_OUT_RE = re.compile(
             r"|msg) this "
             r"number\b|\bblock(?:ing)? (?:you|this number)\b|\bive blocked\b|\breported as spam\b"
             r"|\bthis is spam\b",
+            r"^(?:please )?pause(?: (?:it|everything|all|me|this|messages|the messages|the coach"
+            r"|site coach))?"
+            r"(?: please| pls| for now| thanks)*$|\bpause (?:everything|it all|all of it|the coach"
+            r"|all (?:the )?messages)\b"
+            r"|\b(?:mute|muting|block|blocking|snooze) (?:you|this number|this chat|the coach|everything"
+            r"|it all)\b"
+            r"|\bblock me\b",
             r"\b(?:turn|switch) (?:this|these|it all|everything|the coach|you|this thing|all of it) off\b"
             r"|\b(?:everything|all of it|all messages|it all) off\b|\bshut (?:these|this|you) (?:off|up)\b"
             r"|\b(?:make|get) (?:this|these|them|you|the \w+|these \w+)(?: \w+)? stop\b"
@@ -140,8 +147,45 @@ OPT_OUT_RE = re.compile(
 
 
 def is_stop_command(norm: str, n_tokens: int) -> bool:
-    """Whether the whole message is an opt-out command (STOP, UNSUBSCRIBE, "stop texting me please")."""
-    return n_tokens <= MAX_COMMAND_TOKENS and bool(STOP_RE.match(norm))
+    """Whether the whole message is an opt-out command (STOP, UNSUBSCRIBE, "stop texting me please"), the
+    keyword misspelt included ("stiop", "canncel", "s top", "un subscribe me")."""
+    if n_tokens > MAX_COMMAND_TOKENS:
+        return False
+    return bool(STOP_RE.match(norm)) or (n_tokens <= MAX_TYPO_TOKENS and _misspelt_keyword(norm))
+
+
+# A misspelt opt-out keyword as the whole message (with "me", "please"...): one slip from STOP or STOPALL
+# (a letter added, dropped or swapped, never changed: "shop" and "step" are words), one from CANCEL or
+# UNSUBSCRIBE (RESUBSCRIBE is two); never QUIT (one slip from QUIZ) or END (too short to tell).
+MAX_TYPO_TOKENS = 3
+_TYPO_KEYWORDS = {"stop": (1, False), "stopall": (1, False), "cancel": (1, True), "unsubscribe": (1, True)}
+_TYPO_FILLERS = frozenset({"me", "please", "pls", "plz", "now", "thanks", "ta", "it", "all"})
+
+
+def _misspelt_keyword(norm: str) -> bool:
+    words = [w for w in norm.split() if w not in _TYPO_FILLERS]
+    if not words or len(words) > 2:
+        return False
+    joined = "".join(words)  # "s top", "un subscribe"
+    return any(_within(joined, keyword, *slips) for keyword, slips in _TYPO_KEYWORDS.items())
+
+
+def _within(word: str, target: str, slips: int, substitutions: bool) -> bool:
+    """Whether ``word`` is at most ``slips`` insertions, deletions, swaps (and, if allowed, substitutions)
+    from ``target``, and at least 4 letters ("top" and "sto" are not STOP)."""
+    if abs(len(word) - len(target)) > slips or len(word) < len(target) - 1 or len(word) < 4:
+        return False
+    previous_row: list[int] | None = None
+    row = list(range(len(target) + 1))
+    for i, a in enumerate(word, 1):
+        current = [i] + [0] * len(target)
+        for j, b in enumerate(target, 1):
+            changed = 0 if a == b else (1 if substitutions else 2)
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + changed)
+            if previous_row is not None and i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                current[j] = min(current[j], previous_row[j - 2] + 1)
+        previous_row, row = row, current
+    return row[-1] <= slips
 
 
 def is_start_command(norm: str, n_tokens: int) -> bool:

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from sitecoach.nlu import training
 from sitecoach.nlu.classifier import IntentClassifier
+from sitecoach.nlu.commands import is_stop_command
 from sitecoach.nlu.hazards import hazard_cue
 from sitecoach.nlu.intents import Intent
 from sitecoach.nlu.model import IntentModel
@@ -77,6 +78,17 @@ def test_a_question_or_preference_with_stop_words_is_not_an_opt_out(
     classifier: IntentClassifier, message: str, intent: str
 ) -> None:
     assert classifier.classify(message).intent == intent
+
+
+@pytest.mark.parametrize("message", ["stoip", "STPOALL", "cnacel", "cancek", "stopl", "unsubscrbie"])
+def test_a_misspelt_keyword_is_still_stop(classifier: IntentClassifier, message: str) -> None:
+    assert classifier.classify(message).intent == "stop"
+
+
+@pytest.mark.parametrize("message", ["shop", "step", "quiz", "resubscribe me", "top"])
+def test_a_word_near_a_keyword_is_not_one(message: str) -> None:
+    norm = DEFAULT_NORMALISER.normalise(message)
+    assert not is_stop_command(norm, len(norm.split()))
 
 
 def test_the_explain_output_shows_the_detectors_probability() -> None:
