@@ -438,7 +438,9 @@ CLASSIFY_BATCH = 2000  # lines read before classifying, so a pipe of messages is
 
 
 @main.command()
-@click.option("--explain", is_flag=True, help="Add every intent's probability and the safety flag.")
+@click.option(
+    "--explain", is_flag=True, help="Add every intent's probability, the safety flag and P(opt-out)."
+)
 def classify(explain: bool) -> None:
     """Read one message a line on stdin; print {"text", "intent", "confidence"} a line."""
     from sitecoach.skills import build_classifier
@@ -451,6 +453,7 @@ def classify(explain: bool) -> None:
         row["confidence"] = round(result.confidence, 3)
         if explain:
             row["possible_emergency"] = result.possible_emergency
+            row["opt_out_probability"] = round(result.opt_out_probability, 4)
             row["probabilities"] = {
                 k: round(v, 4) for k, v in sorted(result.probabilities.items(), key=lambda kv: -kv[1])
             }

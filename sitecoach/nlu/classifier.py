@@ -14,7 +14,10 @@ Order of decisions (the same for every message, whatever state the learner is in
    Right after it, a **safeguarding** disclosure (its cue grammar, or the model's most likely intent):
    care, helplines and the designated safeguarding lead, before STOP and anything else.
 2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
-   its bar, or an opt-out phrase anywhere in the message with the model at a lower bar.
+   its bar, or an opt-out phrase anywhere in the message with the model at a lower bar; then the
+   **opt-out detector** (a binary model for recall, `sitecoach.nlu.model`): its calibrated P(opt-out) at
+   its bar, unless the message is a question about the work ("how do I stop the tape unwinding",
+   `LEARNING_QUESTION_RE`) with no opt-out phrase in it and the intent model does not agree.
 3. **HELP** as a whole-message command, then START from the model (only when likely).
 4. Everything else: the model's most likely intent among the rest, with its probability.
 
@@ -31,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sitecoach.nlu.commands import (
+    LEARNING_QUESTION_RE,
     OPT_OUT_RE,
     QUESTION_ONLY_RE,
     is_help_command,
@@ -192,6 +196,7 @@ class Classification:
     probabilities: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)
     opt_out: bool = False  # a request to stop messages inside a message answered as something else
     crisis: bool = False  # a safeguarding disclosure that also speaks of suicide or self-harm
+    opt_out_probability: float = field(default=0.0, compare=False)  # the opt-out detector's P(opt-out)
 
 
 class IntentClassifier:
@@ -246,15 +251,18 @@ class IntentClassifier:
         # emergency); never an opt-out ("I want to end it all" is not END), though a STOP in the same
         # message is honoured as well (`opt_out`)
         if self._wellbeing and crisis_cue(norm) and not hazard_cue(norm):
-            opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            asks_to_stop = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
             if self._safeguarding and safeguarding_cue(norm, distress=False):  # "... he keeps hitting me"
-                return Classification("safeguarding", RULE_CONFIDENCE, opt_out=opt_out, crisis=True)
-            return Classification("wellbeing", RULE_CONFIDENCE, opt_out=opt_out)
+                return Classification("safeguarding", RULE_CONFIDENCE, opt_out=asks_to_stop, crisis=True)
+            return Classification("wellbeing", RULE_CONFIDENCE, opt_out=asks_to_stop)
         model = self.model
         if model.known_words(norm) == 0 and not hazard_cue(norm):
-            # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors.
+            # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors. A misspelt
+            # STOP ("stoip", "cnacel") is still an opt-out.
+            if is_stop_command(norm, len(tokens)):
+                return Classification("stop", RULE_CONFIDENCE)
             return Classification("smalltalk", EMPTY_CONFIDENCE)
-        p = model.probabilities(norm)
+        p, opt_out = model.scores(norm)
         probs = {c: float(p[k]) for k, c in enumerate(model.classes)}
         bars = model.thresholds
         # 1. emergency: a hazard cue needs less of the model; a bare HELP command is the menu, which
@@ -273,7 +281,7 @@ class IntentClassifier:
             or (emergency >= bars["emergency"] and not help_command)
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
-            return Classification("emergency", confidence, False, probs)
+            return Classification("emergency", confidence, False, probs, opt_out_probability=opt_out)
         greeting_only = all(tok in GREETING_WORDS for tok in tokens)
         possible = self._has["emergency"] and (
             cue or (emergency >= bars["emergency_possible"] and not greeting_only)
@@ -287,27 +295,44 @@ class IntentClassifier:
         stop = probs.get("stop", 0.0)
         start = probs.get("start", 0.0)
         if is_stop_command(norm, len(tokens)):
-            return Classification("stop", RULE_CONFIDENCE, possible, probs)
+            return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if is_start_command(norm, len(tokens)):
-            return Classification("start", RULE_CONFIDENCE, possible, probs)
+            return Classification("start", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if (
             self._has["stop"]
             and stop >= start
-            and (stop >= bars["stop"] or (OPT_OUT_RE.search(norm) is not None and stop >= bars["stop_cue"]))
+            and (stop >= bars["stop"] or (stop >= bars["stop_cue"] and OPT_OUT_RE.search(norm) is not None))
         ):
-            return Classification("stop", stop, possible, probs)
+            return Classification("stop", stop, possible, probs, opt_out_probability=opt_out)
+        if self._has["stop"] and self._detector_opts_out(norm, opt_out, probs):
+            return Classification("stop", max(stop, opt_out), possible, probs, opt_out_probability=opt_out)
         # 3. HELP, then START from the model
         if help_command:
-            return Classification("help", RULE_CONFIDENCE, possible, probs)
+            return Classification("help", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         rest = max(self._rest, key=lambda k: p[k]) if self._rest else None
         if self._has["start"] and start >= START_MIN and (rest is None or start > p[rest]):
-            return Classification("start", start, possible, probs)
+            return Classification("start", start, possible, probs, opt_out_probability=opt_out)
         # 4. the rest
         if rest is None:
-            return Classification("smalltalk", EMPTY_CONFIDENCE, possible, probs)
+            return Classification("smalltalk", EMPTY_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         # Confidence among the everyday intents: the detectors above have already had their say.
         share = float(p[rest] / max(1e-9, sum(p[k] for k in self._rest)))
-        return Classification(model.classes[rest], round(share, 4), possible, probs)
+        return Classification(
+            model.classes[rest], round(share, 4), possible, probs, opt_out_probability=opt_out
+        )
+
+    def _detector_opts_out(self, norm: str, opt_out: float, probs: Mapping[str, float]) -> bool:
+        """The opt-out detector's say: P(opt-out) at its bar, START not likely, and a question about the
+        work ("when do you stop the pressure test") only with an opt-out phrase or the intent model's
+        agreement (P(stop) at its cue bar)."""
+        bars = self.model.thresholds
+        if self.model.opt_out_coef is None or "opt_out" not in bars:  # a model trained before the detector
+            return False
+        if opt_out < bars["opt_out"] or probs.get("start", 0.0) >= START_MIN:
+            return False
+        if not LEARNING_QUESTION_RE.search(norm) or OPT_OUT_RE.search(norm) is not None:
+            return True
+        return probs.get("stop", 0.0) >= bars["stop_cue"]
 
 
 _MEMO: dict[str, IntentModel] = {}

@@ -99,14 +99,93 @@ OPT_OUT_RE = re.compile(
             r"(?:off|from|out)\b|\btake me off\b|\bremove me\b",
             r"\bleave me alone\b|\bleave me be\b|\bgie us peace\b|\bgive me peace\b",
             r"\b(?:you|u|ye|yous) can (?:\w+ )?stop(?: now| it| that| now then)?$|\bstop (?:it|now|that)$",
+            # round 7 (issue 13), from the training data's opt-outs that no phrase above caught:
+            # "... spam stop", "i said stop", STOP at the end after anything but a question's verb
+            r"\b(?:said|just|please|so|and|now|thanks|ta|mate|bye|coach|texts|messages|these|this|spam|me|"
+            r"anymore|done|left|out|it|already|tidy|man|lad)\s+stop(?: (?:it|them|em|all of them|altogether"
+            r"|now|"
+            r"please|already|man|lad|mate))*$",
+            r"\b(?:stop|quit|cease) (?:sen+d|text|mes+a?g|mes+eg|msg|txt)\w*",
+            r"\b(?:dont|do not|dnt|never) (?:want|wanna|need)\b(?: \w+){0,3} (?:anymore|any more|no more"
+            r"|nomore|"
+            r"nemore|no mair|nee mair)\b|\b(?:id|i would|would) (?:rather|prefer) not (?:to )?(?:get"
+            r"|receive|have)\b",
+            r"\bnot interested(?: anymore| any more| thanks| thank you| ta)?$|\bno longer interested\b"
+            r"|\bwrong number\b|\b(?:got|have|texting|messaging) the wrong person\b|\bcount me out\b"
+            r"|\bleave me (?:off|out of)\b|\bi want out\b"
+            r"|\blet me (?:leave|out|go|unsubscribe|opt out)\b"
+            r"|\b(?:im|i am|were|we are) (?:done|finished|through) with (?:this app|this bot|this service"
+            r"|site coach|"
+            r"the coach|you|these|your texts|the texts|the messages|this lot|all this|it all)\b",
+            r"\b(?:remove|delete|scrub|wipe|erase|rmv|remive|remoove) (?:me|us|my number|this number"
+            r"|my details|"
+            r"my data)\b|\b(?:i|me|us|we) (?:be|get|been) (?:taken|took) off\b|\bi be removed\b"
+            r"|\b(?:take|tek|tke|tak) (?:me|us) (?:off|of|aff|oot|out)\b(?! (?:of )?(?:pause|hold))",
+            r"\b(?:withdraw|withdrawing|revoke|revoking) (?:my )?consent\b|\bno longer consent\b"
+            r"|\bcease and desist\b|\bdiscontinue\b|\b(?:do not|dont|never) (?:contact|text|message"
+            r"|msg) this "
+            r"number\b|\bblock(?:ing)? (?:you|this number)\b|\bive blocked\b|\breported as spam\b"
+            r"|\bthis is spam\b",
+            r"^(?:please )?pause(?: (?:it|everything|all|me|this|messages|the messages|the coach"
+            r"|site coach))?"
+            r"(?: please| pls| for now| thanks)*$|\bpause (?:everything|it all|all of it|the coach"
+            r"|all (?:the )?messages)\b"
+            r"|\b(?:mute|muting|block|blocking|snooze) (?:you|this number|this chat|the coach|everything"
+            r"|it all)\b"
+            r"|\bblock me\b",
+            r"\b(?:turn|switch) (?:this|these|it all|everything|the coach|you|this thing|all of it) off\b"
+            r"|\b(?:everything|all of it|all messages|it all) off\b|\bshut (?:these|this|you) (?:off|up)\b"
+            r"|\b(?:make|get) (?:this|these|them|you|the \w+|these \w+)(?: \w+)? stop\b"
+            rf"|\b(?:no|nae|nee) mair (?:\w+ )?{_MESSAGES}\b"
+            r"|\bno (?:point|need)(?: \w+){0,3} (?:texting|messaging|msging|sending|contacting)\b"
+            r"|\bwont (?:be )?need(?:ing)? (?:these|this|the coach|you|them|the texts|the messages"
+            r"|any more)\b"
+            r"|\bwant (?:this|it|them|these|all (?:the|of the) \w+|the \w+) (?:stopped|to stop|gone|off)\b",
         )
     )
 )
 
 
 def is_stop_command(norm: str, n_tokens: int) -> bool:
-    """Whether the whole message is an opt-out command (STOP, UNSUBSCRIBE, "stop texting me please")."""
-    return n_tokens <= MAX_COMMAND_TOKENS and bool(STOP_RE.match(norm))
+    """Whether the whole message is an opt-out command (STOP, UNSUBSCRIBE, "stop texting me please"), the
+    keyword misspelt included ("stiop", "canncel", "s top", "un subscribe me")."""
+    if n_tokens > MAX_COMMAND_TOKENS:
+        return False
+    return bool(STOP_RE.match(norm)) or (n_tokens <= MAX_TYPO_TOKENS and _misspelt_keyword(norm))
+
+
+# A misspelt opt-out keyword as the whole message (with "me", "please"...): one slip from STOP or STOPALL
+# (a letter added, dropped or swapped, never changed: "shop" and "step" are words), one from CANCEL or
+# UNSUBSCRIBE (RESUBSCRIBE is two); never QUIT (one slip from QUIZ) or END (too short to tell).
+MAX_TYPO_TOKENS = 3
+_TYPO_KEYWORDS = {"stop": (1, False), "stopall": (1, False), "cancel": (1, True), "unsubscribe": (1, True)}
+_TYPO_FILLERS = frozenset({"me", "please", "pls", "plz", "now", "thanks", "ta", "it", "all"})
+
+
+def _misspelt_keyword(norm: str) -> bool:
+    words = [w for w in norm.split() if w not in _TYPO_FILLERS]
+    if not words or len(words) > 2:
+        return False
+    joined = "".join(words)  # "s top", "un subscribe"
+    return any(_within(joined, keyword, *slips) for keyword, slips in _TYPO_KEYWORDS.items())
+
+
+def _within(word: str, target: str, slips: int, substitutions: bool) -> bool:
+    """Whether ``word`` is at most ``slips`` insertions, deletions, swaps (and, if allowed, substitutions)
+    from ``target``, and at least 4 letters ("top" and "sto" are not STOP)."""
+    if abs(len(word) - len(target)) > slips or len(word) < len(target) - 1 or len(word) < 4:
+        return False
+    previous_row: list[int] | None = None
+    row = list(range(len(target) + 1))
+    for i, a in enumerate(word, 1):
+        current = [i] + [0] * len(target)
+        for j, b in enumerate(target, 1):
+            changed = 0 if a == b else (1 if substitutions else 2)
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + changed)
+            if previous_row is not None and i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                current[j] = min(current[j], previous_row[j - 2] + 1)
+        previous_row, row = row, current
+    return row[-1] <= slips
 
 
 def is_start_command(norm: str, n_tokens: int) -> bool:
@@ -117,3 +196,16 @@ def is_start_command(norm: str, n_tokens: int) -> bool:
 def is_help_command(norm: str, n_tokens: int) -> bool:
     """Whether the whole message asks for the menu ("help", "menu", "what can you do")."""
     return n_tokens <= MAX_COMMAND_TOKENS and bool(HELP_RE.match(norm))
+
+
+# A question about the work ("how do I stop the tape unwinding", "when do you stop the pressure test",
+# "is it ok to cancel a permit"): the opt-out detector, which has learnt that "stop" and "cancel" mean
+# opt-outs, is only believed on one with an opt-out phrase (`OPT_OUT_RE`) or the intent model's agreement.
+LEARNING_QUESTION_RE = re.compile(
+    r"^(?:\w+ ){0,3}?(?:how (?:do|does|did|can|could|should|would|long|far|often|much|many|to|come)"
+    r"|when (?:do|does|did|should|can|could|would|is|are|to|you)|why (?:do|does|did|would|should|is|are|)"
+    r"|where (?:do|does|should|is|are)|what (?:do|does|happens|if|point|is|are|should|would|stops|ends)"
+    r"|whats|which|should (?:i|you|we|the)|shall (?:i|we)|do (?:i|you|we) (?:need|have|ever)"
+    r"|is it (?:ok|okay|safe|right|normal|best|true|allowed|possible)|are you (?:allowed|meant|supposed)"
+    r"|at what|can (?:i|we) (?:stop|end|quit|cancel|leave|finish|pause)|is there a|explain|define)\b"
+)

@@ -1,4 +1,5 @@
-"""The intent model: TF-IDF word and character n-grams under a multinomial logistic regression.
+"""The intent model: TF-IDF word and character n-grams under a multinomial logistic regression, and a
+binary opt-out detector (calibrated) on the same features.
 
 Trained by scikit-learn (`sitecoach.nlu.training`), stored as plain arrays in an `.npz` file (no
 pickles, so a new scikit-learn cannot break loading), and applied one message at a time with the same
@@ -10,6 +11,7 @@ estimator (tests pin both) at a fraction of its per-call overhead.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -104,6 +106,12 @@ class IntentModel:
     thresholds: dict[str, float] = field(default_factory=dict)
     lexicon: tuple[str, ...] = ()  # the training vocabulary, for the normaliser's typo matching
     fingerprint: str = ""  # of the training data it was fitted on
+    # The opt-out detector: a binary logistic regression (opt-out against every other message) on the
+    # same features, its margin calibrated by a sigmoid fitted to cross-validated margins (`calibration`:
+    # slope, offset). None in a model trained before it existed: the detector then never fires.
+    opt_out_coef: np.ndarray | None = None  # (n_features,)
+    opt_out_intercept: float = 0.0
+    opt_out_calibration: tuple[float, float] = (1.0, 0.0)
 
     def __post_init__(self) -> None:
         self._word = _Block(self.word_vocabulary, self.word_idf, 0, word_ngrams)
@@ -124,15 +132,37 @@ class IntentModel:
         """How many of the message's words the model was trained on (0: it carries no signal)."""
         return sum(1 for word in norm.split() if word in self.word_vocabulary)
 
-    def probabilities(self, norm: str) -> np.ndarray:
-        """P(class | normalised text) for every class, in `classes` order."""
+    def _features(self, norm: str) -> tuple[np.ndarray, np.ndarray]:
         wi, wv = self._word.features(norm)
         ci, cv = self._char.features(norm)
-        index = np.concatenate((wi, ci))
-        scores = np.concatenate((wv, cv)) @ self.coef[index] + self.intercept
-        scores -= scores.max()
-        exp = np.exp(scores)
-        return np.asarray(exp / exp.sum())
+        return np.concatenate((wi, ci)), np.concatenate((wv, cv))
+
+    def probabilities(self, norm: str) -> np.ndarray:
+        """P(class | normalised text) for every class, in `classes` order."""
+        return self.scores(norm)[0]
+
+    def opt_out_margin(self, norm: str) -> float:
+        """The opt-out detector's raw score (its logistic regression's decision function)."""
+        index, values = self._features(norm)
+        return self._margin(index, values)
+
+    def scores(self, norm: str) -> tuple[np.ndarray, float]:
+        """P(class | text) for every class, and the opt-out detector's calibrated P(opt-out | text)
+        (0.0 when the model has no detector): the features are computed once for both."""
+        index, values = self._features(norm)
+        logits = values @ self.coef[index] + self.intercept
+        logits -= logits.max()
+        exp = np.exp(logits)
+        if self.opt_out_coef is None:
+            return np.asarray(exp / exp.sum()), 0.0
+        slope, offset = self.opt_out_calibration
+        z = min(50.0, max(-50.0, slope * self._margin(index, values) + offset))
+        return np.asarray(exp / exp.sum()), 1.0 / (1.0 + math.exp(-z))
+
+    def _margin(self, index: np.ndarray, values: np.ndarray) -> float:
+        if self.opt_out_coef is None:
+            return 0.0
+        return float(values @ self.opt_out_coef[index] + self.opt_out_intercept)
 
     def save(self, path: Path) -> None:
         """Write the model as arrays plus a JSON header (vocabularies, classes, thresholds)."""
@@ -143,17 +173,21 @@ class IntentModel:
             "thresholds": self.thresholds,
             "lexicon": list(self.lexicon),
             "fingerprint": self.fingerprint,
+            "opt_out_intercept": self.opt_out_intercept,
+            "opt_out_calibration": list(self.opt_out_calibration),
         }
+        arrays: dict[str, np.ndarray] = {
+            "header": np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+            "word_idf": self.word_idf,
+            "char_idf": self.char_idf,
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept,
+        }
+        if self.opt_out_coef is not None:
+            arrays["opt_out_coef"] = self.opt_out_coef.astype(np.float32)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                header=np.frombuffer(json.dumps(header, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-                word_idf=self.word_idf,
-                char_idf=self.char_idf,
-                coef=self.coef.astype(np.float32),
-                intercept=self.intercept,
-            )
+            np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> IntentModel:
@@ -171,7 +205,19 @@ class IntentModel:
                 thresholds={k: float(v) for k, v in header["thresholds"].items()},
                 lexicon=tuple(header["lexicon"]),
                 fingerprint=str(header["fingerprint"]),
+                opt_out_coef=(
+                    np.asarray(data["opt_out_coef"], dtype=np.float64)
+                    if "opt_out_coef" in data.files
+                    else None
+                ),
+                opt_out_intercept=float(header.get("opt_out_intercept", 0.0)),
+                opt_out_calibration=_pair(header.get("opt_out_calibration", (1.0, 0.0))),
             )
+
+
+def _pair(values: Sequence[float]) -> tuple[float, float]:
+    """A (slope, offset) pair read from the JSON header."""
+    return float(values[0]), float(values[1])
 
 
 def examples_fingerprint(examples: Mapping[str, Sequence[str]]) -> str:
@@ -179,7 +225,7 @@ def examples_fingerprint(examples: Mapping[str, Sequence[str]]) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    digest.update(repr((WORD_NGRAMS, CHAR_NGRAMS, WORD_TOKENS)).encode())
+    digest.update(repr((WORD_NGRAMS, CHAR_NGRAMS, WORD_TOKENS, "opt-out detector")).encode())
     for name in sorted(examples):
         for text in examples[name]:
             digest.update(f"{name}\t{text}\n".encode())

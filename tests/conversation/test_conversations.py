@@ -149,6 +149,19 @@ def test_stop_inside_a_sentence_is_not_an_opt_out(coach, services):
     assert "resin" in answer.lower()
 
 
+def test_an_opt_out_in_other_words_unsubscribes_but_a_work_question_with_stop_does_not(coach, services):
+    coach.onboard(PHONE)
+    replies = coach.send("when do you stop the pressure test on a duct", PHONE)
+    assert _learner(services).consent == Consent.OPTED_IN
+    assert replies and not any("unsubscribed" in r for r in replies)
+    [confirmation] = coach.send(
+        "right that's me, jacked the apprenticeship so yous can knock it on the head", PHONE
+    )
+    assert "unsubscribed" in confirmation
+    assert _learner(services).consent == Consent.OPTED_OUT
+    assert coach.send("quiz me", PHONE) == []
+
+
 def test_progress_check_shows_mastery_trend_streak_and_next_step(coach):
     coach.onboard(PHONE)
     coach.send("quiz me on isolation", PHONE)
