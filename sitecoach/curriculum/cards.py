@@ -45,7 +45,7 @@ class CardSpec(BaseModel):
     area: str
     competencies: list[str] = Field(min_length=1)
     lesson: str | None = None
-    questions: list[str] = Field(min_length=3, max_length=10)  # the words jointers use find the card
+    questions: list[str] = Field(min_length=3, max_length=16)  # the words jointers use find the card
     answer: str = Field(min_length=40, max_length=1200)
     key_facts: list[str] = Field(min_length=1, max_length=5)
     must_do: list[str] = Field(default_factory=list, max_length=4)

@@ -23,6 +23,9 @@ WORDED_THEIR_OWN_WAY = [
     ),
     ("feeling really low lately, who can i talk to", "K-HLT-010"),
 ]
+# Of those, the ones the BM25 bars alone still refuse (since issue 14's phrasings, K-HLT-010 has "feeling
+# proper down lately ..." and the bars answer the second question on their own).
+BARS_ALONE_REFUSE = WORDED_THEIR_OWN_WAY[:1]
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +48,7 @@ def test_a_job_question_in_the_jointers_own_words_gets_its_card_when_the_ranker_
 
 def test_without_the_ranker_the_bars_alone_refuse_those_questions() -> None:
     bars_only = CardIndex(_cards(), learned=False)
-    for question, _ in WORDED_THEIR_OWN_WAY:
+    for question, _ in BARS_ALONE_REFUSE:
         assert bars_only.answering(question) is None, question
 
 
