@@ -19,6 +19,7 @@ from sitecoach.models import ConversationState, EventKind, Learner, LearningEven
 from sitecoach.skills import build_registry
 from sitecoach.skills.contract import ConversationData, MediaItem, SkillRegistry, conversational
 from sitecoach.skills.evidence_state import EvidenceDraft, EvidenceStep, SiteLocation
+from sitecoach.skills.hours import ActivityType, HoursDraft, HoursStep
 from sitecoach.skills.onboarding import OnboardingState, OnboardingStep
 from sitecoach.skills.quiz_state import MockPaper, QuizRound
 
@@ -66,7 +67,20 @@ evidence_drafts = st.builds(
     suggestions=st.lists(codes, max_size=4).map(tuple),
 )
 onboarding_states = st.builds(OnboardingState, step=st.sampled_from(OnboardingStep), profile=words)
-STATES = {"quiz": quiz_rounds | mock_papers, "evidence": evidence_drafts, "onboarding": onboarding_states}
+hours_drafts = st.builds(
+    HoursDraft,
+    hours=st.floats(0.25, 12, allow_nan=False),
+    activity=words,
+    kind=st.sampled_from(ActivityType),
+    learned=words,
+    step=st.just(HoursStep.CONFIRMING),
+)
+STATES = {
+    "quiz": quiz_rounds | mock_papers,
+    "evidence": evidence_drafts,
+    "onboarding": onboarding_states,
+    "hours": hours_drafts,
+}
 
 
 def _through_the_row(skill: str, state: ConversationData) -> ConversationData:
