@@ -64,7 +64,7 @@ def test_mentor_signs_off_evidence_and_the_learner_hears_on_whatsapp(
     assert "Jamie" in page.inner_text("#learners")
     shoot(page, "summary")
     page.click("text=Jamie")
-    page.wait_for_selector("text=LV resin straight joint, Elm St")
+    page.wait_for_selector(".evidence >> text=LV resin straight joint, Elm St")
     assert page.evaluate("document.querySelector('.evidence img').naturalWidth") == 320  # the photo loads
     shoot(page, "learner")
     page.click("button[value=approve]")
