@@ -35,6 +35,10 @@ from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
 INTENT_MIN_CONFIDENCE = 0.3
+# A disclosure outranks a conversation in progress and onboarding even when only half placed: a missed one
+# is saved as an evidence note or a name (and may reach the mentor it is about); a false alarm costs one
+# caring message and a look from the safeguarding lead. Recall first, as for emergencies.
+URGENT_BEFORE_CONVERSATION = {"safeguarding": INTENT_MIN_CONFIDENCE}
 FALLBACK_SKILL = "help"
 QUESTION_FALLBACK_SKILL = "explain"
 _QUESTION = re.compile(
@@ -162,6 +166,9 @@ class Router:
     def _choose(self, ctx: Ctx, intent: Classification) -> Route:
         # 1. global commands
         if intent.intent in self.global_intents and intent.confidence >= GLOBAL_MIN_CONFIDENCE:
+            return Route((intent.intent,), "global", intent)
+        floor = URGENT_BEFORE_CONVERSATION.get(intent.intent)
+        if floor is not None and intent.confidence >= floor and intent.intent in self.registry:
             return Route((intent.intent,), "global", intent)
         # 2. the conversation in progress
         state = ctx.state

@@ -25,6 +25,7 @@ from sitecoach.records.otj import entries as otj_entries
 from sitecoach.records.otj import otj_status
 from sitecoach.records.passport import portfolio_items
 from sitecoach.records.progress_reviews import signed_reviews
+from sitecoach.records.safeguarding import PRIVATE_EVENT_KINDS
 from sitecoach.settings import Settings
 
 
@@ -141,8 +142,10 @@ def build_portfolio(
         hours=hours,
         planned_hours=status.planned_hours,
         gateway_gaps=tuple(ins.gateway.gap_lines()),
-        events=tuple(
-            {"seq": e.seq, "at": e.at, "kind": e.kind, "data": e.data, "hash": e.hash} for e in events
+        events=tuple(  # a safeguarding concern's event stays with the DSL: the chain shows a gap there
+            {"seq": e.seq, "at": e.at, "kind": e.kind, "data": e.data, "hash": e.hash}
+            for e in events
+            if str(e.kind) not in PRIVATE_EVENT_KINDS
         ),
         reviews=signed_reviews(session, learner),
         breaks=away,

@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from sitecoach.models import Consent, Escalation, EventKind, Learner, LearningEvent, Message
-from sitecoach.records.audit import verify_chain
+from sitecoach.models import (
+    Consent,
+    Escalation,
+    EventKind,
+    EvidenceItem,
+    Learner,
+    LearningEvent,
+    Message,
+    utcnow,
+)
+from sitecoach.records.audit import append_event, verify_chain
+from sitecoach.records.portfolio import build_portfolio
 from sitecoach.records.repository import CoachRepository
 from sitecoach.records.safeguarding import PLACEHOLDER
 from tests.safeguarding.world import (
@@ -129,3 +139,30 @@ def test_banter_and_policy_questions_are_not_concerns(coach, services):
     with services.db.read_session() as session:
         kinds = session.exec(select(Message.kind).where(col(Message.direction) == "out")).all()
     assert "safeguarding" not in kinds
+
+
+def test_a_half_placed_disclosure_mid_conversation_is_heard_not_filed_as_evidence(coach, services):
+    """No cue word, the model only fairly sure: the evidence conversation waiting for a note must not take
+    it (it would become a note for the very mentor it may be about)."""
+    make_world(services)
+    coach.send("log some evidence", LEARNER_PHONE)
+    *_, reply = coach.send("they locked me in the van for a laugh again", LEARNER_PHONE)
+    assert "116 123" in reply and "safeguarding lead" in reply
+    [concern] = concerns(services)
+    assert concern.text == "they locked me in the van for a laugh again"
+    assert len(coach.outbound(DSL_PHONE)) == 1 and coach.outbound(MENTOR_PHONE) == []
+    with services.db.read_session() as session:
+        assert session.exec(select(EvidenceItem)).all() == []
+
+
+def test_the_portfolio_export_does_not_show_that_a_concern_was_raised(coach, services):
+    world = make_world(services)
+    with services.db.session() as session:
+        append_event(session, world.learner, EventKind.OTJ_HOURS, utcnow(), {"hours": 2, "activity": "college"})
+    coach.send(DISCLOSURE, LEARNER_PHONE)
+    with services.db.read_session() as session:
+        learner = session.get(Learner, world.learner)
+        portfolio = build_portfolio(
+            session, services.catalogue(), services.memory, learner, utcnow(), services.settings
+        )
+    assert [e["kind"] for e in portfolio.events] == [EventKind.OTJ_HOURS]  # the chain, less the concern
