@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from sitecoach.delivery import proactive
 from sitecoach.infra.localtime import local_now
 from sitecoach.models import Learner, Mentor, Message, MessageKind, ProgressReview, ProgressReviewStatus
+from sitecoach.records.breaks import current_break
 from sitecoach.services import Services
 
 log = logging.getLogger(__name__)
@@ -41,9 +42,11 @@ def _to_learner(
     prompt: str,
     variables: dict[str, object],
     now: datetime,
+    *,
+    answer_to_learner: bool = True,
 ) -> Message | None:
-    """Claim one review message to the learner: it concerns their own record, so "answers only" learners
-    get it too."""
+    """Claim one review message to the learner. A signing link concerns their own record, so "answers
+    only" learners get it too; a reminder is proactive (`answer_to_learner=False`)."""
     return proactive.to_learner(
         session,
         services.settings,
@@ -53,7 +56,7 @@ def _to_learner(
         body=services.prompts.render(prompt, **variables),
         variables=variables,
         now=now,
-        answer_to_learner=True,
+        answer_to_learner=answer_to_learner,
     )
 
 
@@ -132,7 +135,9 @@ def _remind(
     if ready and review.learner_signed_at is None:
         link = services.links.review_url(int(learner.id or 0), int(review.id or 0))
     to_learner = None
-    if review.learner_signed_at is None:
+    # On a break in learning the learner is not reminded (its key stays free: it goes once they are back,
+    # if the review is still open); the mentor still is.
+    if review.learner_signed_at is None and current_break(session, learner, now) is None:
         variables: dict[str, object] = {
             "name": learner.name or "there",
             "number": review.number,
@@ -149,6 +154,7 @@ def _remind(
             "reviews/remind_learner",
             variables,
             now,
+            answer_to_learner=False,
         )
     mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
     to_mentor = None

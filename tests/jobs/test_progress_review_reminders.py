@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from sitecoach.models import Message, utcnow
+from sitecoach.models import Consent, Learner, LearningBreak, Message, utcnow
+from sitecoach.records.breaks import end_break, start_break
 from tests.conftest import form_token, log_in
 from tests.web.review_world import (
     EMAILS,
@@ -79,3 +80,30 @@ def test_a_review_not_yet_near_its_due_date_is_not_chased(services):
     early = drafted_review(services, world.learner).due_at - timedelta(days=8)
     run_clock(services, "remind-progress-reviews", early)
     assert _reminders(services, LEARNER_PHONE) == [] and _reminders(services, MENTOR_PHONE) == []
+
+
+def test_a_learner_on_a_break_or_taking_answers_only_is_not_chased_but_the_mentor_is(services):
+    world = make_world(services)
+    now = utcnow()
+    run_clock(services, "draft-progress-reviews", now)
+    with services.db.session() as session:
+        learner = session.get(Learner, world.learner)
+        away = start_break(
+            session, learner, starts_on=now.date() - timedelta(days=1), expected_return=None,
+            reason="injury", staff_id=None, now=now,
+        )  # fmt: skip
+        break_id = away.id
+    run_clock(services, "remind-progress-reviews", now)
+    assert _reminders(services, LEARNER_PHONE) == [] and len(_reminders(services, MENTOR_PHONE)) == 1
+
+    with services.db.session() as session:
+        end_break(session, session.get(LearningBreak, break_id), ended_on=now.date(), staff_id=None, now=now)
+        session.get(Learner, world.learner).consent = Consent.DECLINED  # answers only: nothing proactive
+    run_clock(services, "remind-progress-reviews", now + timedelta(hours=1))
+    assert _reminders(services, LEARNER_PHONE) == []
+
+    with services.db.session() as session:
+        session.get(Learner, world.learner).consent = Consent.OPTED_IN
+    run_clock(services, "remind-progress-reviews", now + timedelta(hours=2))
+    [reminder] = _reminders(services, LEARNER_PHONE)  # back, and taking messages: reminded once
+    assert "progress review #1 is due on" in reminder

@@ -158,7 +158,8 @@ def test_a_half_placed_disclosure_mid_conversation_is_heard_not_filed_as_evidenc
 def test_the_portfolio_export_does_not_show_that_a_concern_was_raised(coach, services):
     world = make_world(services)
     with services.db.session() as session:
-        append_event(session, world.learner, EventKind.OTJ_HOURS, utcnow(), {"hours": 2, "activity": "college"})
+        hours = {"hours": 2, "activity": "college"}
+        append_event(session, world.learner, EventKind.OTJ_HOURS, utcnow(), hours)
     coach.send(DISCLOSURE, LEARNER_PHONE)
     with services.db.read_session() as session:
         learner = session.get(Learner, world.learner)
