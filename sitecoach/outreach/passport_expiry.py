@@ -5,6 +5,7 @@ once per record per threshold.
 Each message is claimed under its own key (``passport-expiry:<learner>:<kind>:<record>:<days>`` and
 ``passport-expiry-mentor:...``), so a second clock, a retried job or tomorrow's run sends nothing twice. A
 learner in quiet hours (or a mentor in theirs) is told on a later run: the key is not taken until then.
+A learner on a break in learning is not told (their mentor is); their key stays free for after the break.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sitecoach.delivery import proactive
 from sitecoach.infra import localtime
 from sitecoach.learning.passport import latest_by_step, threshold_crossed
 from sitecoach.models import Learner, Mentor, MessageKind, PassportAuthorisation, PracticalAssessment
+from sitecoach.records.breaks import current_break
 from sitecoach.records.passport import entries
 from sitecoach.services import Services
 
@@ -51,6 +53,8 @@ def check_passport_expiry(services: Services, learner_id: int, now: datetime) ->
         if learner is None:
             return []
         local = localtime.local_now(now, learner.timezone)
+        on_break = current_break(session, learner, now) is not None
+        learner_told = not on_break and not localtime.in_quiet_hours(local, settings)
         mentor = session.get(Mentor, learner.mentor_id) if learner.mentor_id else None
         mentor_quiet = mentor is None or localtime.in_quiet_hours(
             localtime.local_now(now, mentor.timezone), settings
@@ -67,7 +71,7 @@ def check_passport_expiry(services: Services, learner_id: int, now: datetime) ->
                 "expires": f"{entry.expires_on:%d %b %Y}",
                 "days": days,
             }
-            if not localtime.in_quiet_hours(local, settings):
+            if learner_told:
                 row = proactive.to_learner(
                     session,
                     settings,

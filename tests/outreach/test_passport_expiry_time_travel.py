@@ -12,7 +12,9 @@ from sqlmodel import col, select
 
 from sitecoach.jobs.clock import enqueue_entry
 from sitecoach.jobs.schedule import entry
-from sitecoach.models import Message, MessageKind
+from sitecoach.models import Learner, Message, MessageKind
+from sitecoach.outreach.passport_expiry import check_passport_expiry
+from sitecoach.records.breaks import start_break
 from tests.conftest import run_worker
 from tests.passport_world import LEARNER_PHONE, MENTOR_PHONE, assess, grant, make_world
 
@@ -73,3 +75,19 @@ def test_six_weeks_of_hourly_clocks_flag_each_threshold_once(services):
     assert len(mentor) == len(learner)
     week = next(m for m in mentor if m.dedupe_key.endswith(f":assessment:{straight_id}:7"))
     assert "Jo Jointer's assessment *LV straight joint* expires on 10 Feb 2027 (7 days)" in week.body
+
+
+def test_a_learner_on_a_break_is_not_told_but_their_mentor_is(services):
+    world = make_world(services)
+    at = datetime(2027, 2, 3, 10, 0, tzinfo=UTC)  # 7 days before the assessment expires, mid-morning
+    assess(services, world, "ASSESS-LV-STRAIGHT", date(2024, 2, 10), at, expires_on=EXPIRES)
+    with services.db.session() as session:
+        learner = session.exec(select(Learner).where(Learner.phone == LEARNER_PHONE)).one()
+        start_break(
+            session, learner, starts_on=date(2027, 1, 25), expected_return=date(2027, 3, 1),
+            reason="injury", staff_id=None, now=at,
+        )  # fmt: skip
+    check_passport_expiry(services, learner.id, at)
+    assert _sent(services, MessageKind.PASSPORT_EXPIRY) == []
+    [warning] = _sent(services, MessageKind.PASSPORT_EXPIRY_MENTOR)
+    assert "(7 days)" in warning.body
