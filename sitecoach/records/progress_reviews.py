@@ -281,6 +281,9 @@ def sign(
         raise ReviewError("The mentor has not marked this review ready for signing yet.")
     if review.status == ProgressReviewStatus.LOCKED or signed_by(review)[role] is not None:
         raise ReviewError("Already signed.")
+    other = {SignerRole.EMPLOYER: review.provider_signer_id, SignerRole.PROVIDER: review.employer_signer_id}
+    if signer_id is not None and other.get(role) == signer_id:
+        raise ReviewError("One person cannot sign for both the employer and the provider.")
     if role == SignerRole.LEARNER:
         review.learner_signed_at = now
     elif role == SignerRole.EMPLOYER:

@@ -10,10 +10,20 @@ import subprocess
 import zipfile
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
-from sitecoach.models import EventKind, LearningEvent, Message, MessageStatus, ProgressReviewVersion, utcnow
+from sitecoach.models import (
+    EventKind,
+    LearningEvent,
+    Message,
+    MessageStatus,
+    ProgressReview,
+    ProgressReviewVersion,
+    utcnow,
+)
 from sitecoach.records.audit import verify_chain
+from sitecoach.records.progress_reviews import ReviewError, SignerRole, mark_ready, sign
 from tests.conftest import form_token, log_in, run_worker
 from tests.web.review_world import (
     EMAILS,
@@ -168,3 +178,17 @@ def test_an_erased_learner_gets_no_new_review(services):
         session.add(ErasureRecord(learner_id=world.learner, actor="admin 1", reason="request"))
     run_clock(services, "draft-progress-reviews", utcnow())
     assert drafted_review(services, world.learner) is None
+
+
+def test_one_person_cannot_sign_for_both_the_employer_and_the_provider(services):
+    world = make_world(services)
+    now = utcnow()
+    run_clock(services, "draft-progress-reviews", now)
+    with services.db.session() as session:
+        review = session.get(ProgressReview, drafted_review(services, world.learner).id)
+        mark_ready(session, review, now)
+        sign(session, review, SignerRole.EMPLOYER, world.mentor, now)
+        with pytest.raises(ReviewError, match="both the employer and the provider"):
+            sign(session, review, SignerRole.PROVIDER, world.mentor, now)
+        assert review.provider_signed_at is None
+        assert sign(session, review, SignerRole.PROVIDER, world.provider, now) is False  # the provider may
