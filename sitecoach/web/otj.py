@@ -143,7 +143,12 @@ def review(learner_id: int, seq: int) -> ResponseReturnValue:
         if entry.status == EntryStatus.QUERIED:
             row = off_the_job.tell_query(services, session, learner, entry, mentor.name, utcnow())
     _send([row])
-    flash("Verified." if outcome == EntryStatus.VERIFIED else "Queried: the learner has been told.", "ok")
+    if outcome == EntryStatus.VERIFIED:
+        flash("Verified.", "ok")
+    elif row is not None:
+        flash("Queried: the learner has been told.", "ok")
+    else:  # opted out, or this entry was queried (and the learner told) before
+        flash("Queried. No message sent: the learner has opted out, or was told of this entry.", "ok")
     return _back(learner_id)
 
 
