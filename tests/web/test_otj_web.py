@@ -92,6 +92,10 @@ def test_a_mentor_sees_planned_verified_logged_and_behind_then_verifies_and_quer
         ).all()
     assert told.phone == "+447700900111" and "Which joint was it?" in told.body and "3h" in told.body
     assert told.status == "delivered"
+    again = {"outcome": "queried", "comment": "Still waiting", "csrf_token": form_token(client, page)}
+    shown = client.post(f"/mentor/learners/{learner_id}/otj/{shadowing}", data=again, follow_redirects=True)
+    assert "No message sent" in shown.data.decode()  # told of this entry already: the mentor is not misled
+    assert "the learner has been told" not in shown.data.decode()
     assert [v["outcome"] for v in verdicts] == ["verified", "queried"]  # both in the audit chain
     # A query needs a comment; another mentor cannot touch Jamie's hours.
     empty = {"outcome": "queried", "comment": " ", "csrf_token": form_token(client, page)}
