@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from sitecoach.delivery import proactive
 from sitecoach.infra import localtime
 from sitecoach.models import Consent, Learner, LearningBreak, Message, MessageKind
+from sitecoach.outreach import prompted
 from sitecoach.records import breaks
 from sitecoach.records.otj import OtjEntry, otj_status
 from sitecoach.services import Services
@@ -36,13 +36,13 @@ def announce_break(services: Services, session: Session, brk: LearningBreak, now
         return None
     back = brk.expected_return.strftime(PLAIN_DAY) if brk.expected_return else ""
     variables = {"name": _name(learner), "expected_return": back}
-    return proactive.to_learner(
+    return prompted.to_learner(
+        services,
         session,
-        services.settings,
         learner,
         key=f"break-start:{brk.id}",
         kind=MessageKind.BREAK_STARTED,
-        body=services.prompts.render("otj/break_started", **variables),
+        prompt="otj/break_started",
         variables=variables,
         now=now,
     )
@@ -58,13 +58,13 @@ def welcome_back(services: Services, session: Session, brk: LearningBreak, now: 
     if told is None and brk.ended_on <= brk.starts_on:
         return None
     variables = {"name": _name(learner)}
-    return proactive.to_learner(
+    return prompted.to_learner(
+        services,
         session,
-        services.settings,
         learner,
         key=f"break-end:{brk.id}",
         kind=MessageKind.BREAK_ENDED,
-        body=services.prompts.render("otj/welcome_back", **variables),
+        prompt="otj/welcome_back",
         variables=variables,
         now=now,
     )
@@ -100,13 +100,13 @@ def tell_query(
         "comment": entry.comment,
         "mentor_name": mentor_name,
     }
-    return proactive.to_learner(
+    return prompted.to_learner(
+        services,
         session,
-        services.settings,
         learner,
         key=f"otj-query:{learner.id}:{entry.seq}",
         kind=MessageKind.OTJ_QUERIED,
-        body=services.prompts.render("otj/queried", **variables),
+        prompt="otj/queried",
         variables=variables,
         now=now,
         answer_to_learner=True,
@@ -138,13 +138,13 @@ def check_behind(services: Services, learner_id: int, now: datetime) -> int | No
             "expected": f"{status.progress.expected_hours:.0f}",
             "planned": f"{status.planned_hours:g}",
         }
-        row = proactive.to_learner(
+        row = prompted.to_learner(
+            services,
             session,
-            services.settings,
             learner,
             key=f"otj-behind:{learner_id}",
             kind=MessageKind.OTJ_BEHIND,
-            body=services.prompts.render("otj/behind", **variables),
+            prompt="otj/behind",
             variables=variables,
             now=now,
         )

@@ -18,6 +18,7 @@ from sitecoach.delivery import proactive
 from sitecoach.infra import localtime
 from sitecoach.learning.passport import latest_by_step, threshold_crossed
 from sitecoach.models import Learner, Mentor, MessageKind, PassportAuthorisation, PracticalAssessment
+from sitecoach.outreach import prompted
 from sitecoach.records.breaks import current_break
 from sitecoach.records.passport import entries
 from sitecoach.services import Services
@@ -72,13 +73,13 @@ def check_passport_expiry(services: Services, learner_id: int, now: datetime) ->
                 "days": days,
             }
             if learner_told:
-                row = proactive.to_learner(
+                row = prompted.to_learner(
+                    services,
                     session,
-                    settings,
                     learner,
                     key=f"passport-expiry:{ref}",
                     kind=MessageKind.PASSPORT_EXPIRY,
-                    body=services.prompts.render("passport/expiring_learner", **variables),
+                    prompt="passport/expiring_learner",
                     variables=variables,
                     now=now,
                 )

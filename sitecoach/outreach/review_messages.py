@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from sitecoach.delivery import proactive
 from sitecoach.infra.localtime import local_now
 from sitecoach.models import Learner, Mentor, Message, MessageKind, ProgressReview, ProgressReviewStatus
+from sitecoach.outreach import prompted
 from sitecoach.records.breaks import current_break
 from sitecoach.services import Services
 
@@ -45,15 +46,15 @@ def _to_learner(
     *,
     answer_to_learner: bool = True,
 ) -> Message | None:
-    """Claim one review message to the learner. A signing link concerns their own record, so "answers
-    only" learners get it too; a reminder is proactive (`answer_to_learner=False`)."""
-    return proactive.to_learner(
+    """One review message to the learner. A signing link concerns their own record, so "answers only"
+    learners get it too; a reminder is proactive (`answer_to_learner=False`)."""
+    return prompted.to_learner(
+        services,
         session,
-        services.settings,
         learner,
         key=key,
         kind=kind,
-        body=services.prompts.render(prompt, **variables),
+        prompt=prompt,
         variables=variables,
         now=now,
         answer_to_learner=answer_to_learner,
