@@ -14,12 +14,30 @@ import re
 _POLITE = (
     r"(?:please|now|thanks|thank you|cheers|mate|pal|bud|lad|lads|ffs|asap|bot|coach|"
     r"site coach|for now|immediately|right now|ok|then|x+|love|hun|pet|bab|la|mucker|marra|"
-    r"straight away|for good|forever|again)"
+    r"straight away|for good|forever|again|"
+    # round 8: the polite words of the other languages a UK site hears (see _FOREIGN_STOP)
+    r"por favor|gracias|svp|sil vous plait|merci|prosze|proszę|dziekuje|dziękuję|bitte|te rog|grazie)"
 )
 _PREFIX = (
     r"(?:(?:hi|hey|oi|ok|right|please|just|can you|could you|will you|would you|i want to|i|"
     r"want to|i would like to|id like to|i wish to|i need to|i want|how do i|how can i|let me|"
     r"kindly|yes|aye|no|ffs|mate|bot|coach|site coach)\s+)*"
+)
+# Round 8: STOP in the languages a UK site hears (French, Spanish, Italian, Portuguese, Polish, Romanian),
+# as the whole message: "arrête", "basta ya no quiero mensajes", "nie chcę tych wiadomości". The normaliser
+# keeps accents, so both spellings are here. Never "halt" (an English word on site), and "no ... messages"
+# only with a foreign word for messages ("no messages?" is a learner missing the daily question).
+_FOREIGN_MESSAGES = r"(?:mensajes|mensagens|messaggi|wiadomo[sś]ci|esemes\w*|mesaje|mesajele)"
+_FOREIGN_STOP_VERB = (
+    r"(?:arr[eê]t(?:e|ez|er)?|basta|para(?= )|pare(?= )|przesta[nń](?:cie)?|do[sś][cć]|wystarczy"
+    r"|opre[sș]te|opri(?:ti|ți)?)"
+)
+_FOREIGN_STOP = (
+    # "ya" (Spanish "now") arrives as "you": the normaliser reads it as text-speak
+    rf"(?:{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
+    rf"(?: (?:\w+ ){{0,3}}?(?:messages|{_FOREIGN_MESSAGES}))?"
+    rf"|(?:no|non|nie|nu|nao|não) (?:\w+ ){{0,3}}?{_FOREIGN_MESSAGES}"
+    r"|je ne (?:\w+ ){0,3}?messages)"
 )
 _STOP_CORE = (
     r"(?:stop(?: all| it| this| everything| that| now)?"
@@ -40,7 +58,11 @@ _STOP_CORE = (
     r"|leave me alone|go away|do not disturb|dnd"
     r"|remove me(?: from (?:this|the list|your list|here|it|the service))?"
     r"|take me off (?:this|the list|your list|it)"
-    r"|(?:dont|do not|never) (?:text|message|contact|msg) me(?: again| anymore| any more| no more)?)"
+    r"|(?:dont|do not|never) (?:text|message|contact|msg) me(?: again| anymore| any more| no more)?"
+    # round 8: a rude dismissal as the whole message is a request to go away, like "leave me alone"
+    # ("fuck off bot"); inside a longer message ("haha fuck off that's mint") it is banter, the model's
+    r"|(?:fuck|f|fk|feck|piss|sod|bugger|naff|bog) off|do one|jog on"
+    rf"|{_FOREIGN_STOP})"
 )
 _START_CORE = (
     r"(?:(?:start|restart|unstop|resume|subscribe|resubscribe|re subscribe)"

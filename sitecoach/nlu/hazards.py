@@ -231,6 +231,14 @@ _PAST_RE = re.compile(
 )
 # ... unless something is happening as they write ("smoke pouring out of the joint we made yesterday").
 _NOW_RE = re.compile(r"\b(?:hes|shes|theyre|theres|its|still|pouring|coming out|right now)\b")
+# Saying they have recovered is neither urgent nor happening ("got belted yesterday, he's fine now, how
+# does that happen": round 8, a blind round's hard negative); any other present-tense or urgent word still
+# counts ("... he's fine now but the lad with him has just collapsed").
+_RECOVERED_RE = re.compile(
+    r"\b(?:hes|shes|theyre|im|were|everyones) (?:all |totally |completely )?(?:fine|ok|okay|alright"
+    r"|all right|grand|sound|back at work|back on site)(?!(?: now)? (?:but|except|although|though|apart)\b)"
+    r"(?: now)?\b"
+)
 _LEARNING_RE = re.compile(
     r"\b(?:quiz|test me|test my|question|questions|revise|revision|exam|exams|module|course|"
     r"training|lesson|learn|learning|explain|explanation|define|definition|meaning|theory|"
@@ -260,11 +268,12 @@ _FRAMING_RE = re.compile(
 
 def _is_hypothetical(text: str) -> bool:
     """True when a hazard mention is framed as a hypothetical or learning question, or told as the past."""
-    if _URGENT_RE.search(text):
+    settled = _RECOVERED_RE.sub(" ", text)
+    if _URGENT_RE.search(settled):
         return False
     if _IF_RE.search(text) or _LEARNING_RE.search(text):
         return True
-    if _PAST_RE.search(text) and not _NOW_RE.search(text):
+    if _PAST_RE.search(text) and not _NOW_RE.search(settled):
         return True
     if _PERSONAL_RE.search(text):
         return False
