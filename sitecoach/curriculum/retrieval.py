@@ -80,6 +80,14 @@ STOP_WORDS: frozenset[str] = frozenset(
     really actually bit question anyone someone something ever also still
     use uses used using wants wanted told lad lads bloke guy guys fella gaffer
     boss teh da dat wiv fer innit summat owt nowt
+    heard hear meant supposed suppose theyre theres coz cos cuz reckon reckons
+    basically honestly kinda sorta defo deffo tho though anyway abit roughly
+    confused understand understood sure wondering wonder curious quick quickly
+    much bit lot lots proper
+    howay ye ah aye nae naw gannin gan ower ar kid wee wis aw doon oot dinnae cannae
+    wouldnae didnae isnae wasnae willnae ken aboot noo wi fae tae masel yersel mebbe
+    wor youse yous mam pet hinny bab duck butt butty boyo efter wance de
+    surely ages ago enough sayin saying goin gonna tryna
     """.split()
 )
 
@@ -137,6 +145,26 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("electrocution", "electric shock"),
     ("tingle", "electric shock"),
     ("defib", "aed"),
+    ("ksb", "knowledge skills behaviours"),
+    ("ksbs", "knowledge skills behaviours"),
+    ("epa", "end point assessment"),
+    ("end-point assessment", "end point assessment"),
+    ("otj", "off the job"),
+    ("trans joint", "transition joint"),
+    # chatter that asks for an explanation but names no topic: dropped
+    ("how come", ""),
+    ("when its at home", ""),
+    ("in plain english", ""),
+    ("in simple terms", ""),
+    ("in simple words", ""),
+    ("wavecon", "waveform"),
+    ("instead of", "alternative"),
+    ("these days", "modern"),
+    ("nowadays", "modern"),
+    ("offcut", "scrap"),
+    ("offcuts", "scrap"),
+    ("chuck", "dispose"),
+    ("skip", "waste"),
     ("defibrillator", "aed"),
     ("avi", "voltage indicator"),
     ("approved voltage indicator", "voltage indicator"),
@@ -283,7 +311,8 @@ def _groups(text: str) -> list[_Group]:
         for length in range(min(_MAX_PHRASE, n - i), 0, -1):
             canonical = SYNONYMS.get(tuple(stems[i : i + length]))
             if canonical is not None:
-                groups.append(_Group(canonical))
+                if canonical:  # an empty canonical phrase is chatter ("how come"): no content word
+                    groups.append(_Group(canonical))
                 i += length
                 break
         else:
