@@ -30,6 +30,8 @@ from sitecoach.curriculum.retrieval import analyze
 from sitecoach.infra.redact import redact
 from sitecoach.models import Consent
 from sitecoach.nlu.classifier import Classification, IntentClassifier
+from sitecoach.nlu.commands import is_stop_command
+from sitecoach.nlu.normalise import normalise
 from sitecoach.skills.card_reply import TRAILING_QUESTION, is_question
 from sitecoach.skills.contract import Ctx, SkillRegistry
 
@@ -117,6 +119,11 @@ class Router:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
                 intent = replace(intent, intent="evidence", confidence=max(intent.confidence, 0.9))
+        if (intent.intent == "stop" or intent.opt_out) and _tapped_non_keyword(ctx):
+            # A tap on one of the coach's own buttons is an answer ("All of these"), never a worded
+            # opt-out; a tapped STOP keyword still stops.
+            intent = replace(intent, intent="smalltalk" if intent.intent == "stop" else intent.intent,
+                             opt_out=False)  # fmt: skip
         opted_out = ctx.learner.consent == Consent.OPTED_OUT
         if (
             not opted_out  # only START and emergencies are answered: the offline rules read those
@@ -262,6 +269,15 @@ def job_question(text: str, intent: Classification, hit: CardHit | None) -> bool
     if not unsure or not _question_shaped(text) or len(analyze(text)) < JOB_QUESTION_MIN_WORDS:
         return False
     return hit.matched >= 2 and hit.coverage >= JOB_QUESTION_MIN_COVERAGE
+
+
+def _tapped_non_keyword(ctx: Ctx) -> bool:
+    """Whether the message is a tapped button or list row whose payload is not itself STOP."""
+    payload = ctx.message.button_payload
+    if not payload:
+        return False
+    norm = normalise(payload)
+    return not is_stop_command(norm, len(norm.split()))
 
 
 def _question_shaped(text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from sitecoach.models import ConversationState, EvidenceItem, Message
+from sitecoach.models import Consent, ConversationState, EvidenceItem, Learner, Message
 from sitecoach.models.choices import Choices, ChoiceStyle
 from tests.conftest import PUBLIC_BASE_URL
 
@@ -109,3 +109,19 @@ def test_evidence_confirmation_by_tapping(coach, services):
             select(Message).where(Message.direction == "in").order_by(Message.id.desc())
         ).first()
     assert item.competencies and tap.button_payload == "all"
+
+
+def test_a_tap_is_an_answer_never_a_worded_opt_out_but_a_tapped_stop_keyword_stops(coach, services):
+    """Whatever the model makes of a button's id, tapping one of the coach's own options never opts the
+    learner out; a payload that is the STOP keyword itself still does."""
+    _onboard_by_tapping(coach)
+    replies = coach.send("No more of these", PHONE, ButtonPayload="no more of these please")
+    assert not any("unsubscribed" in r.lower() or "you won't get" in r.lower() for r in replies), replies
+    assert _consent(services) != Consent.OPTED_OUT
+    stopped = coach.send("Stop", PHONE, ButtonPayload="STOP")
+    assert _consent(services) == Consent.OPTED_OUT, stopped
+
+
+def _consent(services) -> Consent:  # type: ignore[no-untyped-def]
+    with services.db.session() as session:
+        return session.exec(select(Learner).where(Learner.phone == PHONE)).one().consent
