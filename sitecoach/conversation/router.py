@@ -56,7 +56,15 @@ ANSWERLESS_OVERRIDE_BELOW = 0.8
 # its content words and 60% of its weight, or the card's own phrasing): "how far back from the edge am i
 # meant to keep the spoil" is not a progress check. Never a photo (evidence) and never mid-conversation.
 ABOUT_THE_COACH_INTENTS = (
-    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours", "passport"
+    "help",
+    "smalltalk",
+    "progress",
+    "quiz",
+    "mentor",
+    "evidence",
+    "preferences",
+    "hours",
+    "passport",
 )
 ABOUT_THE_COACH_OVERRIDE_BELOW = 0.9
 STRONG_CARD_WORDS = 3
@@ -203,7 +211,6 @@ class Router:
             return Route((QUESTION_FALLBACK_SKILL,), "fallback", intent)
         return Route((FALLBACK_SKILL,), "fallback", intent)
 
-
     def _job_question(self, ctx: Ctx, intent: Classification) -> bool:
         """Whether a message the model placed, short of near certainty, as being about the coach itself
         (progress, quiz, settings, help, small talk, ...) is a question about the job that a live card
@@ -216,7 +223,6 @@ class Router:
             return False
         text = ctx.message.text.strip()
         return job_question(text, intent, ctx.catalogue.card_for(text))
-
 
     def _stray_question(self, ctx: Ctx, intent: Classification) -> bool:
         """A question the model only half placed as help or small talk that no card answers ("who do u

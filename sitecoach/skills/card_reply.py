@@ -4,13 +4,19 @@ The card's answer leads, with its yes or no only when the learner asked the card
 way round; then its safety must-dos, a key fact or two the answer does not already say (about six
 WhatsApp lines in all), a note when the detail is the employer's to confirm, the one-line emergency
 reminder for "what do I do if ..." questions, the lesson link and the source in a few words.
+
+A question often asks two things ("do we still need the plans if we CAT the trench anyway?"): when the
+answering card says nothing of a content word the learner used and a runner-up card that also clears
+the bar does, that card's one sentence about it comes first among the extra lines (`complement`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sitecoach.curriculum.card_search import CardInfo, terms
+from sitecoach.curriculum.retrieval import analyze
 from sitecoach.models import EventKind
 from sitecoach.skills.contract import Ctx
 
@@ -56,8 +62,31 @@ SAME_QUESTION_OVERLAP = 0.5  # share of content words a learner's question and a
 # Words that turn a yes/no question round: both questions must use the same ones ("keep my ring on" is not
 # "take my ring off").
 _POLARITY = frozenset(
-    {"on", "off", "keep", "take", "remove", "leave", "wear", "without", "skip", "use", "not", "no", "never",
-     "dont", "cant", "wont", "shouldnt", "stop", "start", "before", "after", "allowed", "need"}
+    {
+        "on",
+        "off",
+        "keep",
+        "take",
+        "remove",
+        "leave",
+        "wear",
+        "without",
+        "skip",
+        "use",
+        "not",
+        "no",
+        "never",
+        "dont",
+        "cant",
+        "wont",
+        "shouldnt",
+        "stop",
+        "start",
+        "before",
+        "after",
+        "allowed",
+        "need",
+    }
 )
 
 
@@ -147,6 +176,24 @@ def _new_facts(card: CardInfo, room: int) -> list[str]:
     return facts
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def complement(question: str, card: CardInfo, others: Sequence[CardInfo]) -> str | None:
+    """The one sentence of a runner-up card that speaks to what the question asks and the answering card
+    never mentions (the most such content words; the better-ranked card on a tie), or None."""
+    said = set(terms(" ".join([card.title, card.answer, *card.must_do, *card.key_facts, *card.questions])))
+    unanswered = [set(group) for group in analyze(question) if said.isdisjoint(group)]
+    best, most = None, 0
+    for other in others if unanswered else ():
+        for sentence in _SENTENCE_END.split(other.answer.strip()):
+            words = set(terms(sentence))
+            found = sum(1 for group in unanswered if not words.isdisjoint(group))
+            if found > most:
+                best, most = sentence.strip(), found
+    return best
+
+
 def local_note(ctx: Ctx, card: CardInfo) -> str | None:
     """The line saying the detail is the employer's to confirm, when it is."""
     if card.varies_by_operator or card.verify_locally:
@@ -155,14 +202,23 @@ def local_note(ctx: Ctx, card: CardInfo) -> str | None:
 
 
 def card_answer(
-    ctx: Ctx, question: str, card: CardInfo, reminder: bool = True, answer: str | None = None
+    ctx: Ctx,
+    question: str,
+    card: CardInfo,
+    reminder: bool = True,
+    answer: str | None = None,
+    runners_up: Sequence[CardInfo] = (),
 ) -> str:
     """The reply from one card: the answer first, then the must-dos, then what to check. `answer` is
-    Claude's rewording of the card (which carries the must-dos already) when it wrote one."""
+    Claude's rewording of the card (which carries the must-dos already) when it wrote one; `runners_up`
+    are the next cards that also clear the bar, for a sentence on what this one leaves out."""
     must_do = [] if answer is not None else list(card.must_do[:MAX_MUST_DO])
     note = local_note(ctx, card)
-    room = MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0)
-    facts = [] if answer is not None else _new_facts(card, min(MAX_CARD_FACTS, max(0, room)))
+    room = max(0, MAX_BODY_LINES - 1 - len(must_do) - (1 if note else 0))
+    facts: list[str] = []
+    if answer is None:
+        extra = complement(question, card, runners_up) if room else None
+        facts = ([extra] if extra else []) + _new_facts(card, min(MAX_CARD_FACTS, room) - (1 if extra else 0))
     link = lesson_link(ctx, card, via="card" if answer is None else "card-llm")
     lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
     return ctx.say(

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from sitecoach.curriculum.card_search import CardHit
+from sitecoach.curriculum.card_search import CardHit, CardInfo
 from sitecoach.curriculum.retrieval import LessonMatch
 from sitecoach.infra.llm import cap_answer, ensure_phrases
 from sitecoach.infra.redact import redact
@@ -29,6 +29,7 @@ from sitecoach.skills.contract import Ctx, Reply, SimpleSkill
 T = TypeVar("T")
 MAX_FACTS = 3
 MAX_PASSAGES = 8
+RUNNERS_UP = 2  # cards after the answering one that may add a sentence on what it leaves out
 LLM_CARDS = 3  # Claude sees the answering card and the next best ones that also clear the bar
 _PLACEHOLDER = re.compile(r"\[(?:phone|email|name|postcode|address|reg)\]")
 _LEAD_IN = re.compile(
@@ -201,7 +202,11 @@ def handle(ctx: Ctx) -> Reply:
     if hit is not None:
         # A card clearly answers: if Claude declines or fails, the vetted card itself is the answer.
         text, _not_covered = llm_card_answer(ctx, question, hit)
-        answer = text if text is not None else card_answer(ctx, query, hit.card)
+        answer = (
+            text
+            if text is not None
+            else card_answer(ctx, query, hit.card, runners_up=runners_up(ctx, query, hit))
+        )
         return Reply.text(answer, choices=follow_up(ctx, hit.card.lesson_code))
     if not _words_the_cards_know(ctx, question):
         return Reply.text(ctx.say("explain/not_covered", question=question))
@@ -216,6 +221,12 @@ def handle(ctx: Ctx) -> Reply:
     if text is None:
         return Reply.text(ctx.say("explain/not_covered", question=question))
     return Reply.text(text, choices=follow_up(ctx, match.lesson_id))
+
+
+def runners_up(ctx: Ctx, query: str, hit: CardHit, k: int = RUNNERS_UP) -> list[CardInfo]:
+    """The next best live cards for a question that also clear the bar on their own."""
+    index = ctx.catalogue.card_index
+    return [h.card for h in index.search(query, k=k + 1) if h.card != hit.card and index.answers(h)][:k]
 
 
 def follow_up(ctx: Ctx, lesson_code: str | None) -> Choices | None:
