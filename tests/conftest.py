@@ -11,6 +11,7 @@ import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -148,9 +149,41 @@ def database_uri(instance_dir: Path) -> Iterator[str]:
     admin.dispose()
 
 
+REDIS_DATABASES = 16  # redis-server's default `databases`; a worker's db must stay below it
+
+
+def worker_redis_url(url: str, worker: str | None) -> str:
+    """The Redis URL for one pytest-xdist worker: gw0 gets the db after REDIS_URL's, gw1 the next, and so
+    on, so that each worker's per-test `flushdb` empties its own database only. Without xdist, `url`."""
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    in_query = parts.scheme == "unix" or "db" in query
+    base = int(query.get("db", "0") if in_query else parts.path.strip("/") or "0")
+    db = base + 1 + int(worker.removeprefix("gw"))
+    if db >= REDIS_DATABASES:
+        raise pytest.UsageError(
+            f"REDIS_URL's db {base} leaves no Redis database for xdist worker {worker}: "
+            "point REDIS_URL at a lower db or run fewer workers (make test TEST_WORKERS=...)"
+        )
+    if in_query:
+        return url.split("?", 1)[0] + "?" + urlencode({**query, "db": str(db)})  # unix:/// keeps its ///
+    return urlunsplit(parts._replace(path=f"/{db}"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist, point this worker's REDIS_URL at its own database before anything reads it: the
+    `redis_url` fixture and every subprocess or CLI run that inherits the environment then agree."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        os.environ["REDIS_URL"] = worker_redis_url(url, os.environ.get("PYTEST_XDIST_WORKER"))
+
+
 @pytest.fixture(scope="session")
 def redis_url(instance_dir: Path) -> Iterator[str]:
-    """REDIS_URL when set (flushed between tests), else an embedded Redis for this session."""
+    """REDIS_URL when set (this worker's own db, flushed between tests), else an embedded Redis in this
+    worker's own instance folder."""
     url = os.environ.get("REDIS_URL")
     if url:
         yield url

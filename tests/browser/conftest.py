@@ -60,3 +60,10 @@ def shoot(request):
         return path
 
     return take
+
+
+def loaded_image_width(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    """The natural width of the image `selector` once the browser has finished loading it (0 if it failed):
+    on a busy machine the page's text is there before its image has been fetched and decoded."""
+    page.wait_for_function(f"document.querySelector({selector!r}).complete")
+    return int(page.evaluate(f"document.querySelector({selector!r}).naturalWidth"))

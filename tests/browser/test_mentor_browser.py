@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from sitecoach.models import Consent, EvidenceItem, Learner, Mentor, utcnow
 from sitecoach.records.snapshots import refresh_all
+from tests.browser.conftest import loaded_image_width
 from tests.conftest import log_in_as_simulator_admin, run_worker
 
 PASSWORD = "a long mentor passphrase"
@@ -65,7 +66,7 @@ def test_mentor_signs_off_evidence_and_the_learner_hears_on_whatsapp(
     shoot(page, "summary")
     page.click("text=Jamie")
     page.wait_for_selector(".evidence >> text=LV resin straight joint, Elm St")
-    assert page.evaluate("document.querySelector('.evidence img').naturalWidth") == 320  # the photo loads
+    assert loaded_image_width(page, ".evidence img") == 320  # the photo loads
     shoot(page, "learner")
     page.click("button[value=approve]")
     page.wait_for_selector("text=Signed off: the learner has been told.")

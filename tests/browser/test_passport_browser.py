@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from tests.browser.conftest import loaded_image_width
 from tests.browser.test_simulator_browser import _simulator_as, _type
 from tests.passport_world import LEARNER_PHONE, MENTOR_EMAIL, PASSWORD, make_world, portfolio_pdf_words
 
@@ -56,7 +57,7 @@ def test_mentor_records_the_passport_the_learner_asks_and_the_pdf_shows_it(
     assert "Working under personal supervision (authorisation)" in passport
     assert "LV straight joint (assessment)" in passport and "Next: LV service breech joint" in passport
     # the photo of the signed sheet is one of the learner's evidence items, shown on the page
-    assert page.evaluate("document.querySelector('.evidence img').naturalWidth") == 320
+    assert loaded_image_width(page, ".evidence img") == 320
     shoot(page, "assessment")
 
     phone = _simulator_as(browser, live_server, services, LEARNER_PHONE)
