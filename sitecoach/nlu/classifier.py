@@ -55,6 +55,10 @@ EMPTY_CONFIDENCE = 0.2
 CACHE_SIZE = 4096
 # START from the model (not the keyword) re-subscribes an opted-out learner: only when it is likely.
 START_MIN = 0.5
+# A message the model is this sure is a safeguarding disclosure, with no hazard cue in it, goes to the
+# safeguarding path even when P(emergency) clears its (deliberately low) bar: that reply gives 999 too and
+# leads with the emergency line, and it reaches the DSL rather than a mentor who may be the one implicated.
+SAFEGUARDING_OVER_EMERGENCY = 0.8
 MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 
 
@@ -276,6 +280,16 @@ class IntentClassifier:
         # but whether the reply leads with the safety line, so it runs only when it can matter.
         cue = emergency >= min(bars["emergency_cue"], bars["emergency_possible"]) and hazard_cue(norm)
         help_command = is_help_command(norm, len(tokens))
+        disclosure = probs.get("safeguarding", 0.0)
+        if (
+            self._safeguarding
+            and not cue
+            and disclosure >= SAFEGUARDING_OVER_EMERGENCY
+            and disclosure > emergency
+            and emergency >= bars["emergency"]
+        ):
+            opt_out_asked = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            return Classification("safeguarding", disclosure, True, probs, opt_out=opt_out_asked)
         if self._has["emergency"] and (
             (cue and emergency >= bars["emergency_cue"])
             or (emergency >= bars["emergency"] and not help_command)
