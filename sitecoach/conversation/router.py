@@ -56,16 +56,8 @@ ANSWERLESS_OVERRIDE_BELOW = 0.8
 # its content words and 60% of its weight, or the card's own phrasing): "how far back from the edge am i
 # meant to keep the spoil" is not a progress check. Never a photo (evidence) and never mid-conversation.
 ABOUT_THE_COACH_INTENTS = (
-    "help",
-    "smalltalk",
-    "progress",
-    "quiz",
-    "mentor",
-    "evidence",
-    "preferences",
-    "hours",
-    "passport",
-)
+    "help", "smalltalk", "progress", "quiz", "mentor", "evidence", "preferences", "hours", "passport"
+)  # fmt: skip
 ABOUT_THE_COACH_OVERRIDE_BELOW = 0.9
 STRONG_CARD_WORDS = 3
 STRONG_CARD_COVERAGE = 0.6
@@ -129,9 +121,9 @@ class Router:
                 intent = replace(intent, intent="evidence", confidence=max(intent.confidence, 0.9))
         if (intent.intent == "stop" or intent.opt_out) and _tapped_non_keyword(ctx):
             # A tap on one of the coach's own buttons is an answer ("All of these"), never a worded
-            # opt-out; a tapped STOP keyword still stops.
-            intent = replace(intent, intent="smalltalk" if intent.intent == "stop" else intent.intent,
-                             opt_out=False)  # fmt: skip
+            # opt-out; a tapped STOP keyword still stops. The conversation it answers takes it.
+            kind = "smalltalk" if intent.intent == "stop" else intent.intent
+            intent = replace(intent, intent=kind, opt_out=False)
         opted_out = ctx.learner.consent == Consent.OPTED_OUT
         if (
             not opted_out  # only START and emergencies are answered: the offline rules read those

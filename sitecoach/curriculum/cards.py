@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sitecoach.curriculum.retrieval import sentences
+
 CARD_AREA = re.compile(r"^[A-Z]{3}$")
 MAX_ANSWER_SENTENCES = 6  # "2 to 5", with room for a sentence that is only a warning
 
@@ -62,9 +64,9 @@ class CardSpec(BaseModel):
         missing = [p for p in self.mandatory_phrases if p.lower() not in self.answer.lower()]
         if missing:
             raise ValueError(f"mandatory_phrases: not in the answer: {missing}")
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", self.answer.strip()) if s]
-        if len(sentences) > MAX_ANSWER_SENTENCES:
-            raise ValueError(f"answer: {len(sentences)} sentences (at most {MAX_ANSWER_SENTENCES})")
+        count = len(sentences(self.answer))
+        if count > MAX_ANSWER_SENTENCES:
+            raise ValueError(f"answer: {count} sentences (at most {MAX_ANSWER_SENTENCES})")
         return self
 
 

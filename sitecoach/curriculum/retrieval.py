@@ -205,6 +205,11 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
 
 
+def sentences(text: str) -> list[str]:
+    """The sentences (and lines) of a text, stripped, none empty."""
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s.strip()]
+
+
 @dataclass(frozen=True)
 class Passage:
     """One retrievable unit of a lesson: its title, a fact, a warning or script lines."""
@@ -344,9 +349,8 @@ def split_script(
     max_chars: int = SCRIPT_MAX_CHARS,
 ) -> tuple[Passage, ...]:
     """Split a long passage into chunks of 1-``max_sentences`` sentences (ids ``id.N``)."""
-    sentences = [s.strip() for s in _SENTENCE_BREAK.split(passage.text) if s.strip()]
     chunks: list[list[str]] = []
-    for sentence in sentences:
+    for sentence in sentences(passage.text):
         current = chunks[-1] if chunks else None
         if (
             current is None

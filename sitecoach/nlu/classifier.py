@@ -255,7 +255,7 @@ class IntentClassifier:
         # emergency); never an opt-out ("I want to end it all" is not END), though a STOP in the same
         # message is honoured as well (`opt_out`)
         if self._wellbeing and crisis_cue(norm) and not hazard_cue(norm):
-            asks_to_stop = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            asks_to_stop = _asks_to_stop(norm, len(tokens))
             if self._safeguarding and safeguarding_cue(norm, distress=False):  # "... he keeps hitting me"
                 return Classification("safeguarding", RULE_CONFIDENCE, opt_out=asks_to_stop, crisis=True)
             return Classification("wellbeing", RULE_CONFIDENCE, opt_out=asks_to_stop)
@@ -288,8 +288,9 @@ class IntentClassifier:
             and disclosure > emergency
             and emergency >= bars["emergency"]
         ):
-            opt_out_asked = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
-            return Classification("safeguarding", disclosure, True, probs, opt_out=opt_out_asked)
+            return Classification(
+                "safeguarding", disclosure, True, probs, opt_out=_asks_to_stop(norm, len(tokens))
+            )
         if self._has["emergency"] and (
             (cue and emergency >= bars["emergency_cue"])
             or (emergency >= bars["emergency"] and not help_command)
@@ -302,7 +303,7 @@ class IntentClassifier:
         )
         # 1b. a safeguarding disclosure: outranks everything but an emergency and a crisis (recall first)
         if self._safeguarding and safeguarding_cue(norm):
-            opt_out = is_stop_command(norm, len(tokens)) or OPT_OUT_RE.search(norm) is not None
+            opt_out = _asks_to_stop(norm, len(tokens))
             return Classification("safeguarding", RULE_CONFIDENCE, possible, probs, opt_out=opt_out)
 
         # 2. STOP and START keywords, then STOP from the model (an explicit keyword beats a guess)
@@ -350,6 +351,11 @@ class IntentClassifier:
 
 
 _MEMO: dict[str, IntentModel] = {}
+
+
+def _asks_to_stop(norm: str, n_tokens: int) -> bool:
+    """Whether a message answered on an urgent path also asks to stop messages (honoured as well)."""
+    return is_stop_command(norm, n_tokens) or OPT_OUT_RE.search(norm) is not None
 
 
 @lru_cache(maxsize=4)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from sitecoach.curriculum.card_search import CardInfo, terms
-from sitecoach.curriculum.retrieval import analyze
+from sitecoach.curriculum.retrieval import analyze, sentences
 from sitecoach.models import EventKind
 from sitecoach.skills.contract import Ctx
 
@@ -62,32 +62,9 @@ SAME_QUESTION_OVERLAP = 0.5  # share of content words a learner's question and a
 # Words that turn a yes/no question round: both questions must use the same ones ("keep my ring on" is not
 # "take my ring off").
 _POLARITY = frozenset(
-    {
-        "on",
-        "off",
-        "keep",
-        "take",
-        "remove",
-        "leave",
-        "wear",
-        "without",
-        "skip",
-        "use",
-        "not",
-        "no",
-        "never",
-        "dont",
-        "cant",
-        "wont",
-        "shouldnt",
-        "stop",
-        "start",
-        "before",
-        "after",
-        "allowed",
-        "need",
-    }
-)
+    {"on", "off", "keep", "take", "remove", "leave", "wear", "without", "skip", "use", "not", "no", "never",
+     "dont", "cant", "wont", "shouldnt", "stop", "start", "before", "after", "allowed", "need"}
+)  # fmt: skip
 
 
 def _asks(question: str) -> str:
@@ -176,9 +153,6 @@ def _new_facts(card: CardInfo, room: int) -> list[str]:
     return facts
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
 def complement(question: str, card: CardInfo, others: Sequence[CardInfo]) -> str | None:
     """The one sentence of a runner-up card that speaks to what the question asks and the answering card
     never mentions (the most such content words; the better-ranked card on a tie), or None."""
@@ -186,11 +160,11 @@ def complement(question: str, card: CardInfo, others: Sequence[CardInfo]) -> str
     unanswered = [set(group) for group in analyze(question) if said.isdisjoint(group)]
     best, most = None, 0
     for other in others if unanswered else ():
-        for sentence in _SENTENCE_END.split(other.answer.strip()):
+        for sentence in sentences(other.answer):
             words = set(terms(sentence))
             found = sum(1 for group in unanswered if not words.isdisjoint(group))
             if found > most:
-                best, most = sentence.strip(), found
+                best, most = sentence, found
     return best
 
 

@@ -129,9 +129,7 @@ def _ask_claude(
 def llm_card_answer(ctx: Ctx, question: str, hit: CardHit) -> tuple[str | None, bool]:
     """Claude's answer from the answering card (and the next best that also clear the bar), or
     (None, not_covered). Only ever from the cards."""
-    found = ctx.catalogue.find_cards(question, k=LLM_CARDS)
-    others = [h.card for h in found if ctx.catalogue.card_index.answers(h)]
-    cards = list(dict.fromkeys([hit.card, *others]))[:LLM_CARDS]
+    cards = [hit.card, *runners_up(ctx, question, hit, k=LLM_CARDS - 1)]
     passages = [
         f"[{c.title}] {c.answer} "
         + " ".join([*c.key_facts, *c.must_do])
@@ -224,9 +222,11 @@ def handle(ctx: Ctx) -> Reply:
 
 
 def runners_up(ctx: Ctx, query: str, hit: CardHit, k: int = RUNNERS_UP) -> list[CardInfo]:
-    """The next best live cards for a question that also clear the bar on their own."""
+    """The next best live cards for a question that also clear the bar on their own (what Claude reads
+    beside the answering card, and where the offline reply looks for what that card leaves out)."""
     index = ctx.catalogue.card_index
-    return [h.card for h in index.search(query, k=k + 1) if h.card != hit.card and index.answers(h)][:k]
+    found = index.search(query, k=k + 1)
+    return [h.card for h in found if h.card != hit.card and index.answers(h)][:k]
 
 
 def follow_up(ctx: Ctx, lesson_code: str | None) -> Choices | None:
