@@ -60,36 +60,27 @@ TOKEN_CACHE_LIMIT = 100_000
 @dataclass
 class _Block:
     vocabulary: dict[str, int]
-    idf: np.ndarray
-    offset: int
+    offset: int  # added to every column: the char block's columns follow the word block's
     analyzer: Callable[[str], list[str]]
     per_word: bool = False  # char_wb n-grams never cross a space: a word's features can be cached
     _cache: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
-    def _indices(self, text: str) -> list[int]:
+    def indices(self, text: str) -> list[int]:
+        """The text's n-grams as (offset) columns, repeats kept (they are the term frequencies)."""
+        offset = self.offset
         if not self.per_word:
             vocabulary = self.vocabulary
-            return [j for j in map(vocabulary.get, self.analyzer(text)) if j is not None]
+            return [j + offset for j in map(vocabulary.get, self.analyzer(text)) if j is not None]
         out: list[int] = []
         for word in text.split():
             cached = self._cache.get(word)
             if cached is None:
-                cached = tuple(j for j in map(self.vocabulary.get, self.analyzer(word)) if j is not None)
+                found = map(self.vocabulary.get, self.analyzer(word))
+                cached = tuple(j + offset for j in found if j is not None)
                 if len(self._cache) < TOKEN_CACHE_LIMIT:
                     self._cache[word] = cached
             out.extend(cached)
         return out
-
-    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Column indices and TF-IDF values (sublinear tf, L2-normalised), as scikit-learn computes them."""
-        counts = Counter(self._indices(text))
-        if not counts:
-            return np.empty(0, dtype=np.int64), np.empty(0)
-        index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        values = (1.0 + np.log(tf)) * self.idf[index]
-        values /= np.sqrt(values @ values)
-        return index + self.offset, values
 
 
 @dataclass
@@ -114,15 +105,16 @@ class IntentModel:
     opt_out_calibration: tuple[float, float] = (1.0, 0.0)
 
     def __post_init__(self) -> None:
-        self._word = _Block(self.word_vocabulary, self.word_idf, 0, word_ngrams)
-        self._char = _Block(
-            self.char_vocabulary,
-            self.char_idf,
-            len(self.word_vocabulary),
-            char_wb_ngrams,
-            per_word=True,
-        )
+        self._word = _Block(self.word_vocabulary, 0, word_ngrams)
+        self._char = _Block(self.char_vocabulary, len(self.word_vocabulary), char_wb_ngrams, per_word=True)
         self._index = {name: k for k, name in enumerate(self.classes)}
+        # Applying the model is a few numpy calls a message (their overhead, not the arithmetic, is the
+        # cost): both blocks' IDF weights in one array, and the opt-out detector's weights as one more
+        # column beside the intents', so one gather and one product give every logit and the margin.
+        self._idf = np.concatenate((self.word_idf, self.char_idf))
+        detector = self.opt_out_coef if self.opt_out_coef is not None else np.zeros(self.coef.shape[0])
+        self._weights = np.hstack((self.coef, detector[:, None]))
+        self._biases = np.append(self.intercept, self.opt_out_intercept)
 
     def index(self, name: str) -> int:
         """The column of a class in `probabilities`."""
@@ -133,9 +125,20 @@ class IntentModel:
         return sum(1 for word in norm.split() if word in self.word_vocabulary)
 
     def _features(self, norm: str) -> tuple[np.ndarray, np.ndarray]:
-        wi, wv = self._word.features(norm)
-        ci, cv = self._char.features(norm)
-        return np.concatenate((wi, ci)), np.concatenate((wv, cv))
+        """Column indices and TF-IDF values (sublinear tf, each block L2-normalised on its own), as
+        scikit-learn's two vectorizers side by side compute them."""
+        counts = Counter(self._word.indices(norm))
+        words = len(counts)  # the word block's columns come first (a Counter keeps insertion order)
+        counts.update(self._char.indices(norm))
+        if not counts:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        index = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        values = (1.0 + np.log(tf)) * self._idf[index]
+        for block in (values[:words], values[words:]):
+            if block.size:
+                block /= math.sqrt(float(block @ block))
+        return index, values
 
     def probabilities(self, norm: str) -> np.ndarray:
         """P(class | normalised text) for every class, in `classes` order."""
@@ -144,25 +147,25 @@ class IntentModel:
     def opt_out_margin(self, norm: str) -> float:
         """The opt-out detector's raw score (its logistic regression's decision function)."""
         index, values = self._features(norm)
-        return self._margin(index, values)
+        return (
+            float(values @ self._weights[index, -1] + self._biases[-1])
+            if self.opt_out_coef is not None
+            else 0.0
+        )
 
     def scores(self, norm: str) -> tuple[np.ndarray, float]:
         """P(class | text) for every class, and the opt-out detector's calibrated P(opt-out | text)
         (0.0 when the model has no detector): the features are computed once for both."""
         index, values = self._features(norm)
-        logits = values @ self.coef[index] + self.intercept
-        logits -= logits.max()
-        exp = np.exp(logits)
+        out = values @ self._weights[index] + self._biases
+        logits = out[:-1]
+        exp = np.exp(logits - logits.max())
+        probabilities = exp / exp.sum()
         if self.opt_out_coef is None:
-            return np.asarray(exp / exp.sum()), 0.0
+            return probabilities, 0.0
         slope, offset = self.opt_out_calibration
-        z = min(50.0, max(-50.0, slope * self._margin(index, values) + offset))
-        return np.asarray(exp / exp.sum()), 1.0 / (1.0 + math.exp(-z))
-
-    def _margin(self, index: np.ndarray, values: np.ndarray) -> float:
-        if self.opt_out_coef is None:
-            return 0.0
-        return float(values @ self.opt_out_coef[index] + self.opt_out_intercept)
+        z = min(50.0, max(-50.0, slope * float(out[-1]) + offset))
+        return probabilities, 1.0 / (1.0 + math.exp(-z))
 
     def save(self, path: Path) -> None:
         """Write the model as arrays plus a JSON header (vocabularies, classes, thresholds)."""
