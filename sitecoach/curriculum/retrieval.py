@@ -43,6 +43,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from types import MappingProxyType
 
+from sitecoach.nlu.normalise import plain_words
+
 BM25_K1 = 1.2
 BM25_B = 0.75
 KIND_WEIGHTS: Mapping[str, float] = MappingProxyType(
@@ -88,6 +90,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     wouldnae didnae isnae wasnae willnae ken aboot noo wi fae tae masel yersel mebbe
     wor youse yous mam pet hinny bab duck butt butty boyo efter wance de
     surely ages ago enough sayin saying goin gonna tryna
+    dae div hoo jist aal meself mesel yersel yerself wor oor mair
     """.split()
 )
 
@@ -95,6 +98,7 @@ STOP_WORDS: frozenset[str] = frozenset(
 # tokenizer and stemmer as passages, so inflections ("meggering") come free.
 _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("11k", "11kv"),
+    ("deid", "dead"),
     ("low voltage", "lv"),
     ("high voltage", "hv"),
     ("megger", "insulation resistance test"),
@@ -289,6 +293,16 @@ def _stems(text: str) -> tuple[list[str], list[str]]:
     return raw, [stem(t) for t in raw]
 
 
+@lru_cache(maxsize=8192)
+def _chatter(token: str) -> bool:
+    """A stop word, or a texting or dialect spelling of stop words only (the NLU's table: "wud" is
+    "would", "hoo" is "how", "n" is "and"); never a job word the table also reads ("ganger")."""
+    if token in STOP_WORDS:
+        return True
+    plain = plain_words(token)
+    return bool(plain) and all(word in STOP_WORDS for word in plain or ())
+
+
 def _build_synonyms() -> Mapping[tuple[str, ...], tuple[str, ...]]:
     """Compile ``_SYNONYM_SOURCE`` into stemmed phrase -> stemmed terms."""
     table: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -321,7 +335,7 @@ def _groups(text: str) -> list[_Group]:
                 i += length
                 break
         else:
-            if raw[i] not in STOP_WORDS and len(raw[i]) > 1:
+            if not _chatter(raw[i]) and len(raw[i]) > 1:
                 groups.append(_Group((stems[i],), raw[i]))
             i += 1
     return groups

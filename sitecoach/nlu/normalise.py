@@ -212,6 +212,12 @@ _BASE_LEXICON = frozenset(
 )
 
 
+def plain_words(token: str) -> tuple[str, ...] | None:
+    """The plain words a texting, dialect or typo spelling stands for ("wud" -> "would", "hoo" -> "how",
+    "mins" -> "minutes"), or None when ``token`` (lower case, no punctuation) is not one of them."""
+    return _SLANG.get(token)
+
+
 def _osa_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment edit distance, giving up once above ``limit``."""
     if abs(len(a) - len(b)) > limit:

@@ -141,11 +141,18 @@ def is_what_if(question: str) -> bool:
     return bool(_WHAT_IF.search(question) and _INCIDENT.search(question))
 
 
-def _new_facts(card: CardInfo, room: int) -> list[str]:
-    """Up to `room` key facts that add to the answer (most of their words are not already in it)."""
+def _new_facts(card: CardInfo, room: int, question: str = "") -> list[str]:
+    """Up to `room` key facts that add to the answer (most of their words are not already in it), those
+    that speak to more of the question's content words first, then in the card's order."""
     said = set(terms(card.answer)) | {t for m in card.must_do for t in terms(m)}
+    asked = [set(group) for group in analyze(question)]
+
+    def relevance(fact: str) -> int:
+        words = set(terms(fact))
+        return sum(1 for group in asked if not words.isdisjoint(group))
+
     facts = []
-    for fact in card.key_facts:
+    for fact in sorted(card.key_facts, key=relevance, reverse=True):  # stable: ties keep the card's order
         words = set(terms(fact))
         if words and len(words - said) / len(words) >= NEW_FACT_SHARE and len(facts) < room:
             facts.append(fact)
@@ -192,7 +199,9 @@ def card_answer(
     facts: list[str] = []
     if answer is None:
         extra = complement(question, card, runners_up) if room else None
-        facts = ([extra] if extra else []) + _new_facts(card, min(MAX_CARD_FACTS, room) - (1 if extra else 0))
+        facts = ([extra] if extra else []) + _new_facts(
+            card, min(MAX_CARD_FACTS, room) - (1 if extra else 0), question
+        )
     link = lesson_link(ctx, card, via="card" if answer is None else "card-llm")
     lesson = ctx.catalogue.lessons.get(card.lesson_code or "")
     return ctx.say(
