@@ -16,18 +16,25 @@ _POLITE = (
     r"site coach|for now|immediately|right now|ok|then|x+|love|hun|pet|bab|la|mucker|marra|"
     r"straight away|for good|forever|again|"
     # round 8: the polite words of the other languages a UK site hears (see _FOREIGN_STOP)
-    r"por favor|gracias|svp|sil vous plait|merci|prosze|proszę|dziekuje|dziękuję|bitte|te rog|grazie)"
+    r"por favor|gracias|svp|sil vous plait|merci|prosze|proszę|dziekuje|dziękuję|bitte|te rog|grazie|"
+    # round 9: Welsh, Lithuanian, Urdu and Punjabi (in Latin letters)
+    r"va rog|vă rog|diolch|plis|os gwelwch yn dda|ačiū|aciu|dėkui|dekui|ji|yaar|yar|bhai|shukriya|meherbani)"
 )
 _PREFIX = (
     r"(?:(?:hi|hey|oi|ok|right|please|just|can you|could you|will you|would you|i want to|i|"
     r"want to|i would like to|id like to|i wish to|i need to|i want|how do i|how can i|let me|"
-    r"kindly|yes|aye|no|ffs|mate|bot|coach|site coach)\s+)*"
+    r"kindly|yes|aye|no|ffs|mate|bot|coach|site coach|"
+    # round 9: "please" in the other languages, before the request ("proszę nie wysyłać...")
+    r"prosze|proszę|va rog|vă rog|te rog|prašau|prasau|por favor|plis)\s+)*"
 )
 # Round 8: STOP in the languages a UK site hears (French, Spanish, Italian, Portuguese, Polish, Romanian),
 # as the whole message: "arrête", "basta ya no quiero mensajes", "nie chcę tych wiadomości". The normaliser
 # keeps accents, so both spellings are here. Never "halt" (an English word on site), and "no ... messages"
 # only with a foreign word for messages ("no messages?" is a learner missing the daily question).
-_FOREIGN_MESSAGES = r"(?:mensajes|mensagens|messaggi|wiadomo[sś]ci|esemes\w*|mesaje|mesajele)"
+_FOREIGN_MESSAGES = (
+    r"(?:mensajes|mensagens|messaggi|wiadomo[sś]ci|esemes\w*|mesaje|mesajele"
+    r"|negeseuon|neges|negeseuon testun|žinučių|zinuciu|žinutės|zinutes|žinutes|pranešimų|pranesimu)"
+)
 _FOREIGN_STOP_VERB = (
     r"(?:arr[eê]t(?:e|ez|er)?|basta|para(?= )|pare(?= )|przesta[nń](?:cie)?|do[sś][cć]|wystarczy"
     r"|opre[sș]te|opri(?:ti|ți)?)"
@@ -37,7 +44,29 @@ _FOREIGN_STOP = (
     rf"(?:{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
     rf"(?: (?:\w+ ){{0,3}}?(?:messages|{_FOREIGN_MESSAGES}))?"
     rf"|(?:no|non|nie|nu|nao|não) (?:\w+ ){{0,3}}?{_FOREIGN_MESSAGES}"
-    r"|je ne (?:\w+ ){0,3}?messages)"
+    r"|je ne (?:\w+ ){0,3}?messages"
+    # round 9: Polish "wypisz mnie (z listy)", "nie wysyłaj mi już nic"; Romanian "dezabonare"; Portuguese
+    # "me tire da lista" ("da" arrives as "the", "mi" and "mai" as "my": the normaliser's text-speak)
+    r"|wypisz (?:mnie|my)(?: z (?:listy|tego))?"
+    r"|nie wysy[lł]a\w*(?: (?:my|mnie))?(?: (?:ju[zż]|wi[eę]cej|nic|[zż]adnych|tego|tych)){0,3}"
+    rf"(?: {_FOREIGN_MESSAGES})?"
+    r"|dezabon\w*(?: (?:my|mă|ma))?"
+    r"|(?:me )?(?:tire|tira|tirem|remova)(?: me)? (?:the|da|de) lista"
+    # Lithuanian: "nebesiųskite (man) žinučių", "nebenoriu gauti žinučių", with or without the accents
+    rf"|(?:nebe|ne)si[uų]sk\w*(?: (?:man|mums))?(?: (?:daugiau|jokių|jokiu))?(?: {_FOREIGN_MESSAGES})?"
+    rf"|(?:nebe|ne)noriu(?: (?:gauti|daugiau|jokių|jokiu|tų|tu|šitų|situ)){{0,2}} {_FOREIGN_MESSAGES}"
+    # Welsh: "peidiwch ag anfon negeseuon ata i", "stopiwch y negeseuon", "dim mwy o negeseuon"
+    r"|(?:peidiwch|paid)(?: (?:ag|a|â))? (?:anfon|danfon|tecstio|gyrru)(?: (?:y |yr )?(?:negeseuon|neges))?"
+    r"(?: (?:ata i|ataf fi|i mi))?(?: eto)?"
+    r"|stopi(?:wch|a|o)(?: (?:y|yr|r))?(?: (?:negeseuon|neges|tecsts|testunau))?(?: (?:ata i|i mi))?"
+    r"|dim (?:mwy (?:of )?)?(?:negeseuon|neges)(?: eto)?"
+    # Urdu and Punjabi in Latin letters: "(ye) messages band karo", "mujhe aur messages mat bhejo" (the
+    # English word for messages; "ye" arrives as "you" and "na" as "no")
+    r"|(?:(?:you|yeh|yah|eh|ih|sab|saare|sare) )?(?:messages?|msgs?|texts?|sms) (?:bhejna |bhejne )?"
+    r"(?:band|bund|bnd) (?:karo|kardo|kar do|kr do|krdo|kar dein|kardein|kar dijiye|kar deo|kar dyo|karen)"
+    r"|(?:(?:mujhe|mujhay|mujhko|mainu|menu|mennu|sanu|hume|humein) )?(?:(?:aur|hor|koi|ab|hun|hunn) )?"
+    r"(?:messages?|msgs?|texts?|sms) (?:mat|no|nah|nai|nahi|naa) "
+    r"(?:bhejo|bhejna|bhejein|bhejain|bhejiye|bhejeya|bhejya|bhejyo)(?: karo)?)"
 )
 _STOP_CORE = (
     r"(?:stop(?: all| it| this| everything| that| now)?"
@@ -163,6 +192,19 @@ OPT_OUT_RE = re.compile(
             r"|\bwont (?:be )?need(?:ing)? (?:these|this|the coach|you|them|the texts|the messages"
             r"|any more)\b"
             r"|\bwant (?:this|it|them|these|all (?:the|of the) \w+|the \w+) (?:stopped|to stop|gone|off)\b",
+            # round 9 (a blind round): finishing with the messages in an idiom ("call it a day on the
+            # messages", "knock it on the head with the texts"), leaving the coaching or the list ("bow out
+            # of the coaching", "I'll come off the list"), and "won't be needing ... any longer"
+            r"\b(?:call it a day|call it quits|knock it on the head|leave it there|pack it in|give it a rest"
+            r"|draw a line under it|wrap it up) (?:with|on|for) "
+            rf"(?:\w+ ){{0,2}}?(?:{_MESSAGES}|coaching|coach)\b"
+            r"|\b(?:bow|bowing|step|stepping|sign|signing|drop|dropping|back|backing|pull|pulling|opting|come"
+            r"|coming) out of (?:the |this |your )?(?:coaching|coach|texts|messages|list|service|programme"
+            r"|scheme)\b"
+            r"|\b(?:come|coming|get|getting) off (?:the|this|your|ur) (?:list|mailing list|texts|messages"
+            r"|system)\b"
+            rf"|\b(?:wont|will not) (?:be )?need(?:ing)? (?:\w+ ){{0,3}}?{_MESSAGES}\b(?: \w+){{0,2}} "
+            r"(?:any ?more|any longer|no more|now)\b",
         )
     )
 )

@@ -216,8 +216,11 @@ _URGENT_RE = re.compile(
     r"\b(?:just|now|quick|quickly|urgent|urgently|asap|sos|help me|help us|mayday|hurry|"
     r"come quick|someone help|somebody help|help help|right now)\b"
 )
+# "dont know if I should..." and "not sure if we can..." are doubt about what to do now, not a hypothetical
+# ("the joint's smoking and I don't know if I should go near it": round 9, a blind round's emergency).
 _IF_RE = re.compile(
-    r"\b(?:if|incase|in case|suppose|supposing|say someone|say you|what happens when|"
+    r"(?<!know )(?<!sure )\bif\b|\b(?:know|sure) if\b(?! (?:i|we) (?:should|can|need|ought|have|must)\b)"
+    r"|\b(?:incase|in case|suppose|supposing|say someone|say you|what happens when|"
     r"what to do when|do you do when|when someone|when somebody|when a person|when you)\b"
 )
 # An incident told as the past ("a lad got a belt last week", "my uncle got blown across a sub in the 90s"):

@@ -3,6 +3,10 @@ dismissal ("fuck off bot") and STOP in the other languages a UK site hears ("arr
 wiadomości"), while banter, quiz control and trade words that look like them stay what they are; and an
 incident told as the past with the casualty recovered ("he's fine now") is a story, not harm now.
 
+Round 9 (another blind round): STOP in Lithuanian, Welsh, Urdu and Punjabi (Latin letters) and more
+Polish, Romanian and Portuguese; finishing with the messages in an idiom ("call it a day on the texts") as
+an opt-out cue; and doubt about what to do now ("I don't know if I should go near it") is not a hypothetical.
+
 The messages are new wordings; none is chosen from an evaluation set.
 """
 
@@ -11,7 +15,7 @@ from __future__ import annotations
 import pytest
 
 from sitecoach.nlu.classifier import IntentClassifier
-from sitecoach.nlu.commands import is_stop_command
+from sitecoach.nlu.commands import OPT_OUT_RE, is_stop_command
 from sitecoach.nlu.hazards import hazard_cue
 from sitecoach.nlu.normalise import DEFAULT_NORMALISER
 from sitecoach.skills import build_classifier
@@ -108,3 +112,91 @@ def test_a_past_incident_with_the_casualty_recovered_is_not_harm_now(
 def test_recovered_words_beside_harm_now_keep_the_cue(classifier: IntentClassifier, message: str) -> None:
     assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
     assert classifier.classify(message).intent == "emergency"
+
+
+# --- round 9 (a blind round of opt-outs and emergencies) ------------------------------------------------
+
+ROUND9_FOREIGN_STOPS = [
+    "wypisz mnie",  # Polish: "unsubscribe me"
+    "nie wysyłajcie mi już wiadomości",
+    "dezabonati-ma va rog",  # Romanian, typed without the accents
+    "nesiųskite man žinučių",  # Lithuanian
+    "prasau nebesiuskite daugiau zinuciu",  # Lithuanian, typed without the accents
+    "nebenoriu tu zinuciu",
+    "paid ag anfon neges ata i",  # Welsh
+    "dim negeseuon eto plis",
+    "ab messages mat bhejo bhai",  # Urdu in Latin letters
+    "sab msgs band kardo ji",  # Punjabi in Latin letters
+    "por favor me tira da lista",  # Portuguese
+]
+
+
+@pytest.mark.parametrize("message", ROUND9_FOREIGN_STOPS)
+def test_stop_in_more_languages_is_a_stop_command(classifier: IntentClassifier, message: str) -> None:
+    assert _is_command(message)
+    assert classifier.classify(message).intent == "stop"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "band karo",  # no word for messages: could be anything
+        "messages band hai kya",  # "are the messages off?": a question
+        "diolch",  # Welsh "thanks" alone
+        "dim",
+        "neges",
+        "take me off the lista",
+        "wypisz",
+        "nie wiem",  # Polish "I don't know"
+    ],
+)
+def test_polite_words_and_fragments_of_them_are_not_a_command(message: str) -> None:
+    assert not _is_command(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "been a good run but let's call it a day with the texts",
+        "I'm going to step out of the coaching now, thanks for everything",
+        "can I get off the list please, I've finished my apprenticeship",
+        "won't be needing the reminders any longer ta",
+    ],
+)
+def test_finishing_with_the_messages_in_an_idiom_is_an_opt_out_cue(message: str) -> None:
+    assert OPT_OUT_RE.search(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "time to call it a day on the cable pull",
+        "wrap it up coach, I'm going home",
+        "sign out of the app how",
+    ],
+)
+def test_calling_it_a_day_on_the_work_is_not_an_opt_out_cue(message: str) -> None:
+    assert not OPT_OUT_RE.search(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the pillar is smoking and I don't know if I should pull the fuses",
+        "cable's sparking in the bay, not sure if we can get near it",
+    ],
+)
+def test_doubt_about_what_to_do_now_is_not_a_hypothetical(message: str) -> None:
+    assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "not sure if you can get a belt off a dead cable",
+        "do you know if a smoking joint has to be reported",
+        "I don't know what to do if the trench starts collapsing",
+    ],
+)
+def test_a_question_with_know_if_or_sure_if_stays_a_question(message: str) -> None:
+    assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
