@@ -296,7 +296,10 @@ class IntentClassifier:
             or (emergency >= bars["emergency"] and not help_command)
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
-            return Classification("emergency", confidence, False, probs, opt_out_probability=opt_out)
+            return Classification(
+                "emergency", confidence, False, probs, opt_out=_asks_to_stop(norm, len(tokens)),
+                opt_out_probability=opt_out,
+            )  # fmt: skip
         greeting_only = all(tok in GREETING_WORDS for tok in tokens)
         possible = self._has["emergency"] and (
             cue or (emergency >= bars["emergency_possible"] and not greeting_only)

@@ -10,7 +10,7 @@ from sitecoach.nlu.intents import Intent
 from sitecoach.nlu.normalise import normalise
 from sitecoach.skills.card_reply import card_answer, is_question
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
-from sitecoach.skills.urgent import escalate_urgently
+from sitecoach.skills.urgent import escalate_urgently, honour_opt_out
 
 # The vetted steps for each kind of emergency (`hazard_kinds`); the electrical ones when none is named.
 INSTRUCTIONS = {
@@ -64,6 +64,9 @@ def handle(ctx: Ctx) -> Reply:
         hit = ctx.catalogue.card_for(text)
         if hit is not None:
             reply.add(card_answer(ctx, text, hit.card, reminder=False))
+    confirmed = honour_opt_out(ctx)  # "... I'm gonna opt out now": the steps first, then the opt-out
+    if confirmed:
+        reply.add(confirmed)
     return reply
 
 
@@ -85,6 +88,7 @@ skill = SimpleSkill(
         "emergency/also_cpr",
         "emergency/alerted",
         "emergency/to_mentor",
+        "stop/confirmed",
         "explain/card_answer",
         "explain/local_note",
         "explain/what_if_reminder",

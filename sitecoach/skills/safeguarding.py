@@ -18,11 +18,10 @@ too, and its alert goes to the fallback contact as well as the DSL, since a life
 
 from __future__ import annotations
 
-from sitecoach.models import Consent, ConsentMethod, MessageKind
+from sitecoach.models import MessageKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, OutMessage, Reply, SimpleSkill
-from sitecoach.skills.urgent import alert_safeguarding_lead
+from sitecoach.skills.urgent import alert_safeguarding_lead, honour_opt_out
 
 
 def handle(ctx: Ctx) -> Reply:
@@ -34,11 +33,9 @@ def handle(ctx: Ctx) -> Reply:
     reply.messages.append(
         OutMessage(ctx.say("safeguarding/reply", told=ticket.told), kind=MessageKind.SAFEGUARDING)
     )
-    if ctx.intent.opt_out:  # "stop messaging me, the lads won't leave me alone": both are heard
-        ctx.repo.set_consent(
-            ctx.learner, Consent.OPTED_OUT, ctx.now, ConsentMethod.STOP, **consent_source(ctx)
-        )
-        reply.messages.append(OutMessage(ctx.say("stop/confirmed"), kind=MessageKind.SAFEGUARDING))
+    confirmed = honour_opt_out(ctx)  # "stop messaging me, the lads won't leave me alone": both are heard
+    if confirmed:
+        reply.messages.append(OutMessage(confirmed, kind=MessageKind.SAFEGUARDING))
     return reply
 
 

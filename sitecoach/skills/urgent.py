@@ -1,11 +1,13 @@
 """What the skills that answer someone in danger share (emergency, wellbeing, safeguarding): an urgent
-escalation with its alert to the mentor (or the fallback contact), and a concern for the safeguarding lead."""
+escalation with its alert to the mentor (or the fallback contact), a concern for the safeguarding lead, and
+a request to stop messages in the same message honoured as well (`honour_opt_out`)."""
 
 from __future__ import annotations
 
-from sitecoach.models import Cohort, MessageKind
+from sitecoach.models import Cohort, Consent, ConsentMethod, MessageKind
 from sitecoach.records.repository import EscalationTicket
 from sitecoach.records.safeguarding import ConcernTicket, raise_concern
+from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import Ctx, Reply
 
 
@@ -70,3 +72,13 @@ def alert_safeguarding_lead(
         if contact != already_told:
             reply.add(alert, to=contact, kind=MessageKind.SAFEGUARDING)
     return ticket
+
+
+def honour_opt_out(ctx: Ctx) -> str | None:
+    """When the message also asks to stop messages (`Classification.opt_out`: "stop messaging me, the
+    lads won't leave me alone"), opt the learner out after the urgent reply and return the confirmation to
+    send (it says how to come back); otherwise None. Urgent paths still answer an opted-out learner."""
+    if not ctx.intent.opt_out:
+        return None
+    ctx.repo.set_consent(ctx.learner, Consent.OPTED_OUT, ctx.now, ConsentMethod.STOP, **consent_source(ctx))
+    return ctx.say("stop/confirmed")

@@ -15,11 +15,10 @@ there the mentor may be the cause, so the DSL and the admins' escalation contact
 
 from __future__ import annotations
 
-from sitecoach.models import Consent, ConsentMethod, EscalationKind
+from sitecoach.models import EscalationKind
 from sitecoach.nlu.intents import Intent
-from sitecoach.skills.consent_source import consent_source
 from sitecoach.skills.contract import END, Ctx, Reply, SimpleSkill
-from sitecoach.skills.urgent import alert_safeguarding_lead, escalate_urgently
+from sitecoach.skills.urgent import alert_safeguarding_lead, escalate_urgently, honour_opt_out
 
 
 def handle(ctx: Ctx) -> Reply:
@@ -31,11 +30,9 @@ def handle(ctx: Ctx) -> Reply:
     )
     told = ticket.mentor.name if ticket.mentor is not None else ("the team" if ticket.contact else "")
     reply.add(ctx.say("wellbeing/reply", told=told))
-    if ctx.intent.opt_out:  # "stop these messages, I want to end it all": both are heard
-        ctx.repo.set_consent(
-            ctx.learner, Consent.OPTED_OUT, ctx.now, ConsentMethod.STOP, **consent_source(ctx)
-        )
-        reply.add(ctx.say("stop/confirmed"))
+    confirmed = honour_opt_out(ctx)  # "stop these messages, I want to end it all": both are heard
+    if confirmed:
+        reply.add(confirmed)
     return reply
 
 

@@ -4,7 +4,9 @@ always lead with 999, and come as one message with the mentor alerted."""
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
+from sitecoach.models import Consent, Learner
 from sitecoach.nlu.hazards import hazard_kind
 from sitecoach.nlu.normalise import normalise
 from tests.conftest import assign_mentor
@@ -81,3 +83,16 @@ def test_an_electrical_cause_outranks_the_injury_it_did():
     assert hazard_kind(normalise("he collapsed in the manhole")) == "gas"
     assert hazard_kind(normalise("lad's passed out down the chamber")) == "gas"
     assert hazard_kind(normalise("manhole cover fell on his foot")) == "electric"  # nobody down: general
+
+
+def test_a_request_to_stop_messages_in_an_emergency_report_is_honoured_after_the_steps(coach, services):
+    coach.onboard(PHONE)
+    assign_mentor(services, PHONE, MENTOR_PHONE)
+    replies = coach.send("my mate just got a belt off the cable, and stop messaging me after this", PHONE)
+    assert "999" in replies[0] and NO_TOUCH in replies[0]
+    assert "START" in replies[-1]
+    with services.db.session() as session:
+        learner = session.exec(select(Learner).where(Learner.phone == PHONE)).one()
+    assert learner.consent == Consent.OPTED_OUT
+    # an emergency after the opt-out is still answered
+    assert "999" in coach.send("trench wall's just slid in, dean's under it", PHONE)[0]
