@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from sitecoach.curriculum.card_search import CardInfo, terms
 from sitecoach.curriculum.retrieval import analyze, sentences
 from sitecoach.models import EventKind
+from sitecoach.nlu.normalise import normalise
 from sitecoach.skills.contract import Ctx
 
 MAX_SOURCES = 2
@@ -126,13 +127,15 @@ TRAILING_QUESTION = re.compile(
 
 def is_question(text: str) -> bool:
     """Whether a message asks something (a question mark, a yes/no opening, a question word, or a
-    question after the report such as "... what do I do")."""
+    question after the report such as "... what do I do", texting spelt out: "... what do u do")."""
     stripped = text.strip()
+    plain = normalise(stripped)  # texting spelt out: "what do u do" is "what do you do"
     return (
         "?" in text
         or is_yes_no(text)
         or bool(_QUESTION_WORD.match(stripped))
         or bool(TRAILING_QUESTION.search(stripped))
+        or bool(TRAILING_QUESTION.search(plain))
     )
 
 

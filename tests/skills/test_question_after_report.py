@@ -16,6 +16,8 @@ from sitecoach.skills.card_reply import is_question
         "lad got a belt off a cable but says hes fine, does he need hospital",
         "flashover at the joint bay, nobody hurt, what now",
         "lifting the pit covers any tips",
+        "he fell off the ladder and cant feel his legs what do u do",  # texting: "u" is "you"
+        "smell gas in the hole wot shud we do",
     ],
 )
 def test_a_question_after_the_report_is_a_question(text: str) -> None:
