@@ -4,7 +4,7 @@ its one sentence on the part the answering card never mentions (never more than 
 from __future__ import annotations
 
 from sitecoach.curriculum.card_search import CardInfo
-from sitecoach.skills.card_reply import complement
+from sitecoach.skills.card_reply import complement, runner_up_line
 
 PHONE = "+447700900654"
 
@@ -51,3 +51,29 @@ def test_a_two_part_question_gets_a_line_from_a_second_card_within_six_lines(coa
     assert f"• {extra}" in lines
     body = lines[: next(i for i, line in enumerate(lines) if line.startswith(("▶️", "📄")))]
     assert len(body) <= 6
+
+
+TRENCH = _card(
+    "K-T-004",
+    "Trench support",
+    "Support any trench deeper than 1.2 m or where the ground is loose. Keep spoil back from the edge.",
+)
+WATER = _card(
+    "K-T-005",
+    "Water in the trench",
+    "Pump water out before anyone goes in. Rain makes loose ground slump, so check the trench support again "
+    "after it.",
+)
+
+
+def test_when_no_runner_up_covers_a_missing_word_its_sentence_closest_to_the_question_is_added() -> None:
+    question = "trench support in loose ground"
+    assert complement(question, TRENCH, [WATER]) is None  # the trench card has every word of it
+    assert runner_up_line(question, TRENCH, [WATER]) == (
+        "Rain makes loose ground slump, so check the trench support again after it."
+    )
+
+
+def test_a_runner_up_sentence_that_adds_nothing_or_barely_touches_the_question_is_left_out() -> None:
+    assert runner_up_line("spoil", TRENCH, [WATER]) is None  # one shared word is not enough
+    assert runner_up_line("trench support in loose ground", TRENCH, [TRENCH]) is None  # nothing new
