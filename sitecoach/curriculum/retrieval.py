@@ -91,6 +91,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     wor youse yous mam pet hinny bab duck butt butty boyo efter wance de
     surely ages ago enough sayin saying goin gonna tryna
     dae div hoo jist aal meself mesel yersel yerself wor oor mair
+    whens whos whys cn cud shud wud wen wer abt bout thru jus
     """.split()
 )
 

@@ -14,6 +14,7 @@ def words(text: str) -> list[str]:
 def test_texting_spellings_of_little_words_are_not_content() -> None:
     assert words("what is a limitation of access n when wud u get one") == words("limitation of access one")
     assert words("hoo dae ye prove deid on lv") == words("prove dead on lv")
+    assert words("after a joint whens it ok to backfill") == words("joint ok backfill")
 
 
 def test_a_job_word_stays_a_content_word() -> None:
