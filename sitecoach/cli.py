@@ -439,7 +439,9 @@ CLASSIFY_BATCH = 2000  # lines read before classifying, so a pipe of messages is
 
 @main.command()
 @click.option(
-    "--explain", is_flag=True, help="Add every intent's probability, the safety flag and P(opt-out)."
+    "--explain",
+    is_flag=True,
+    help="Add every intent's probability, the safety flag, P(opt-out) and whether an urgent reply opts out.",
 )
 def classify(explain: bool) -> None:
     """Read one message a line on stdin; print {"text", "intent", "confidence"} a line."""
@@ -453,6 +455,7 @@ def classify(explain: bool) -> None:
         row["confidence"] = round(result.confidence, 3)
         if explain:
             row["possible_emergency"] = result.possible_emergency
+            row["also_opts_out"] = result.opt_out  # a STOP honoured beside an urgent reply
             row["opt_out_probability"] = round(result.opt_out_probability, 4)
             row["probabilities"] = {
                 k: round(v, 4) for k, v in sorted(result.probabilities.items(), key=lambda kv: -kv[1])

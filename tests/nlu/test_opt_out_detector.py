@@ -99,7 +99,7 @@ def test_the_explain_output_shows_the_detectors_probability() -> None:
     )  # fmt: skip
     opt_out, question = (json.loads(line) for line in done.stdout.splitlines())
     assert set(opt_out) == {"text", "intent", "confidence", "possible_emergency", "probabilities",
-                            "opt_out_probability"}  # fmt: skip
+                            "opt_out_probability", "also_opts_out"}  # fmt: skip
     assert opt_out["intent"] == "stop" and opt_out["opt_out_probability"] > 0.9
     assert question["intent"] == "explain" and question["opt_out_probability"] < 0.1
 
