@@ -517,6 +517,37 @@ def cards_train_ranker() -> None:
     )
 
 
+@cards.command("train-scope")
+def cards_train_scope() -> None:
+    """Train the scope model (is a question about the job?) on the pack's phrasings, the tuning questions
+    and the off-topic examples; write its .npz and print the out-of-fold table its threshold comes from."""
+    from sitecoach.curriculum.card_ranker_training import load_tuning
+    from sitecoach.curriculum.card_search import CardInfo
+    from sitecoach.curriculum.pack import load_pack
+    from sitecoach.curriculum.scope_model import SHIPPED
+    from sitecoach.curriculum.scope_training import MAX_OFF_TOPIC_LET_IN, off_topic_sections, train
+    from sitecoach.skills.contract import EXAMPLES_DIR
+
+    path = _settings().content_pack_path
+    cards = [CardInfo.from_content(c.model_dump(mode="json")) for c in load_pack(path).cards]
+    off_topic = off_topic_sections((EXAMPLES_DIR / "explain.txt").read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    result = train(cards, load_tuning(path / "tuning"), off_topic)
+    result.scope.save(SHIPPED)
+    click.echo(
+        f"{'threshold':>9s} {'job questions the bars refuse, answered':>40s} {'off-topic let in':>17s}"
+    )
+    for t, answered, let_in in result.table:
+        if round(t * 100) % 5 == 0 or t == result.scope.threshold:
+            click.echo(f"{t:9.2f} {answered:40.1%} {let_in:17.1%}")
+    click.echo(
+        f"wrote {SHIPPED.name} in {time.perf_counter() - started:.1f} s ({result.job} job questions, "
+        f"{result.off_topic} off topic); threshold {result.scope.threshold:.2f}, the lowest letting in at "
+        f"most "
+        f"{MAX_OFF_TOPIC_LET_IN:.1%} of the off-topic questions (out of fold)"
+    )
+
+
 ASK_PHONE = "+447000000001"
 
 

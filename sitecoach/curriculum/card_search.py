@@ -43,6 +43,8 @@ from sitecoach.curriculum.card_features import (
 )
 from sitecoach.curriculum.card_ranker import SHIPPED, CardRanker, shipped_ranker
 from sitecoach.curriculum.retrieval import analyze, stem
+from sitecoach.curriculum.scope_model import SHIPPED as SCOPE_SHIPPED
+from sitecoach.curriculum.scope_model import ScopeModel, shipped_scope
 from sitecoach.nlu.embeddings import sentence_vectors
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -135,6 +137,7 @@ class CardHit:
     asked: int = 1  # how many content words the question has
     exact: bool = False  # the question has the same content words as one of the card's phrasings
     probability: float | None = None  # the learned re-ranker's chance that this card answers (if used)
+    about_job: bool = False  # the scope model is sure the question is about the job (`scope_model.py`)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class CardIndex:
         dense_weight: float = DENSE_WEIGHT,
         ranker: CardRanker | None = None,
         learned: bool = True,
+        scope: ScopeModel | None = None,
     ) -> None:
         self.cards = tuple(cards)
         self.dense_weight = dense_weight
@@ -181,6 +185,11 @@ class CardIndex:
         # it (`learned=False`, or no model shipped) the dense re-rank and the BM25 bars do.
         self.ranker = (
             ranker if ranker is not None else (shipped_ranker() if learned and SHIPPED.exists() else None)
+        )
+        # The scope model lets a question the bars refuse be answered when it is sure the question is about
+        # the job (chatter around a plain job question lowers its coverage); `learned=False`: the bars alone.
+        self.scope = (
+            scope if scope is not None else (shipped_scope() if learned and SCOPE_SHIPPED.exists() else None)
         )
         self.min_score = min_score
         self.min_coverage = min_coverage
@@ -302,6 +311,7 @@ class CardIndex:
                 : k - 1
             ]
         hits = []
+        about_job = self.scope is not None and self.scope.is_about_the_job(question)
         total = sum(found.weights) or 1.0
         for doc, score, probability in ranked:
             if score <= 0:
@@ -311,7 +321,7 @@ class CardIndex:
             covered = [w for group, w in pairs_ if not card_terms.isdisjoint(group)]
             share = sum(covered) / total
             hit = CardHit(self.cards[doc], score, share, found.known, len(covered), len(found.groups))
-            hits.append(replace(hit, exact=doc in own, probability=probability))
+            hits.append(replace(hit, exact=doc in own, probability=probability, about_job=about_job))
         return tuple(hits)
 
     def _by_meaning(self, question: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -344,6 +354,8 @@ class CardIndex:
             and hit.probability >= self.ranker.threshold
         ):
             return True  # the learned ranker is sure enough that this card is right, whatever the bars say
+        if hit.about_job and hit.matched >= 1:
+            return True  # surely about the job, and the best card shares a content word with it
         if hit.known < self.min_known or hit.matched < min(MIN_MATCHED, hit.asked):
             return False
         if hit.asked >= LONG_QUESTION_WORDS and hit.score >= max(self.min_score, LONG_MIN_SCORE):

@@ -1,0 +1,135 @@
+"""Training the scope model (`scope_model.py`), deterministically, on the pack and tuning data only.
+
+About the job: every card phrasing, and the tuning questions about the job (`content/<pack>/tuning/`:
+the graded ones in scope and the in-scope rows of `questions.tsv`). Off topic: the tuning questions out of
+scope (`out_of_scope.txt`, the graded ones, the 0 rows of `questions.tsv`) and the off-topic examples the
+intent model files under explain (the sections of `explain.txt` whose header says "off-topic questions").
+Never the evaluation sets in `bench/data/`.
+
+The threshold is chosen out of fold (5 stratified folds): the lowest chance at which the off-topic
+questions that the card bars refuse but this model would let through stay at most `MAX_OFF_TOPIC_LET_IN`
+of all the off-topic questions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from sitecoach.curriculum.card_ranker_training import TuningSet
+from sitecoach.curriculum.card_search import CardIndex, CardInfo
+from sitecoach.curriculum.scope_model import JOB, OFF_TOPIC, ScopeModel
+from sitecoach.nlu.model import IntentModel, examples_fingerprint
+from sitecoach.nlu.normalise import DEFAULT_NORMALISER
+from sitecoach.nlu.training import char_vectorizer, word_vectorizer
+
+C = 4.0  # inverse regularisation; the classes are weighted to balance (about 8 job questions to 1 off topic)
+FOLDS = 5
+MAX_OFF_TOPIC_LET_IN = 0.025
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.5, 1.0, 0.01))
+_SECTION = re.compile(r"^# (?:round|session)\b", re.IGNORECASE)
+_OFF_TOPIC_HEADER = re.compile(r"^# (?:round|session)[^:]*: \d+ off-topic questions\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ScopeTraining:
+    """The trained model and its out-of-fold table: per threshold, the share of the job questions the bars
+    refuse that it answers, and the share of all off-topic questions it lets in."""
+
+    scope: ScopeModel
+    job: int
+    off_topic: int
+    table: tuple[tuple[float, float, float], ...]
+
+
+def off_topic_sections(examples: str) -> list[str]:
+    """The lines of an examples file in sections whose header starts with a count of off-topic questions
+    ("# round 8b (...): 420 off-topic questions ..."); a section ends at the next "# round" or "# session"
+    header (a header's own continuation lines are comments too). A section that mixes in job questions
+    (hard negatives) does not qualify: its header does not start that way."""
+    out: list[str] = []
+    keep = False
+    for line in examples.splitlines():
+        if line.startswith("#"):
+            if _SECTION.match(line):
+                keep = _OFF_TOPIC_HEADER.search(line) is not None
+            continue
+        if keep and line.strip():
+            out.append(line.strip())
+    return out
+
+
+def _normalised(texts: Sequence[str]) -> list[str]:
+    return [" ".join(DEFAULT_NORMALISER.tokens(t)) for t in texts]
+
+
+def _fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
+    word, char = word_vectorizer(), char_vectorizer()
+    features = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    estimator = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(features, labels)
+    return IntentModel(
+        classes=tuple(str(c) for c in estimator.classes_),
+        word_vocabulary={k: int(v) for k, v in word.vocabulary_.items()},
+        word_idf=np.asarray(word.idf_, dtype=np.float64),
+        char_vocabulary={k: int(v) for k, v in char.vocabulary_.items()},
+        char_idf=np.asarray(char.idf_, dtype=np.float64),
+        # a binary logistic regression as two softmax columns: P(off_topic) = sigmoid(w.x + b)
+        coef=np.ascontiguousarray(np.hstack([-estimator.coef_.T, estimator.coef_.T]) / 2, dtype=np.float64),
+        intercept=np.asarray([-estimator.intercept_[0] / 2, estimator.intercept_[0] / 2], dtype=np.float64),
+    )
+
+
+def training_data(
+    cards: Sequence[CardInfo], tuning: TuningSet, off_topic_examples: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """(questions about the job, off-topic questions), as the module's note lists them."""
+    job = (
+        [q for card in cards for q in card.questions]
+        + [q.text for q in tuning.graded]
+        + list(tuning.in_scope)
+    )
+    return job, list(tuning.out_of_scope) + list(off_topic_examples)
+
+
+def fingerprint(job: Sequence[str], off_topic: Sequence[str]) -> str:
+    """A short hash of the training data, to tell a stale model."""
+    return examples_fingerprint({JOB: list(job), OFF_TOPIC: list(off_topic)})
+
+
+def train(cards: Sequence[CardInfo], tuning: TuningSet, off_topic_examples: Sequence[str]) -> ScopeTraining:
+    """Fit on everything; the threshold from out-of-fold chances (see the module's note)."""
+    job, off = training_data(cards, tuning, off_topic_examples)
+    texts = _normalised(job + off)
+    labels = np.array([JOB] * len(job) + [OFF_TOPIC] * len(off))
+    chance = np.zeros(len(texts))
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=0)
+    for fit_rows, test_rows in folds.split(texts, labels):
+        model = _fit([texts[i] for i in fit_rows], labels[fit_rows])
+        column = model.index(JOB)
+        for i in test_rows:
+            chance[i] = model.scores(texts[i])[0][column]
+    bars = CardIndex(cards, learned=False)
+    refused = np.array([_refused(bars, t) for t in job + off])
+    is_job = labels == JOB
+    table = []
+    for t in THRESHOLDS:
+        answered_job = float(np.mean(chance[is_job & refused] >= t)) if (is_job & refused).any() else 0.0
+        let_in = float(np.sum((chance >= t) & refused & ~is_job)) / max(1, int((~is_job).sum()))
+        table.append((t, answered_job, let_in))
+    allowed = [t for t, _, let_in in table if let_in <= MAX_OFF_TOPIC_LET_IN]
+    threshold = min(allowed) if allowed else THRESHOLDS[-1]
+    final = _fit(texts, labels)
+    final.fingerprint = fingerprint(job, off)
+    return ScopeTraining(ScopeModel(final, threshold), len(job), len(off), tuple(table))
+
+
+def _refused(bars: CardIndex, question: str) -> bool:
+    """Whether the card bars refuse the question although some card shares a word with it."""
+    hits = bars.search(question, k=1)
+    return bool(hits) and not bars.answers(hits[0])
