@@ -276,9 +276,16 @@ class IntentClassifier:
             # One word with no hazard in it ("Kev", "Jamie": a name given at onboarding) says nothing
             # about harm; the model only knows such names from emergency examples about them.
             emergency = 0.0
+        # An opt-out in an emergency report draws the model's mass to STOP ("my mate's had a belt, and stop
+        # messaging me after this": P(emergency) 0.03, round 10): with a hazard cue, the emergency's share of
+        # what STOP leaves is held to the full bar instead (the opt-out is honoured after the steps).
+        besides_stop = emergency / max(1e-9, 1.0 - probs.get("stop", 0.0))
         # The cue grammar is the slow part; below the cue bar and the flag bar it could change nothing
         # but whether the reply leads with the safety line, so it runs only when it can matter.
-        cue = emergency >= min(bars["emergency_cue"], bars["emergency_possible"]) and hazard_cue(norm)
+        cue = (
+            emergency >= min(bars["emergency_cue"], bars["emergency_possible"])
+            or besides_stop >= bars["emergency"]
+        ) and hazard_cue(norm)
         help_command = is_help_command(norm, len(tokens))
         disclosure = probs.get("safeguarding", 0.0)
         if (
@@ -292,7 +299,7 @@ class IntentClassifier:
                 "safeguarding", disclosure, True, probs, opt_out=_asks_to_stop(norm, len(tokens))
             )
         if self._has["emergency"] and (
-            (cue and emergency >= bars["emergency_cue"])
+            (cue and (emergency >= bars["emergency_cue"] or besides_stop >= bars["emergency"]))
             or (emergency >= bars["emergency"] and not help_command)
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency

@@ -33,7 +33,9 @@ _PREFIX = (
 # only with a foreign word for messages ("no messages?" is a learner missing the daily question).
 _FOREIGN_MESSAGES = (
     r"(?:mensajes|mensagens|messaggi|wiadomo[sś]ci|esemes\w*|mesaje|mesajele"
-    r"|negeseuon|neges|negeseuon testun|žinučių|zinuciu|žinutės|zinutes|žinutes|pranešimų|pranesimu)"
+    r"|negeseuon|neges|negeseuon testun|žinučių|zinuciu|žinutės|zinutes|žinutes|pranešimų|pranesimu"
+    # round 10: Polish texts are "SMS-y" ("nie chcę już tych smsów"); never a bare "sms" ("no sms today?")
+    r"|sms(?:y|ów|ow|ami|ach)|esemes(?:y|ów|ow))"
 )
 _FOREIGN_STOP_VERB = (
     r"(?:arr[eê]t(?:e|ez|er)?|basta|para(?= )|pare(?= )|przesta[nń](?:cie)?|do[sś][cć]|wystarczy"

@@ -211,6 +211,41 @@ _MORE_HARM_RE = re.compile(
     )
 )
 
+# Round 10 (a blind round): harm now in the other languages a UK site hears, as the normaliser gives them
+# (accents kept or dropped; it turns Polish "w" into "with" and "na" into "no"). Only cries for help and
+# words that name harm: never a plain "help" ("madad chahiye" may be help with a quiz) or "fell" ("phone
+# gir gaya"). "Pomocy", "ajutor" and "padėkite" are cries for help only as the first word ("potrzebuję pomocy
+# z quizem" is help with a quiz). A cue, not a verdict: the model must still agree at its cue bar.
+_FOREIGN_HARM_RE = re.compile(
+    "|".join(
+        (
+            # Polish: "pomocy", "ratunku", "wypadek", "porażenie prądem", "stracił przytomność", "nie oddycha"
+            r"^pomocy\b|\b(?:ratunku|wypad(?:ek|ku)|nieprzytomn\w*|krwawi\w*|po[zż]ar\w*|wybuch\w*|karetk\w*)\b"
+            r"|\bpora[zż]\w*(?: \w+)? pr[aą]d\w*|\bpr[aą]d\w*(?: \w+)? pora[zż]\w*"
+            r"|\bstraci[lł]\w* przytomno\w*"
+            r"|\bnie oddycha\w*|\bpali si[eę]\b|\bzawali[lł]\w*|\b(?:wyciek|ulatnia\w*|czu[cć])\w* gaz\w*"
+            r"|\b(?:spad|wpad)[lł]\w* (?:do|with|w) wykop\w*",
+            # Romanian: "ajutor", "electrocutat", "s-a curentat", "inconștient", "nu respiră", "sângerează"
+            r"^ajutor\b|\b(?:curentat\w*|incon[sș]tient\w*|le[sș]inat\w*|s[aâ]ngereaz[aă]|incendiu|ambulan[tț]\w*)\b"
+            r"|\bluat curent\b|\bnu (?:mai )?respir[aă]\b|\bmiroase (?:a )?gaz\b|\bpr[aă]bu[sș]\w*",
+            # Portuguese: "socorro", "acidente", "eletrocutado", "levou um choque", "desmaiou", "caiu na vala"
+            r"\b(?:socorro|acidente|ele(?:c)?trocutad\w*|inconsciente|desmai\w*|sangr(?:ando|a muito)"
+            r"|inc[eê]ndio|ambul[aâ]ncia)\b|\b(?:levou|apanhou|tomou) (?:um )?choque\b"
+            r"|\bn[aã]o (?:est[aá] a )?respira\w*|\b(?:cheiro|fuga|vazamento) (?:a |de )?g[aá]s\b"
+            r"|\bcaiu (?:no|na|dentro)\b",
+            # Lithuanian: "padėkite", "gelbėkit", "nelaimė", "sutrenkė srovė", "be sąmonės", "nekvėpuoja"
+            r"^pad[eė]kit\w*|\b(?:gelb[eė]kit\w*|nelaim\w*|(?:su|nu)trenk\w*|nekv[eė]puoja|kraujuoja|gaisras"
+            r"|[iį]griuv\w*|greit[aą]j\w*)\b|\belektros sm[uū]g\w*|\bbe s[aą]mon[eė]s\b|\bduj[uų] kvap\w*",
+            # Urdu and Punjabi in Latin letters: "bachao", "jaldi madad", "current lag gaya", "behosh",
+            # "saans nahi le raha", "khoon nikal raha", "aag lag gayi", "hil nahi raha"
+            r"\b(?:bachao|bachaao|behosh\w*)\b|\b(?:jaldi|jldi) madad\b|\bmadad (?:karo|kro|kardo)\b"
+            r"|\b(?:current|karant|karent) (?:lag|laga|lagg|lagya|lageya)\w*|\bsaa?ns (?:nahi|nai|no)\b"
+            r"|\bkhoon (?:nikal|beh|bah)\w*|\baag (?:lag|lagi|lagg)\w*"
+            r"|\bhil (?:nahi|nai|no) (?:reha|raha|rha)\b",
+        )
+    )
+)
+
 # Hypothetical / learning framing that turns a hazard mention into a question.
 _URGENT_RE = re.compile(
     r"\b(?:just|now|quick|quickly|urgent|urgently|asap|sos|help me|help us|mayday|hurry|"
@@ -286,7 +321,9 @@ def _is_hypothetical(text: str) -> bool:
 def hazard_cue(norm: str) -> bool:
     """Whether a normalised message reports harm or a hazard now (not a question about one)."""
     # The framing check is cheap and the two grammars are not: it goes first.
-    return not _is_hypothetical(norm) and bool(_EMERGENCY_RE.search(norm) or _MORE_HARM_RE.search(norm))
+    return not _is_hypothetical(norm) and bool(
+        _EMERGENCY_RE.search(norm) or _MORE_HARM_RE.search(norm) or _FOREIGN_HARM_RE.search(norm)
+    )
 
 
 # What kinds of emergency a report describes, so the steps fit it. Electrical cues are specific ("got a

@@ -286,6 +286,19 @@ def test_emergency_outranks_stop() -> None:
     assert _tiny(emergency=0.0).classify("stop").intent == "emergency"
 
 
+def test_an_opt_out_in_an_emergency_report_does_not_hide_it() -> None:
+    # Round 10: the opt-out draws the model's mass to STOP; with a hazard cue, the emergency's share of what
+    # STOP leaves is held to the full bar, and the opt-out is still honoured (`opt_out`).
+    message = "hes been electrocuted so no more messages"
+    p = _tiny().classify(message).probabilities
+    share = p["emergency"] / (1.0 - p["stop"])
+    assert p["emergency"] < share
+    bar = (p["emergency"] + share) / 2
+    result = _tiny(emergency=bar, emergency_cue=0.99, emergency_possible=0.99).classify(message)
+    assert result.intent == "emergency" and result.opt_out
+    assert _tiny(emergency=share * 1.01, emergency_cue=0.99).classify(message).intent == "stop"
+
+
 def test_the_model_applies_exactly_what_scikit_learn_fitted() -> None:
     texts = [t for n in TINY for t in TINY[n]]
     labels = np.array([n for n in TINY for _ in TINY[n]])

@@ -7,6 +7,10 @@ Round 9 (another blind round): STOP in Lithuanian, Welsh, Urdu and Punjabi (Lati
 Polish, Romanian and Portuguese; finishing with the messages in an idiom ("call it a day on the texts") as
 an opt-out cue; and doubt about what to do now ("I don't know if I should go near it") is not a hypothetical.
 
+Round 10 (another blind round): harm now in Polish, Romanian, Portuguese, Lithuanian and Urdu/Punjabi (Latin
+letters) is a hazard cue, where a plain word for help ("potrzebuję pomocy z quizem") is not; and Polish
+"SMS-y" are messages to stop ("nie chcę już tych smsów"), where a bare English "sms" is not.
+
 The messages are new wordings; none is chosen from an evaluation set.
 """
 
@@ -200,3 +204,49 @@ def test_doubt_about_what_to_do_now_is_not_a_hypothetical(message: str) -> None:
 )
 def test_a_question_with_know_if_or_sure_if_stays_a_question(message: str) -> None:
     assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+# --- round 10 (a blind round of opt-outs and emergencies) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ratunku, Marek spadł do wykopu i nie oddycha",  # Polish
+        "kolega stracił przytomność przy złączu",
+        "prąd go poraził, leży na ziemi",
+        "ajutor! un coleg a luat curent",  # Romanian
+        "colegul e inconstient in sant",
+        "socorro, ele levou um choque no cabo",  # Portuguese
+        "fuga de gás na vala, o rapaz desmaiou",
+        "gelbėkit, darbininkas be sąmonės",  # Lithuanian
+        "bachao yaar, usko current lag gaya",  # Urdu / Punjabi in Latin letters
+        "tent ko aag lag gayi",
+    ],
+)
+def test_harm_now_in_other_languages_is_a_hazard_cue(message: str) -> None:
+    assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "potrzebuję pomocy z quizem",  # Polish: "I need help with the quiz"
+        "am nevoie de ajutor cu testul",  # Romanian: "I need help with the test"
+        "madad chahiye quiz mein",  # Urdu: "I need help with the quiz"
+        "mera phone gir gaya tha, ab theek hai",  # "my phone fell, it's fine now"
+        "obrigado pela ajuda",  # Portuguese: "thanks for the help"
+    ],
+)
+def test_asking_for_help_in_other_languages_is_not_a_hazard_cue(message: str) -> None:
+    assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize("message", ["nie chcę już smsów", "nie wysyłajcie mi smsów", "przestańcie smsy"])
+def test_polish_sms_words_are_messages_to_stop(message: str) -> None:
+    assert _is_command(message)
+
+
+@pytest.mark.parametrize("message", ["no sms today?", "sms", "nie wiem co to sms"])
+def test_a_bare_sms_is_not_a_stop_command(message: str) -> None:
+    assert not _is_command(message)
