@@ -144,6 +144,15 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("goes off", "cure set"),
     ("went off", "cure set"),
     ("harden", "cure set"),
+    # belted PILC is a cable construction (paper round all three cores), not a shock: longer phrases win
+    ("belted pilc", "belted paper insulation"),
+    ("belted cable", "belted paper insulation"),
+    ("belted paper", "belted paper insulation"),
+    ("belted type", "belted paper insulation"),
+    ("belted 11kv", "belted paper insulation 11kv"),
+    ("belted and screened", "belted paper insulation screened"),
+    ("belted or screened", "belted paper insulation screened"),
+    ("belted vs screened", "belted paper insulation screened"),
     ("belt", "electric shock"),
     ("zap", "electric shock"),
     ("electrocuted", "electric shock"),
@@ -158,6 +167,7 @@ _SYNONYM_SOURCE: tuple[tuple[str, str], ...] = (
     ("trans joint", "transition joint"),
     # chatter that asks for an explanation but names no topic: dropped
     ("how come", ""),
+    ("voice note", ""),  # a transcription's own label ("voice note: ..."): "note" would stem to "not"
     ("when its at home", ""),
     ("in plain english", ""),
     ("in simple terms", ""),

@@ -20,3 +20,12 @@ def test_texting_spellings_of_little_words_are_not_content() -> None:
 def test_a_job_word_stays_a_content_word() -> None:
     assert words("can the ganger issue the permit") == words("supervisor issue permit")
     assert words("its the gaffer n the ganger") == words("supervisor")
+
+
+def test_a_voice_note_label_is_not_part_of_the_question() -> None:
+    assert words("voice note: water keeps filling the hole") == words("water keeps filling the hole")
+
+
+def test_belted_cable_is_a_construction_not_a_shock() -> None:
+    assert "shock" not in words("whats the difference between belted and screened pilc")
+    assert "shock" in words("he got belted off the pot end")
