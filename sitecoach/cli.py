@@ -548,15 +548,22 @@ def cards_train_scope() -> None:
     )
 
 
-ASK_PHONE = "+447000000001"
+ASK_PHONES = "+447000"  # a new learner for each `ask` without --phone: +447000 and eight digits
 
 
 @main.command()
 @click.argument("text")
-@click.option("--phone", default=ASK_PHONE, show_default=True, help="The learner to ask as (E.164).")
+@click.option(
+    "--phone",
+    default=None,
+    help="The learner to ask as (E.164); the conversation goes on from their last message. Without it each "
+    "ask is a new learner: no earlier question, quiz or opt-out carries over.",
+)
 @click.option("--json", "as_json", is_flag=True, help='Print {"intent", "skill", "replies": [...]}.')
-def ask(text: str, phone: str, as_json: bool) -> None:
+def ask(text: str, phone: str | None, as_json: bool) -> None:
     """Run one message through the real router and skills for a learner and print the reply."""
+    if phone is None:
+        phone = f"{ASK_PHONES}{uuid.uuid4().int % 10**8:08d}"
     settings = _settings().with_overrides(coach_channel="simulator")
     _ensure_seeded(settings)
     from sitecoach.wiring import build_services

@@ -59,6 +59,25 @@ def test_ask_emergency_gives_the_vetted_steps(services, base_settings):
     assert out["intent"] == "emergency" and "999" in out["replies"][0]
 
 
+def _ask(base_settings, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["ask", *args, "--json"], env=_env(base_settings))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.strip().splitlines()[-1])
+
+
+def test_each_ask_without_a_phone_is_a_new_learner(services, base_settings):
+    # An outside tester asks question after question: an opt-out (or a quiz) in one must not colour the next.
+    assert _ask(base_settings, "STOP")["skill"] == "stop"
+    assert _ask(base_settings, "why do we spike a cable before cutting it")["skill"] == "explain"
+
+
+def test_ask_with_a_phone_goes_on_from_that_learners_last_message(services, base_settings):
+    phone = "+447700900445"
+    assert _ask(base_settings, "STOP", "--phone", phone)["skill"] == "stop"
+    after = _ask(base_settings, "why do we spike a cable before cutting it", "--phone", phone)
+    assert after["skill"] != "explain"  # an opted-out learner is not coached
+
+
 def test_ask_refuses_a_bad_phone(services, base_settings):
     result = CliRunner().invoke(main, ["ask", "hi", "--phone", "nope"], env=_env(base_settings))
     assert result.exit_code != 0 and "phone number" in result.output
