@@ -137,7 +137,7 @@ class CardHit:
     asked: int = 1  # how many content words the question has
     exact: bool = False  # the question has the same content words as one of the card's phrasings
     probability: float | None = None  # the learned re-ranker's chance that this card answers (if used)
-    about_job: bool = False  # the scope model is sure the question is about the job (`scope_model.py`)
+    about_job: bool = False  # the best card, and the scope model is sure the question is about the job
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,9 @@ class CardIndex:
             covered = [w for group, w in pairs_ if not card_terms.isdisjoint(group)]
             share = sum(covered) / total
             hit = CardHit(self.cards[doc], score, share, found.known, len(covered), len(found.groups))
-            hits.append(replace(hit, exact=doc in own, probability=probability, about_job=about_job))
+            # the scope model vouches for the question, so only for the best card: never a runner-up's pass
+            first = about_job and not hits
+            hits.append(replace(hit, exact=doc in own, probability=probability, about_job=first))
         return tuple(hits)
 
     def _by_meaning(self, question: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:

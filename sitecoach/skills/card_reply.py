@@ -130,15 +130,12 @@ TRAILING_QUESTION = re.compile(
 
 def is_question(text: str) -> bool:
     """Whether a message asks something (a question mark, a yes/no opening, a question word, or a
-    question after the report such as "... what do I do", texting spelt out: "... what do u do")."""
+    question after the report such as "... what do I do"; texting spelt out too: "wot is", "what do u do")."""
     stripped = text.strip()
     plain = normalise(stripped)  # texting spelt out: "what do u do" is "what do you do"
-    return (
-        "?" in text
-        or is_yes_no(text)
-        or bool(_QUESTION_WORD.match(stripped))
-        or bool(TRAILING_QUESTION.search(stripped))
-        or bool(TRAILING_QUESTION.search(plain))
+    return "?" in text or any(
+        is_yes_no(form) or bool(_QUESTION_WORD.match(form)) or bool(TRAILING_QUESTION.search(form))
+        for form in (stripped, plain)
     )
 
 

@@ -83,3 +83,9 @@ def test_off_topic_sections_are_read_from_their_headers_only() -> None:
         "# session 5: hard negatives", "what goes in my portfolio",
     ])  # fmt: skip
     assert off_topic_sections(text) == ["best pub in leeds"]
+
+
+def test_the_scope_model_vouches_for_the_best_card_only(index: CardIndex) -> None:
+    hits = index.search(CHATTY[0], k=3)
+    assert hits[0].about_job and index.answers(hits[0])
+    assert not any(h.about_job for h in hits[1:])  # a runner-up clears the bar on its own or not at all

@@ -292,7 +292,7 @@ def test_an_opt_out_in_an_emergency_report_does_not_hide_it() -> None:
     message = "hes been electrocuted so no more messages"
     p = _tiny().classify(message).probabilities
     share = p["emergency"] / (1.0 - p["stop"])
-    assert p["emergency"] < share
+    assert p["stop"] > 0.5  # the opt-out draws the mass: the share is well above P(emergency) itself
     bar = (p["emergency"] + share) / 2
     result = _tiny(emergency=bar, emergency_cue=0.99, emergency_possible=0.99).classify(message)
     assert result.intent == "emergency" and result.opt_out

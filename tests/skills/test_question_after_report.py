@@ -17,6 +17,7 @@ from sitecoach.skills.card_reply import is_question
         "flashover at the joint bay, nobody hurt, what now",
         "lifting the pit covers any tips",
         "he fell off the ladder and cant feel his legs what do u do",  # texting: "u" is "you"
+        "wot is the first thing to do if he took a belt",
         "smell gas in the hole wot shud we do",
     ],
 )
