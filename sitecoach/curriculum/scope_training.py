@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
@@ -27,7 +26,7 @@ from sitecoach.curriculum.card_search import CardIndex, CardInfo
 from sitecoach.curriculum.scope_model import JOB, OFF_TOPIC, ScopeModel
 from sitecoach.nlu.model import IntentModel, examples_fingerprint
 from sitecoach.nlu.normalise import DEFAULT_NORMALISER
-from sitecoach.nlu.training import char_vectorizer, word_vectorizer
+from sitecoach.nlu.training import as_model, featurise
 
 C = 4.0  # inverse regularisation; the classes are weighted to balance (about 8 job questions to 1 off topic)
 FOLDS = 5
@@ -70,19 +69,12 @@ def _normalised(texts: Sequence[str]) -> list[str]:
 
 
 def _fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
-    word, char = word_vectorizer(), char_vectorizer()
-    features = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    word, char, features = featurise(texts)
     estimator = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(features, labels)
-    return IntentModel(
-        classes=tuple(str(c) for c in estimator.classes_),
-        word_vocabulary={k: int(v) for k, v in word.vocabulary_.items()},
-        word_idf=np.asarray(word.idf_, dtype=np.float64),
-        char_vocabulary={k: int(v) for k, v in char.vocabulary_.items()},
-        char_idf=np.asarray(char.idf_, dtype=np.float64),
-        # a binary logistic regression as two softmax columns: P(off_topic) = sigmoid(w.x + b)
-        coef=np.ascontiguousarray(np.hstack([-estimator.coef_.T, estimator.coef_.T]) / 2, dtype=np.float64),
-        intercept=np.asarray([-estimator.intercept_[0] / 2, estimator.intercept_[0] / 2], dtype=np.float64),
-    )
+    # a binary logistic regression as two softmax columns: P(off_topic) = sigmoid(w.x + b)
+    weights, bias = estimator.coef_.T, float(estimator.intercept_[0])
+    coef, intercept = np.hstack([-weights, weights]) / 2, np.array([-bias, bias]) / 2
+    return as_model(word, char, estimator.classes_, coef, intercept)
 
 
 def training_data(

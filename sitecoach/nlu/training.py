@@ -80,10 +80,38 @@ class Dataset:
         return cls(texts, np.array(labels))
 
 
+def featurise(texts: Sequence[str]) -> tuple[TfidfVectorizer, TfidfVectorizer, sp.csr_matrix]:
+    """Fit the word and character vectorizers on normalised texts; their side-by-side TF-IDF matrix."""
+    word, char = word_vectorizer(), char_vectorizer()
+    return word, char, sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+
+
+def as_model(
+    word: TfidfVectorizer,
+    char: TfidfVectorizer,
+    classes: Sequence[str],
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    opt_out_coef: np.ndarray | None = None,
+    opt_out_intercept: float = 0.0,
+) -> IntentModel:
+    """The fitted vectorizers and a linear model's weights (n_features x n_classes) as an `IntentModel`."""
+    return IntentModel(
+        classes=tuple(str(c) for c in classes),
+        word_vocabulary={k: int(v) for k, v in word.vocabulary_.items()},
+        word_idf=np.asarray(word.idf_, dtype=np.float64),
+        char_vocabulary={k: int(v) for k, v in char.vocabulary_.items()},
+        char_idf=np.asarray(char.idf_, dtype=np.float64),
+        coef=np.ascontiguousarray(coef, dtype=np.float64),
+        intercept=np.asarray(intercept, dtype=np.float64),
+        opt_out_coef=opt_out_coef,
+        opt_out_intercept=opt_out_intercept,
+    )
+
+
 def fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
     """Fit the vectorizers, the intent model and the opt-out detector (no thresholds, no calibration)."""
-    word, char = word_vectorizer(), char_vectorizer()
-    features = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    word, char, features = featurise(texts)
     estimator = LogisticRegression(C=C, max_iter=5000).fit(features, labels)
     opt_out = labels == OPT_OUT_LABEL
     detector = (
@@ -91,17 +119,11 @@ def fit(texts: Sequence[str], labels: np.ndarray) -> IntentModel:
         if 0 < opt_out.sum() < len(labels)
         else None
     )
-    return IntentModel(
-        classes=tuple(str(c) for c in estimator.classes_),
-        word_vocabulary={k: int(v) for k, v in word.vocabulary_.items()},
-        word_idf=np.asarray(word.idf_, dtype=np.float64),
-        char_vocabulary={k: int(v) for k, v in char.vocabulary_.items()},
-        char_idf=np.asarray(char.idf_, dtype=np.float64),
-        coef=np.ascontiguousarray(estimator.coef_.T, dtype=np.float64),
-        intercept=np.asarray(estimator.intercept_, dtype=np.float64),
+    return as_model(
+        word, char, estimator.classes_, estimator.coef_.T, estimator.intercept_,
         opt_out_coef=None if detector is None else np.asarray(detector.coef_[0], dtype=np.float64),
         opt_out_intercept=0.0 if detector is None else float(detector.intercept_[0]),
-    )
+    )  # fmt: skip
 
 
 def out_of_fold(
