@@ -90,8 +90,7 @@ STOP_WORDS: frozenset[str] = frozenset(
     wouldnae didnae isnae wasnae willnae ken aboot noo wi fae tae masel yersel mebbe
     wor youse yous mam pet hinny bab duck butt butty boyo efter wance de
     surely ages ago enough sayin saying goin gonna tryna
-    dae div hoo jist aal meself mesel yersel yerself wor oor mair
-    whens whos whys cn cud shud wud wen wer abt bout thru jus
+    dae div jist aal meself mesel yerself oor mair whens whys cn wer thru jus
     """.split()
 )
 

@@ -132,16 +132,21 @@ def is_question(text: str) -> bool:
     """Whether a message asks something (a question mark, a yes/no opening, a question word, or a
     question after the report such as "... what do I do"; texting spelt out too: "wot is", "what do u do")."""
     stripped = text.strip()
-    plain = normalise(stripped)  # texting spelt out: "what do u do" is "what do you do"
-    return "?" in text or any(
-        is_yes_no(form) or bool(_QUESTION_WORD.match(form)) or bool(TRAILING_QUESTION.search(form))
-        for form in (stripped, plain)
-    )
+    return "?" in text or _reads_as_question(stripped) or _reads_as_question(normalise(stripped))
+
+
+def _reads_as_question(text: str) -> bool:
+    return is_yes_no(text) or bool(_QUESTION_WORD.match(text)) or bool(TRAILING_QUESTION.search(text))
 
 
 def is_what_if(question: str) -> bool:
     """A question about what to do if something goes wrong (not a report that it is happening)."""
     return bool(_WHAT_IF.search(question) and _INCIDENT.search(question))
+
+
+def _touched(words: set[str], groups: Sequence[set[str]]) -> int:
+    """How many of a question's content-word groups a sentence's terms touch."""
+    return sum(1 for group in groups if not words.isdisjoint(group))
 
 
 def _new_facts(card: CardInfo, room: int, question: str = "") -> list[str]:
@@ -151,8 +156,7 @@ def _new_facts(card: CardInfo, room: int, question: str = "") -> list[str]:
     asked = [set(group) for group in analyze(question)]
 
     def relevance(fact: str) -> int:
-        words = set(terms(fact))
-        return sum(1 for group in asked if not words.isdisjoint(group))
+        return _touched(set(terms(fact)), asked)
 
     facts = []
     for fact in sorted(card.key_facts, key=relevance, reverse=True):  # stable: ties keep the card's order
@@ -172,7 +176,7 @@ def complement(question: str, card: CardInfo, others: Sequence[CardInfo]) -> str
     for other in others if unanswered else ():
         for sentence in sentences(other.answer):
             words = set(terms(sentence))
-            found = sum(1 for group in unanswered if not words.isdisjoint(group))
+            found = _touched(words, unanswered)
             if found > most:
                 best, most = sentence, found
     return best
@@ -192,7 +196,7 @@ def runner_up_line(question: str, card: CardInfo, others: Sequence[CardInfo]) ->
             words = set(terms(sentence))
             if len(words - said) < RUNNER_UP_NEW_WORDS:
                 continue
-            shared = sum(1 for group in asked if not words.isdisjoint(group))
+            shared = _touched(words, asked)
             if shared > most:
                 best, most = sentence, shared
     return best
