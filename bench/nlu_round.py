@@ -3,7 +3,9 @@
     python bench/nlu_round.py MESSAGES.tsv [--misses]
 
 MESSAGES.tsv holds one message a line, ``text<TAB>label``. Label ``stop`` is a request to stop the
-coach's messages, ``emergency`` is harm or a hazard happening now; any other label counts as `other`.
+coach's messages, ``emergency`` is harm or a hazard happening now; any other label counts as `other`
+in the safety table. When the labels are intent names (a round across every intent), it also prints
+overall accuracy and each intent's recall, and --misses lists every message given another intent.
 The texts go through the real `sitecoach classify` command (its rules and cue grammars included, as an
 outside tester would see them), then this prints the recall of STOP and of emergencies, the false STOP and
 false emergency rates on the others, and with --misses every message on the wrong side.
@@ -29,19 +31,24 @@ class Verdict:
     """One message: the label it was written with and the intent the classifier gave it."""
 
     text: str
-    label: str
+    written: str
     intent: str
+
+    @property
+    def label(self) -> str:
+        """The safety side of the written label: stop, emergency or other."""
+        return self.written if self.written in SAFETY_LABELS else OTHER
 
 
 def read_round(path: Path) -> list[tuple[str, str]]:
-    """(text, label) rows; a label that is not stop or emergency becomes `other`."""
+    """(text, label) rows, the label lower-cased as written."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if "\t" not in line:
             continue
         text, label = line.rsplit("\t", 1)
         label = label.strip().lower()
-        rows.append((text, label if label in SAFETY_LABELS else OTHER))
+        rows.append((text, label))
     return rows
 
 
@@ -81,6 +88,24 @@ def table(verdicts: list[Verdict]) -> list[str]:
     return lines
 
 
+def intent_table(verdicts: list[Verdict]) -> list[str]:
+    """Overall accuracy and each written intent's recall (for a round labelled with intent names)."""
+    right = sum(v.intent == v.written for v in verdicts)
+    lines = [f"{'overall accuracy':24s} {rate(right, len(verdicts))}"]
+    for written in sorted({v.written for v in verdicts}):
+        wanted = [v for v in verdicts if v.written == written]
+        lines.append(f"{written + ' recall':24s} {rate(sum(v.intent == written for v in wanted), len(wanted))}")
+    return lines
+
+
+def misread(verdicts: list[Verdict]) -> list[str]:
+    """Every message given another intent than the one it was written for."""
+    wrong = [v for v in verdicts if v.intent != v.written]
+    return [f"\n## given another intent ({len(wrong)})"] + [
+        f"  {v.written:12s} -> {v.intent:12s} {v.text}" for v in wrong
+    ]
+
+
 def misses(verdicts: list[Verdict]) -> list[str]:
     """Every safety message the classifier missed, and every `other` it took for a safety intent."""
     lines = []
@@ -106,9 +131,14 @@ def main() -> None:
     rows = read_round(args.messages)
     intents = classify([text for text, _ in rows])
     verdicts = [Verdict(text, label, intent) for (text, label), intent in zip(rows, intents, strict=True)]
+    by_intent = any(v.written not in (*SAFETY_LABELS, OTHER) for v in verdicts)
     print("\n".join(table(verdicts)))
+    if by_intent:
+        print("\n".join(intent_table(verdicts)))
     if args.misses:
         print("\n".join(misses(verdicts)))
+        if by_intent:
+            print("\n".join(misread(verdicts)))
 
 
 if __name__ == "__main__":
