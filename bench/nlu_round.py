@@ -94,7 +94,9 @@ def intent_table(verdicts: list[Verdict]) -> list[str]:
     lines = [f"{'overall accuracy':24s} {rate(right, len(verdicts))}"]
     for written in sorted({v.written for v in verdicts}):
         wanted = [v for v in verdicts if v.written == written]
-        lines.append(f"{written + ' recall':24s} {rate(sum(v.intent == written for v in wanted), len(wanted))}")
+        lines.append(
+            f"{written + ' recall':24s} {rate(sum(v.intent == written for v in wanted), len(wanted))}"
+        )
     return lines
 
 
