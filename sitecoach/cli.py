@@ -525,7 +525,12 @@ def cards_train_scope() -> None:
     from sitecoach.curriculum.card_search import CardInfo
     from sitecoach.curriculum.pack import load_pack
     from sitecoach.curriculum.scope_model import SHIPPED
-    from sitecoach.curriculum.scope_training import MAX_OFF_TOPIC_LET_IN, off_topic_sections, train
+    from sitecoach.curriculum.scope_training import (
+        MAX_JOB_VETOED,
+        MAX_OFF_TOPIC_LET_IN,
+        off_topic_sections,
+        train,
+    )
     from sitecoach.skills.contract import EXAMPLES_DIR
 
     path = _settings().content_pack_path
@@ -545,6 +550,14 @@ def cards_train_scope() -> None:
         f"{result.off_topic} off topic); threshold {result.scope.threshold:.2f}, the lowest letting in at "
         f"most "
         f"{MAX_OFF_TOPIC_LET_IN:.1%} of the off-topic questions (out of fold)"
+    )
+    click.echo(f"{'veto':>9s} {'job questions refused':>40s} {'off-topic the bars answer, refused':>35s}")
+    for v, lost, refused in result.veto_table:
+        if round(v * 100) % 5 == 0 or v == result.scope.veto:
+            click.echo(f"{v:9.2f} {lost:40.2%} {refused:35.1%}")
+    click.echo(
+        f"veto {result.scope.veto:.2f}: the highest under which at most {MAX_JOB_VETOED:.1%} of the job "
+        "questions fall (out of fold); under it a question is refused whatever the card bars say"
     )
 
 

@@ -138,6 +138,7 @@ class CardHit:
     exact: bool = False  # the question has the same content words as one of the card's phrasings
     probability: float | None = None  # the learned re-ranker's chance that this card answers (if used)
     about_job: bool = False  # the best card, and the scope model is sure the question is about the job
+    off_the_job: bool = False  # the scope model is sure the question is not about the job at all
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,10 @@ class CardIndex:
                 : k - 1
             ]
         hits = []
-        about_job = self.scope is not None and self.scope.is_about_the_job(question)
+        about_job = off_the_job = False
+        if self.scope is not None:
+            chance = self.scope.job_probability(question)
+            about_job, off_the_job = chance >= self.scope.threshold, chance < self.scope.veto
         total = sum(found.weights) or 1.0
         for doc, score, probability in ranked:
             if score <= 0:
@@ -323,7 +327,15 @@ class CardIndex:
             hit = CardHit(self.cards[doc], score, share, found.known, len(covered), len(found.groups))
             # the scope model vouches for the question, so only for the best card: never a runner-up's pass
             first = about_job and not hits
-            hits.append(replace(hit, exact=doc in own, probability=probability, about_job=first))
+            hits.append(
+                replace(
+                    hit,
+                    exact=doc in own,
+                    probability=probability,
+                    about_job=first,
+                    off_the_job=off_the_job,
+                )
+            )
         return tuple(hits)
 
     def _by_meaning(self, question: str, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -350,6 +362,8 @@ class CardIndex:
         """Whether a hit is strong enough to answer from (a card's own phrasing always is)."""
         if hit.exact:
             return True
+        if hit.off_the_job:
+            return False  # the scope model is sure it is not about the job: refused, whatever the bars say
         if (
             self.ranker is not None
             and hit.probability is not None

@@ -7,7 +7,9 @@ every chatter word the card lacks lowers its coverage. This model reads the whol
 character n-grams of the normalised text under a logistic regression, trained (`scope_training.py`) on the
 cards' phrasings and the tuning questions about the job against off-topic questions (the tuning ones and
 the off-topic examples the intent model files under explain). When it is at least `threshold` sure that a
-refused question is about the job, the best card answers after all (`CardIndex.answers`).
+refused question is about the job, the best card answers after all (`CardIndex.answers`). The other way
+round, when its chance that the question is about the job is under `veto`, no card answers it even if the
+bars pass one ("how do I bleed a radiator" shares "bleed" with first aid): the question is refused plainly.
 
 Stored as `scope_model.npz` beside this module, in the intent model's format (`nlu/model.py`: plain arrays,
 no pickles), and applied with the same numpy code: nothing but numpy runs when a jointer asks.
@@ -30,10 +32,12 @@ OFF_TOPIC = "off_topic"
 
 @dataclass(frozen=True)
 class ScopeModel:
-    """The trained model and the chance at which a refused question counts as about the job."""
+    """The trained model, the chance at which a refused question counts as about the job (`threshold`) and
+    the chance under which a question counts as off the job whatever the bars say (`veto`)."""
 
     model: IntentModel
     threshold: float
+    veto: float = 0.0
 
     def job_probability(self, question: str) -> float:
         """The chance that the question is about the job (the cards' subject), 0 to 1."""
@@ -47,10 +51,14 @@ class ScopeModel:
         """Whether the model is at least `threshold` sure the question is about the job."""
         return self.job_probability(question) >= self.threshold
 
+    def is_off_the_job(self, question: str) -> bool:
+        """Whether the model's chance that the question is about the job is under `veto`."""
+        return self.job_probability(question) < self.veto
+
     def save(self, path: Path = SHIPPED) -> None:
-        """Write the model (its threshold in the header's thresholds)."""
+        """Write the model (its threshold and veto in the header's thresholds)."""
         model = self.model
-        model.thresholds = {**model.thresholds, JOB: self.threshold}
+        model.thresholds = {**model.thresholds, JOB: self.threshold, OFF_TOPIC: self.veto}
         model.save(path)
 
     @classmethod
@@ -59,7 +67,7 @@ class ScopeModel:
         model = IntentModel.load(path)
         if set(model.classes) != {JOB, OFF_TOPIC}:
             raise ValueError(f"{path.name} is not a scope model: classes {json.dumps(model.classes)}")
-        return cls(model, model.thresholds[JOB])
+        return cls(model, model.thresholds[JOB], model.thresholds.get(OFF_TOPIC, 0.0))
 
 
 @cache

@@ -8,7 +8,8 @@ Never the evaluation sets in `bench/data/`.
 
 The threshold is chosen out of fold (5 stratified folds): the lowest chance at which the off-topic
 questions that the card bars refuse but this model would let through stay at most `MAX_OFF_TOPIC_LET_IN`
-of all the off-topic questions.
+of all the off-topic questions. The veto too: the highest chance under which at most `MAX_JOB_VETOED` of
+the questions about the job fall (out of fold); under it a question is refused whatever the bars say.
 """
 
 from __future__ import annotations
@@ -32,19 +33,24 @@ C = 4.0  # inverse regularisation; the classes are weighted to balance (about 8 
 FOLDS = 5
 MAX_OFF_TOPIC_LET_IN = 0.025
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.5, 1.0, 0.01))
+MAX_JOB_VETOED = 0.001
+VETOES = tuple(round(v, 2) for v in np.arange(0.0, 0.51, 0.01))
 _SECTION = re.compile(r"^# (?:round|session)\b", re.IGNORECASE)
 _OFF_TOPIC_HEADER = re.compile(r"^# (?:round|session)[^:]*: \d+ off-topic questions\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ScopeTraining:
-    """The trained model and its out-of-fold table: per threshold, the share of the job questions the bars
-    refuse that it answers, and the share of all off-topic questions it lets in."""
+    """The trained model and its out-of-fold tables: per threshold, the share of the job questions the bars
+    refuse that it answers, and the share of all off-topic questions it lets in; per veto, the share of
+    the job questions it would refuse, and the share of the off-topic questions the bars answer that it
+    refuses."""
 
     scope: ScopeModel
     job: int
     off_topic: int
     table: tuple[tuple[float, float, float], ...]
+    veto_table: tuple[tuple[float, float, float], ...] = ()
 
 
 def off_topic_sections(examples: str) -> list[str]:
@@ -107,7 +113,9 @@ def train(cards: Sequence[CardInfo], tuning: TuningSet, off_topic_examples: Sequ
         for i in test_rows:
             chance[i] = model.scores(texts[i])[0][column]
     bars = CardIndex(cards, learned=False)
-    refused = np.array([_refused(bars, t) for t in job + off])
+    verdicts = [_bars_verdict(bars, t) for t in job + off]
+    refused = np.array([shares and not answers for shares, answers in verdicts])
+    answered = np.array([answers for _, answers in verdicts])
     is_job = labels == JOB
     table = []
     for t in THRESHOLDS:
@@ -116,12 +124,20 @@ def train(cards: Sequence[CardInfo], tuning: TuningSet, off_topic_examples: Sequ
         table.append((t, answered_job, let_in))
     allowed = [t for t, _, let_in in table if let_in <= MAX_OFF_TOPIC_LET_IN]
     threshold = min(allowed) if allowed else THRESHOLDS[-1]
+    veto_table = []
+    off_answered = answered & ~is_job
+    for v in VETOES:
+        lost = float(np.mean(chance[is_job] < v))
+        refused_off = float(np.sum(chance[off_answered] < v)) / max(1, int(off_answered.sum()))
+        veto_table.append((v, lost, refused_off))
+    veto = max(v for v, lost, _ in veto_table if lost <= MAX_JOB_VETOED)
     final = _fit(texts, labels)
     final.fingerprint = fingerprint(job, off)
-    return ScopeTraining(ScopeModel(final, threshold), len(job), len(off), tuple(table))
+    scope = ScopeModel(final, threshold, veto)
+    return ScopeTraining(scope, len(job), len(off), tuple(table), tuple(veto_table))
 
 
-def _refused(bars: CardIndex, question: str) -> bool:
-    """Whether the card bars refuse the question although some card shares a word with it."""
+def _bars_verdict(bars: CardIndex, question: str) -> tuple[bool, bool]:
+    """(some card shares a word with the question, the card bars answer it)."""
     hits = bars.search(question, k=1)
-    return bool(hits) and not bars.answers(hits[0])
+    return bool(hits), bool(hits) and bars.answers(hits[0])

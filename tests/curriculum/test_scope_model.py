@@ -89,3 +89,23 @@ def test_the_scope_model_vouches_for_the_best_card_only(index: CardIndex) -> Non
     hits = index.search(CHATTY[0], k=3)
     assert hits[0].about_job and index.answers(hits[0])
     assert not any(h.about_job for h in hits[1:])  # a runner-up clears the bar on its own or not at all
+
+
+def test_a_question_off_the_job_is_refused_though_a_card_clears_the_bars(
+    cards: list[CardInfo], index: CardIndex
+) -> None:
+    question = "my car battery keeps going flat overnight"  # "battery" and "flat" are on an isolation card
+    bars = CardIndex(cards, learned=False)
+    assert bars.answers(bars.search(question, k=1)[0])  # the bars alone would answer with that card
+    assert index.scope is not None and index.scope.veto > 0
+    assert index.answering(question) is None
+
+
+def test_a_cards_own_phrasing_is_answered_whatever_the_scope_model_says(
+    cards: list[CardInfo], index: CardIndex
+) -> None:
+    assert index.scope is not None
+    for card in cards:
+        for phrasing in card.questions:
+            hit = index.search(phrasing, k=1)[0]
+            assert hit.exact and index.answers(hit), phrasing
