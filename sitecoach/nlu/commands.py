@@ -18,14 +18,22 @@ _POLITE = (
     # round 8: the polite words of the other languages a UK site hears (see _FOREIGN_STOP)
     r"por favor|gracias|svp|sil vous plait|merci|prosze|proszę|dziekuje|dziękuję|bitte|te rog|grazie|"
     # round 9: Welsh, Lithuanian, Urdu and Punjabi (in Latin letters)
-    r"va rog|vă rog|diolch|plis|os gwelwch yn dda|ačiū|aciu|dėkui|dekui|ji|yaar|yar|bhai|shukriya|meherbani)"
+    r"va rog|vă rog|diolch|plis|os gwelwch yn dda|ačiū|aciu|dėkui|dekui|ji|yaar|yar|bhai|shukriya|meherbani|"
+    # round 12: Bulgarian, Hungarian, Italian, Arabic and Somali (in Latin letters)
+    r"molya|molia|blagodarya|kérem|kerem|köszönöm|koszonom|per favore|per piacere|min fadlak|min fadlik"
+    r"|law samaht|lw samaht|shukran|fadlan|mahadsanid)"
 )
 _PREFIX = (
     r"(?:(?:hi|hey|oi|ok|right|please|just|can you|could you|will you|would you|i want to|i|"
     r"want to|i would like to|id like to|i wish to|i need to|i want|how do i|how can i|let me|"
     r"kindly|yes|aye|no|ffs|mate|bot|coach|site coach|"
     # round 9: "please" in the other languages, before the request ("proszę nie wysyłać...")
-    r"prosze|proszę|va rog|vă rog|te rog|prašau|prasau|por favor|plis)\s+)*"
+    r"prosze|proszę|va rog|vă rog|te rog|prašau|prasau|por favor|plis|"
+    # round 12: "please" in Bulgarian, Hungarian, Italian, Arabic and Somali; Arabic "khalas" ("enough,
+    # don't send me messages": never alone); a GDPR erasure request named before it ("right to erasure
+    # request: wipe my data")
+    r"molya|molia|kérem|kerem|per favore|per piacere|min fadlak|law samaht|lw samaht|fadlan|khalas|khallas"
+    r"|gdpr(?: request)?|right to erasure(?: request)?|erasure request|under gdpr)\s+)*"
 )
 # Round 8: STOP in the languages a UK site hears (French, Spanish, Italian, Portuguese, Polish, Romanian),
 # as the whole message: "arrête", "basta ya no quiero mensajes", "nie chcę tych wiadomości". The normaliser
@@ -35,17 +43,23 @@ _FOREIGN_MESSAGES = (
     r"(?:mensajes|mensagens|messaggi|wiadomo[sś]ci|esemes\w*|mesaje|mesajele"
     r"|negeseuon|neges|negeseuon testun|žinučių|zinuciu|žinutės|zinutes|žinutes|pranešimų|pranesimu"
     # round 10: Polish texts are "SMS-y" ("nie chcę już tych smsów"); never a bare "sms" ("no sms today?")
-    r"|sms(?:y|ów|ow|ami|ach)|esemes(?:y|ów|ow))"
+    r"|sms(?:y|ów|ow|ami|ach)|esemes(?:y|ów|ow)"
+    # round 12: Bulgarian (Latin and Cyrillic), Hungarian, Arabic in Latin letters ("rasa2il") and Somali
+    r"|(?:saob|suob|sab|sob|sazob|syob)(?:sh|š|6)teni\w*|съобщени\w*|[uü]zenet\w*"
+    r"|rasa(?:2|a|')?[iey]l\w*|rasayel|risal\w*|far+i+[mn]\w*)"
 )
 _FOREIGN_STOP_VERB = (
     r"(?:arr[eê]t(?:e|ez|er)?|basta|para(?= )|pare(?= )|przesta[nń](?:cie)?|do[sś][cć]|wystarczy"
-    r"|opre[sș]te|opri(?:ti|ți)?)"
+    r"|opre[sș]te|opri(?:ti|ți)?"
+    # round 12: Bulgarian "sprete", Italian "smettete", Arabic "wa2if" (stop!), Somali "jooji"
+    r"|sprete|spri|спрете|спри|smett(?:ete|i|ila|etela)|wa(?:2|q|g|22|qq)if|jooji\w*)"
 )
 _FOREIGN_STOP = (
     # "ya" (Spanish "now") arrives as "you": the normaliser reads it as text-speak
     rf"(?:{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
     rf"(?: (?:\w+ ){{0,3}}?(?:messages|{_FOREIGN_MESSAGES}))?"
-    rf"|(?:no|non|nie|nu|nao|não) (?:\w+ ){{0,3}}?{_FOREIGN_MESSAGES}"
+    rf"|(?:no|non|nie|nu|nao|não|ne|не) (?:\w+ ){{0,3}}?{_FOREIGN_MESSAGES}"
+    r"(?: (?:ot vas|от вас|de la voi|de la dvs|from you|od was|od vas))?"
     r"|je ne (?:\w+ ){0,3}?messages"
     # round 9: Polish "wypisz mnie (z listy)", "nie wysyłaj mi już nic"; Romanian "dezabonare"; Portuguese
     # "me tire da lista" ("da" arrives as "the", "mi" and "mai" as "my": the normaliser's text-speak)
@@ -68,7 +82,39 @@ _FOREIGN_STOP = (
     r"(?:band|bund|bnd) (?:karo|kardo|kar do|kr do|krdo|kar dein|kardein|kar dijiye|kar deo|kar dyo|karen)"
     r"|(?:(?:mujhe|mujhay|mujhko|mainu|menu|mennu|sanu|hume|humein) )?(?:(?:aur|hor|koi|ab|hun|hunn) )?"
     r"(?:messages?|msgs?|texts?|sms) (?:mat|no|nah|nai|nahi|naa) "
-    r"(?:bhejo|bhejna|bhejein|bhejain|bhejiye|bhejeya|bhejya|bhejyo)(?: karo)?)"
+    r"(?:bhejo|bhejna|bhejein|bhejain|bhejiye|bhejeya|bhejya|bhejyo)(?: karo)?"
+    # round 12 (a blind round): don't send me any more, in Bulgarian ("ne mi prashtaite poveche"; "mi"
+    # arrives as "my"), Hungarian ("ne küldjenek / ne írjatok többet", "leiratkozom"), Arabic in Latin
+    # letters ("la tirsil li rasa2il", "ma abgha rasa2il"; "ma" arrives as "my") and Somali ("ha ii soo
+    # dirin fariimo dambe")
+    rf"|(?:ne|не) (?:my |mi |ми )?(?:pra[sš]h?ta\w*|prat\w*|izpra[sš]h?ta\w*|пращ\w*|прат\w*)"
+    rf"(?: (?:poveche|повече|nishto|ништо))?(?: {_FOREIGN_MESSAGES})?"
+    rf"|ne (?:k[uü]ld\w*|[ií]rj\w*)(?: (?:t[oö]bb(?:et)?|nekem|sms\w*|{_FOREIGN_MESSAGES}))*"
+    r"|leiratkoz\w*|leiratkoztat\w*"
+    rf"|(?:la|ma|my) (?:tirsil|tursil|tirsal|terse?l|tib3at|teb3at|tb3at|ib3at)\w*(?: (?:li|lee|ly|lia))?"
+    rf"(?: (?:al |el )?{_FOREIGN_MESSAGES})?(?: (?:ba3d|b3d) (?:al |el )?(?:youm|yom|alyoum))?"
+    rf"|(?:ma|my|mish|mesh|mush|la) (?:abgha|abga|abi|abbi|bdi|biddi|3ayez|3ayz|ayez|urid|ureed|badi)"
+    rf"(?: \w+){{0,2}} (?:al |el )?{_FOREIGN_MESSAGES}(?: (?:ba3d|b3d) (?:al |el )?(?:youm|yom|alyoum))?"
+    rf"|(?:{_FOREIGN_MESSAGES} (?:dambe )?)?ha (?:ii |noo )?(?:soo )?dir\w*(?: {_FOREIGN_MESSAGES})?"
+    r"(?: dambe)?"
+    # "delete my number / take me off the list" in the other languages: Polish, Romanian, Bulgarian,
+    # Hungarian, French, Italian, Spanish, Arabic, Somali, Welsh, Urdu / Punjabi ("mi" and "ma" arrive as
+    # "my", "da" as "the")
+    r"|usu[nń]\w*(?: (?:mój|moj|moje|mnie|my))? (?:numer\w*|dane|danych|z (?:listy|bazy))"
+    r"|(?:[sș]terge\w*|scoate\w*)(?: (?:my|mă|ma|mi))? (?:num[aă]rul\w*|datele\w*|(?:de pe|din) list\w*)"
+    r"(?: (?:meu|mele|mea))?"
+    r"|iztri\w* (?:moya|moia|my|mi|moite) (?:nomer\w*|danni\w*)|mahnete me ot spisa\w*"
+    r"|t[oö]r[oö]lj\w*(?: (?:a|az))? (?:sz[aá]mom\w*|adatai\w*|list[aá]r[oó]l)"
+    r"|supprim\w* (?:mon|mes) (?:num[eé]ro|donn[eé]es|coordonn[eé]es)"
+    r"|(?:retirez|enlevez) moi (?:de|the) (?:la |votre )?liste|d[eé]sabonn\w*(?: moi)?"
+    r"|(?:togli|toglie|cancell)\w* (?:dalla|from the) lista|cancellatemi|cancella\w* (?:il )?(?:mio|my) "
+    r"(?:numero|dati)"
+    r"|(?:borr|elimin)\w* (?:my|mi|mis) (?:n[uú]mero|datos)|(?:den|d[eé]n|dar|darme)(?: ?me)? de baja"
+    r"|(?:s[aá]c|quit)(?:en|a|ad)me de (?:la|the) lista"
+    r"|ims?a[7h]\w* (?:raqm|ra2m|rakam|ra8m)\w*|(?:lambar|nambar|number)kayga (?:tirtir|ka saar)\w*"
+    r"|tynn(?:wch|a) fi (?:oddi ar|off|o)(?: (?:y|yr))? (?:rhestr|list)"
+    r"|(?:mera|mere|meraa|sada|mainu) (?:number|numbr|nmbr|data)(?: \w+){0,3} "
+    r"(?:nikal|hata|hatao|mita|delete|kadh)\w*(?: (?:do|dein|den|dijiye|dyo|deo|dena))?)"
 )
 _STOP_CORE = (
     r"(?:stop(?: all| it| this| everything| that| now)?"
@@ -89,6 +135,11 @@ _STOP_CORE = (
     r"|leave me alone|go away|do not disturb|dnd"
     r"|remove me(?: from (?:this|the list|your list|here|it|the service))?"
     r"|take me off (?:this|the list|your list|it)"
+    # round 12: a GDPR-style request as the whole message ("delete my number", "remove my details from
+    # your system", "right to erasure request: wipe my data")
+    r"|(?:delete|wipe|erase|remove|scrub) (?:my|all my|this|all of my) (?:phone |mobile )?(?:number|data"
+    r"|details|personal data|personal details|info|information)(?: from (?:your|the) (?:system|list"
+    r"|records|database|files))?"
     r"|(?:dont|do not|never) (?:text|message|contact|msg) me(?: again| anymore| any more| no more)?"
     # round 8: a rude dismissal as the whole message is a request to go away, like "leave me alone"
     # ("fuck off bot"); inside a longer message ("haha fuck off that's mint") it is banter, the model's
@@ -207,6 +258,16 @@ OPT_OUT_RE = re.compile(
             r"|system)\b"
             rf"|\b(?:wont|will not) (?:be )?need(?:ing)? (?:\w+ ){{0,3}}?{_MESSAGES}\b(?: \w+){{0,2}} "
             r"(?:any ?more|any longer|no more|now)\b",
+            # round 12 (a blind round): wishing the messages had stopped ("I'd prefer you just stopped
+            # messaging me altogether"), making them stop for good ("make it stop forever"), passing on any
+            # more of them ("I'll pass on any more of these"), and the GDPR right to erasure
+            r"\b(?:prefer|rather|like it|appreciate it|be grateful|be happier)(?: it)?(?: if)? (?:you|yous|ye"
+            r"|the coach|site coach|the bot|this bot|they)(?: (?:just|all|simply|now|all just))? "
+            r"(?:stopped|ceased|quit) (?:messaging|texting|sending|contacting|the messages|the texts|these)\b"
+            r"|\bmake (?:it|them|these|this|it all) stop (?:forever|for good|permanently|for ever)\b"
+            r"|\b(?:ill|i will|id|i would|im going to|gonna|going to) pass on (?:any more|anymore|any further"
+            r"|future ones)\b"
+            r"|\bright to (?:erasure|be forgotten)\b|\berasure request\b",
         )
     )
 )

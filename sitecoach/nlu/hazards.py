@@ -184,11 +184,15 @@ _MORE_HARM_RE = re.compile(
             r"|\b(?:o2|co|oxygen|gas) (?:alarm|alarms|monitor|monitors|detector|detectors)s? (?:is |are |s "
             r"|has |"
             r"have )?(?:gone off|going off|beeping|screaming|alarming)\b",
+            # round 12: not where a trench is going to be dug ("the bus stop is right where the trench is
+            # going", "the trench is going along the verge")
+            r"(?<!where the )(?<!where our )(?<!where a )"
             r"\b(?:trench|trenchs|hole|holes|side|sides|wall|walls|pit|pits|excavation|dig|spoil|heaps"
             r"|shoring|"
             r"shorings|box)s? (?:is |are |has |have |s |just )?(?:gone in|come in|came in|folded|slid"
             r"|slumped|"
-            r"buckled|going(?! to)|moving(?! to)|cracking|cavin|caving)\b|\b(?:pit|pits|trench|chamber"
+            r"buckled|going(?! to| along| across| through| past| round| around| outside| down the)"
+            r"|moving(?! to)|cracking|cavin|caving)\b|\b(?:pit|pits|trench|chamber"
             r"|chambers|hole|bay)s? "
             r"(?:is |are |s )?(?:flooding|filling (?:up )?with water)\b|\bwaters? (?:is |s )?pouring in\b"
             r"|\b(?:splashed|sprayed|flown|flew|gone|went) (?:\w+ ){0,3}(?:in|into) (?:his|her|my"
@@ -242,6 +246,44 @@ _FOREIGN_HARM_RE = re.compile(
             r"|\b(?:current|karant|karent) (?:lag|laga|lagg|lagya|lageya)\w*|\bsaa?ns (?:nahi|nai|no)\b"
             r"|\bkhoon (?:nikal|beh|bah)\w*|\baag (?:lag|lagi|lagg)\w*"
             r"|\bhil (?:nahi|nai|no) (?:reha|raha|rha)\b",
+            # round 12 (a blind round). Hungarian: "segítség" (first word), "megrázta az áram", "áramütés",
+            # "eszméletlen", "nem lélegzik", "nem mozdul", "tűz van", "beszorult / bent rekedt", "mentőt"
+            r"^seg[ií]ts[eé]g\b|\bmegr[aá]zta (?:az )?[aá]ram\b|\b[aá]ram[uü]t[eé]s\w*|\beszm[eé]letlen\w*"
+            r"|\bnem (?:l[eé]legzik|l[eé]legzett|mozdul\w*)|\bt[uű]z van\b|\bki(?:gyulladt|[eé]gett)\b"
+            r"|\b(?:beszorult|bent rekedt|alatta rekedt)\b|\bv[eé]rzik\b|\bment[oő](?:t|k|ket)\b"
+            r"|\bg[aá]zszag\w*"
+            r"|\bbeomlott\b|\b[oö]sszeesett\b",
+            # Bulgarian (Latin and Cyrillic): "pomosht" (first word), "udari go tok", "ne disha", "pozhar",
+            # "v bezsaznanie", "lineyka"
+            r"^(?:pomosht|pomo[sš]t|помощ)\b|\budari (?:\w+ )?tok\b|\btok(?:ut|at)? (?:go |ya )?udari\b"
+            r"|\bne di[sš]h?a\b|\bpo[zž]ar\w*|\bbez ?s[ua]?znanie\b|\bline(?:y|j)ka\w*"
+            r"|\bmiri[sš]h?e na gaz\b"
+            r"|\bсрути\w*|удари (?:го )?ток|не диша|пожар\w*|безсъзнание|линейка",
+            # Arabic in Latin letters: "al najda" (first), "mukahrab" (electrocuted), "ma yitnaffas" (not
+            # breathing; "ma" arrives as "my"), "7ari2" (fire), "is3af" (ambulance), "mahroo2" (burnt)
+            r"^(?:al |el )?najda\b|\bmu?kahrab\w*|\bmekahrab\w*|\b(?:ma|my|mish|mesh|mush) "
+            r"(?:yitnaf+as|yetnaf+as|yitnaf+es|bitnaf+as|byitnaf+as)\b|\b(?:7ari2|hari2|7aree2|7ariq|hareeq"
+            r"|7areeq|harig)\w*|\b(?:is3af|es3af|isaaf|is3aaf)\b|\bma7?h?roo2\b|\bma7rou2\b"
+            r"|\bghayib 3an (?:al |el )?wa3i\b|\b(?:tasarrub|tasrib) (?:al )?gh?az\b",
+            # Somali: "caawimaad" (first word, or "caawimaad degdeg"), "koronto ayaa ku dhacday", "ma
+            # neefsanayo", "hariiq" (fire), "miyir beelay" (unconscious), "dhiig" (blood) flowing
+            r"^caawi(?:maad|ya)\b|\bcaawimaad degdeg\b|\bkoronto(?: ayaa)? (?:ku dhac|qabat)\w*"
+            r"|\b(?:ma|mana) neefsan\w*|\bhariiq\w*|\bmiyir (?:beel|la\'aan)\w*|\bmiyirbeel\w*"
+            r"|\bdhiig (?:badan )?(?:ka )?(?:baxay|bax\w*|socd\w*)|\bambalaas\w*",
+            # Italian: "aiuto" (first), "preso la scossa", "folgorato", "non respira", "svenuto",
+            # "crollato", "c'è fuoco", "incendio", "ambulanza", "perde sangue", "odore / fuga di gas"
+            r"^aiuto\b|\bpreso (?:la |una )?scossa\b|\bfolgorat\w*|\bnon respira\b|\bsvenut\w*"
+            r"|\bprivo di sensi\b|\bcrollat\w*|\b(?:cè|ce|c e) (?:del |un )?fuoco\b|\bincendio\b"
+            r"|\bambulanza\b|\bperde (?:molto )?sangue\b|\b(?:odore|fuga|puzza) di gas\b",
+            # French: "au secours", "électrocuté", "ne respire plus", "évanoui", "inconscient", "effondré",
+            # "au feu", "incendie", "odeur / fuite de gaz", "il saigne", "les pompiers", "le samu"
+            r"\bau secours\b|\b[eé]lectrocut\w*|\bne respire (?:plus|pas)\b|\b[eé]vanou\w*|\binconscient\w*"
+            r"|\beffondr[eé]\w*|\bau feu\b|\bincendie\b|\b(?:odeur|fuite) de gaz\b|\bsaigne\w*"
+            r"|\bpompiers\b|\bsamu\b|\bne bouge (?:plus|pas)\b",
+            # Spanish: "ayuda" (first), "no respira", "se derrumbó", "atrapado", "olor / fuga de gas",
+            # "incendio", "fuego", "ambulancia", "sangra"
+            r"^ayuda\b|\bno respira\b|\bderrumb\w*|\batrapad[oa]s?\b|\b(?:olor|fuga) a? ?(?:de )?gas\b"
+            r"|\bfuego\b|\bambulancia\b|\bsangra\w*|\bno se mueve\b",
         )
     )
 )
@@ -256,7 +298,12 @@ _URGENT_RE = re.compile(
 _IF_RE = re.compile(
     r"(?<!know )(?<!sure )\bif\b|\b(?:know|sure) if\b(?! (?:i|we) (?:should|can|need|ought|have|must)\b)"
     r"|\b(?:incase|in case|suppose|supposing|say someone|say you|what happens when|"
-    r"what to do when|do you do when|when someone|when somebody|when a person|when you)\b"
+    r"what to do when|do you do when|when someone|when somebody|when a person|when you"
+    # round 12: "in case of" and "what do you do if" in the other languages ("en cas de fuite de gaz", "qué
+    # hago si", "cosa si fa se", "ce fac dacă", "co robić gdy", "mit kell tenni ha")
+    r"|en cas de|en caso de|in caso di|[iî]n caz de|w razie|que faire|que faut il faire|qu(?:e|é) hago si"
+    r"|qu(?:e|é) hacer si|cosa (?:si fa|fare|faccio) se|ce (?:fac|faci|facem) (?:daca|dacă)"
+    r"|co (?:robić|robic|zrobić|zrobic) (?:gdy|jak|jeśli|jesli)|mit kell tenni|ha valaki)\b"
 )
 # An incident told as the past ("a lad got a belt last week", "my uncle got blown across a sub in the 90s"):
 # a story or a question about it, not harm now.
@@ -280,7 +327,11 @@ _RECOVERED_RE = re.compile(
 _LEARNING_RE = re.compile(
     r"\b(?:quiz|test me|test my|question|questions|revise|revision|exam|exams|module|course|"
     r"training|lesson|learn|learning|explain|explanation|define|definition|meaning|theory|"
-    r"toolbox talk|notes)\b"
+    r"toolbox talk|notes|scenario|scenarios"
+    # round 12: the same in the other languages ("c'est pour le cours", "es para el examen", "domanda del
+    # quiz", "întrebare pentru test", "kérdés", "pytanie z quizu")
+    r"|examen|esame|egzamin\w*|vizsg\w*|cours|curso|corso|pytanie|pytania|intrebare|întrebare|domanda"
+    r"|pregunta|k[eé]rd[eé]s\w*|kv[ií]z\w*|testa|testat|vapros\w*|въпрос\w*|su ?aa?(?:l|sh)\w*)\b"
 )
 _PERSONAL_RE = re.compile(
     r"\b(?:hes|shes|theyre|ive|weve|we have|i have|he is|she is|they are|my mate|my pal|"

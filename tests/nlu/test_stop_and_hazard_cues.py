@@ -11,6 +11,13 @@ Round 10 (another blind round): harm now in Polish, Romanian, Portuguese, Lithua
 letters) is a hazard cue, where a plain word for help ("potrzebuję pomocy z quizem") is not; and Polish
 "SMS-y" are messages to stop ("nie chcę już tych smsów"), where a bare English "sms" is not.
 
+Round 12 (another blind round): STOP and "delete my number" in Bulgarian, Hungarian, Italian, French, Spanish,
+Arabic and Somali (Latin letters), and more Polish, Romanian, Welsh and Urdu; a GDPR erasure request as the
+whole message ("delete my number"); wishing the messages had stopped, making them stop for good and passing
+on any more as opt-out cues; harm now in Hungarian, Bulgarian, Arabic, Somali, Italian, French and Spanish as
+a hazard cue, where asking for help with a quiz, or a lesson question ("en cas de fuite de gaz ... c'est
+pour le cours"), is not.
+
 The messages are new wordings; none is chosen from an evaluation set.
 """
 
@@ -250,3 +257,139 @@ def test_polish_sms_words_are_messages_to_stop(message: str) -> None:
 @pytest.mark.parametrize("message", ["no sms today?", "sms", "nie wiem co to sms"])
 def test_a_bare_sms_is_not_a_stop_command(message: str) -> None:
     assert not _is_command(message)
+
+
+# --- round 12 (a blind round of opt-outs and emergencies) -----------------------------------------------
+
+ROUND12_FOREIGN_STOPS = [
+    "molya, sprete saobshteniyata",  # Bulgarian
+    "ne mi prashtaite poveche saobshteniya",
+    "kérem ne küldjetek több üzenetet",  # Hungarian
+    "ne irjatok tobbet",
+    "leiratkozom",
+    "per favore smettila con i messaggi",  # Italian
+    "cancellate il mio numero per favore",
+    "law samaht wa2if el rasayel",  # Arabic in Latin letters
+    "la tirsil li rasa2il ba3d al youm",
+    "jooji fariimaha fadlan",  # Somali
+    "jooji",  # Somali "stop!" alone, as "basta" and "arrete" are
+    "fariimo dambe ha ii soo dirin",
+    "töröljék az adataimat",  # Hungarian: "delete my data"
+    "supprimez mes données svp",  # French
+    "retirez-moi de la liste",
+    "borren mis datos por favor",  # Spanish
+    "sácame de la lista",
+    "iztriite moite danni",  # Bulgarian
+    "ștergeți datele mele",  # Romanian
+    "usuń mnie z listy",  # Polish
+    "imsah raqmi",  # Arabic
+    "tynnwch fi oddi ar y rhestr plis",  # Welsh
+    "mera number hata do",  # Urdu / Punjabi
+    "delete my phone number",  # GDPR-style, in English
+    "remove my details from your records please",
+    "GDPR request: erase my personal data",
+]
+
+
+@pytest.mark.parametrize("message", ROUND12_FOREIGN_STOPS)
+def test_stop_and_delete_my_number_in_more_languages_is_a_stop_command(message: str) -> None:
+    assert _is_command(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ne znam",  # Bulgarian "I don't know"
+        "töröljem a választ?",  # Hungarian "shall I delete the answer?"
+        "delete my last answer",
+        "remove my data from the quiz?",
+        "cancellate la domanda 3",  # Italian "cancel question 3"
+        "khalas",  # Arabic "enough / done"
+        "molya",
+    ],
+)
+def test_fragments_and_other_deletions_are_not_a_stop_command(message: str) -> None:
+    assert not _is_command(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "to be honest I'd rather you stopped texting me from now on",
+        "honestly just make them stop for good",
+        "I'll pass on any more of the quizzes and tips, thanks",
+        "this is a right to erasure request under gdpr",
+    ],
+)
+def test_wishing_them_stopped_or_passing_on_more_is_an_opt_out_cue(message: str) -> None:
+    assert OPT_OUT_RE.search(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'll pass on these notes to the lads",
+        "I'll pass on more details later",
+        "how do I make it stop beeping",
+        "I'd rather the gaffer stopped sending us out in the rain",
+    ],
+)
+def test_passing_things_on_and_stopping_a_noise_are_not_opt_out_cues(message: str) -> None:
+    assert not OPT_OUT_RE.search(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "segítség, áramütés érte a kollégát",  # Hungarian
+        "a kolléga eszméletlen az árokban",
+        "pomosht, tok go udari",  # Bulgarian
+        "kolegata ne disha",
+        "al najda, fi 7ari2 bil mawqa3",  # Arabic in Latin letters
+        "zameeli mkahrab ya jamaa3a",
+        "caawimaad, ninkii wuu dhacay mana neefsanayo",  # Somali
+        "aiuto, è svenuto nello scavo",  # Italian
+        "c'è fuoco nella buca",
+        "au secours, il ne respire plus",  # French
+        "le gars est inconscient dans la tranchée",
+        "no respira, llamen una ambulancia",  # Spanish
+    ],
+)
+def test_harm_now_in_round_12_languages_is_a_hazard_cue(message: str) -> None:
+    assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "segítség kell a kvízhez",  # Hungarian: "I need help with the quiz"
+        "ayuda con el examen por favor",  # Spanish
+        "aiuto con la domanda 4",  # Italian
+        "caawimaad su'aasha 3",  # Somali
+        "pomosht s testa",  # Bulgarian
+        "que faire en cas de fuite de gaz ? c'est pour le cours",  # French: a lesson question
+        "qué hago si huele a gas en la arqueta, es para el examen",  # Spanish: a lesson question
+    ],
+)
+def test_help_with_a_quiz_or_a_lesson_question_in_other_languages_is_not_a_hazard_cue(message: str) -> None:
+    assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the new trench is going along the verge past the school",  # where it will be dug
+        "we're parking the van where the trench is going",
+        "scenario: the joint's smoking and the lad's collapsed, what's the first step?",  # a lesson
+    ],
+)
+def test_a_trench_route_or_a_scenario_is_not_harm_now(message: str) -> None:
+    assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["the side of the trench is going, get out", "trench wall's going, lads out now"],
+)
+def test_a_trench_side_going_is_still_harm_now(message: str) -> None:
+    assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
