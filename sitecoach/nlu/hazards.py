@@ -312,7 +312,8 @@ _PAST_RE = re.compile(
     r"thursday|friday|saturday|sunday)|(?:days|weeks|months|years) (?:ago|back)|a (?:week|month|year|while) "
     r"(?:ago|back)|a few (?:days|weeks|months|years) (?:ago|back)|in the \d+s|back in the (?:day|\d+s)"
     r"|back in \d+|"
-    r"over the weekend|the other (?:day|week)|(?:he|she|i|we|they) once)\b"
+    r"over the weekend|the other (?:day|week)|(?:he|she|i|we|they) once"
+    r"|(?:do you |d you |you )?(?:remember|member) (?:when|that time|the time))\b"
 )
 # ... unless something is happening as they write ("smoke pouring out of the joint we made yesterday").
 _NOW_RE = re.compile(r"\b(?:hes|shes|theyre|theres|its|still|pouring|coming out|right now)\b")
@@ -325,7 +326,8 @@ _RECOVERED_RE = re.compile(
     r"(?: now)?\b"
 )
 _LEARNING_RE = re.compile(
-    r"\b(?:quiz|test me|test my|question|questions|revise|revision|exam|exams|module|course|"
+    r"\b(?:quiz|test me|test my|be tested|get tested|tested on|testing me|question|questions|revise|"
+    r"revision|exam|exams|module|course|"
     r"training|lesson|learn|learning|explain|explanation|define|definition|meaning|theory|"
     r"toolbox talk|notes|scenario|scenarios"
     # round 12: the same in the other languages ("c'est pour le cours", "es para el examen", "domanda del

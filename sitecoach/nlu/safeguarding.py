@@ -65,6 +65,9 @@ _CUES = (
     r"\b(?:hurts|hurt|hurting|hits|beats|hitting) (?:my|his|her) (?:mum|mam|mother|sister|brother"
     r"|wife|girlfriend|"
     r"missus|little \w+)\b",
+    r"\b(?:mock|mocks|mocked) (?:me|him|her)\b",
+    r"\b(?:take|takes|took|taking) (?:my|his|her) (?:phone|passport|id|bank card) (?:off|from|away from) "
+    r"(?:me|him|her)\b",
     r"\b(?:controls? (?:all )?my (?:money|phone|life)|goes through my phone|wont let me see (?:my )?(?:mates|"
     r"friends|family))\b",
     r"\b(?:domestic (?:abuse|violence)|coercive control)\b",
@@ -75,6 +78,9 @@ _CUES = (
     r"\b(?:kicked|chucked|thrown) me out\b",
     r"\b(?:homeless|sleeping rough|sofa surfing|nowhere to (?:sleep|stay|live|go tonight))\b",
     r"\bsleeping in (?:my|the|his|her|their) (?:car|van)\b",
+    r"\b(?:never|dont|wont|doesnt|dont ever|not) (?:let|letting|lets) (?:me|us|him|her|them"
+    r"|the (?:new )?(?:lad|lads|apprentice|apprentices)) (?:eat|drink"
+    r"|have (?:a |any )?(?:break|breaks|drink|food|lunch|dinner|water)|go to the (?:toilet|loo))\b",
     r"\b(?:no|isnt any|aint no|never any) food (?:at home|in the house|in the flat)\b",
     r"\bhavent (?:eaten|had a meal|had food) (?:in|for) (?:days|\d+ days|two days|three days|a"
     r" couple of days)\b",
@@ -86,6 +92,12 @@ _CUES = (
     r"sacked|fire|fired|lose my job|lose my apprenticeship|the sack|finished|out on my ear|kick me off|"
     r"kicked off|get rid of me)\b",
     r"\b(?:pressured into|forced into|forced to|scared to say no)\b",
+    r"\b(?:forced|forcing|forces|pressured|pressuring|pressures) (?:me|us|him|her|them|the (?:new )?lad"
+    r"|my mate) (?:in)?to\b",
+    r"\b(?:do it|get in|get in there|get down there|go in|go in there) or (?:go home|get out|get lost|else"
+    r"|youre out|youre sacked|youre finished|(?:ill|hell|theyll) sack you)\b",
+    r"\b(?:told|tells|telling|said) (?:me|us|him|her) to\b.{0,60}\bor else(?:\s*$| (?:hed|hell|theyd|theyll"
+    r"|id|ill|youll|youre|im|i get|i lose|ill lose))",
     r"\bor (?:youre|im|ill be|youll be|you ll be) (?:out|sacked|finished|gone)\b",
     r"\b(?:made|makes|make|forced|forcing|forces|pressured|pressuring|pressures|bullied) (?:me|us"
     r"|my) (?:to |into )?"

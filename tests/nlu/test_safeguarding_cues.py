@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitecoach.nlu.safeguarding import safeguarding_cue
+from sitecoach.nlu.wellbeing import crisis_cue
 from sitecoach.skills import build_classifier
 
 DISCLOSURES = [
@@ -25,6 +26,18 @@ DISCLOSURES = [
     "im not coping at home at all",
     "my mate on the course is being abused by his uncle",
     "Mi stepdad hits me 😢",
+]
+# Round 11 (a blind round): coercion said another way, neglect, being mocked, a phone taken off them. The
+# cue is what is tested: whether the classifier then answers safeguarding or emergency (a disclosure with
+# harm in it) is the model's and the emergency rule's say.
+MORE_DISCLOSURES = [
+    "the chargehand forced me to go down the hole with no shoring",
+    "supervisor pressured the new lad into working it live",
+    "gaffer said get in there or go home",
+    "he told me to sign off the test sheet or else",
+    "they never let the apprentice have a break or any water all shift",
+    "the jointer mocks me all day in the van",
+    "foreman takes my phone off me every morning",
 ]
 NOT_DISCLOSURES = [
     "the weathers abusing me today",
@@ -70,3 +83,39 @@ def test_a_disclosure_with_stop_in_it_is_still_heard_and_the_stop_kept(classifie
 @given(st.text(max_size=200))
 def test_the_cue_grammar_takes_any_text(text):
     assert safeguarding_cue(text) in (True, False)
+
+
+# Round 11 (a blind round): the crisis grammar (`sitecoach.nlu.wellbeing`) missed "no point in living"
+# with "anymore" after it, "better off if I was dead" and a plan to jump from a bridge.
+CRISES = [
+    "dont see the point in living anymore",
+    "no point in life any more",
+    "my family would be better off if i was dead",
+    "everyone would be better off if i wasnt around",
+    "thinking about jumping off the bridge on the way home",
+    "feel like throwing myself off the car park roof",
+    "i keep thinking of stepping in front of a train",
+]
+
+
+@pytest.mark.parametrize("text", CRISES)
+def test_more_crisis_wordings_are_heard(classifier, text):
+    assert crisis_cue(classifier.normalise(text))
+    assert classifier.classify(text).intent == "wellbeing"
+
+
+@pytest.mark.parametrize(
+    ("grammar", "text", "expected"),
+    [(safeguarding_cue, text, True) for text in MORE_DISCLOSURES]
+    + [
+        (safeguarding_cue, "can you do me a mock exam on earthing", False),
+        (safeguarding_cue, "the gaffer let me have an early finish", False),
+        (safeguarding_cue, "told me to bring my gloves or else i cant go in the hole", False),
+        (crisis_cue, "gonna jump off the bus at the next stop", False),  # getting off a bus is not a crisis
+        (crisis_cue, "thinking of jumping off the wagon to grab the cones", False),
+        (crisis_cue, "whats the point of living wire testers", False),
+        (crisis_cue, "the lads would be better off if i was on nights", False),
+    ],
+)
+def test_round_11_cue_wordings_and_look_alikes(classifier, grammar, text, expected):
+    assert grammar(classifier.normalise(text)) is expected

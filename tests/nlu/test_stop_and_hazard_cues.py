@@ -393,3 +393,25 @@ def test_a_trench_route_or_a_scenario_is_not_harm_now(message: str) -> None:
 )
 def test_a_trench_side_going_is_still_harm_now(message: str) -> None:
     assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+# --- round 11 (a blind round across every intent) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "remember when dan got a belt off the pillar lol",
+        "member that time the trench caved in on the new lad, mad",
+        "do you remember when the joint went bang in the bay",
+        "can I be tested on cable strikes",
+        "I want to get tested on what to do in a trench collapse",
+    ],
+)
+def test_a_remembered_incident_or_a_request_to_be_tested_is_not_harm_now(message: str) -> None:
+    assert not hazard_cue(DEFAULT_NORMALISER.normalise(message))
+
+
+def test_a_remembered_incident_happening_again_keeps_the_cue() -> None:
+    message = "remember when the link box went up, well its smoking again right now"
+    assert hazard_cue(DEFAULT_NORMALISER.normalise(message))
