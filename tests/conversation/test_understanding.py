@@ -108,3 +108,11 @@ def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(
     replies = coach.send("whats the cure time for resin", PHONE)
     assert len(replies) == 1 and "call 999" in replies[0]
     assert _learner(services).consent == Consent.OPTED_OUT
+
+
+def test_clip_as_a_verb_is_a_question_not_a_request_for_a_video_clip(coach, services):
+    _onboarded_with_mentor(coach, services)
+    [answer] = coach.send("the little gadget u clip on ur chest that goes off if theres no air", PHONE)
+    assert "Here's the lesson" not in answer and "oxygen" in answer.lower()  # the gas monitor's answer
+    [answer] = coach.send("can you send me the clip on cable avoidance", PHONE)
+    assert "/lesson/" in answer  # a clip the noun is still a lesson request
