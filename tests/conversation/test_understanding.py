@@ -112,7 +112,8 @@ def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(
 
 def test_clip_as_a_verb_is_a_question_not_a_request_for_a_video_clip(coach, services):
     _onboarded_with_mentor(coach, services)
-    [answer] = coach.send("the little gadget u clip on ur chest that goes off if theres no air", PHONE)
-    assert "Here's the lesson" not in answer and "oxygen" in answer.lower()  # the gas monitor's answer
+    question = "whats the other box you clip on or plug in to make the cable sing for the cat"
+    [answer] = coach.send(question, PHONE)
+    assert "Here's the lesson" not in answer and "genny" in answer.lower()  # the Genny card, not a link
     [answer] = coach.send("can you send me the clip on cable avoidance", PHONE)
     assert "/lesson/" in answer  # a clip the noun is still a lesson request
