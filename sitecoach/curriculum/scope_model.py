@@ -47,14 +47,6 @@ class ScopeModel:
         probabilities, _ = self.model.scores(norm)
         return float(probabilities[self.model.index(JOB)])
 
-    def is_about_the_job(self, question: str) -> bool:
-        """Whether the model is at least `threshold` sure the question is about the job."""
-        return self.job_probability(question) >= self.threshold
-
-    def is_off_the_job(self, question: str) -> bool:
-        """Whether the model's chance that the question is about the job is under `veto`."""
-        return self.job_probability(question) < self.veto
-
     def save(self, path: Path = SHIPPED) -> None:
         """Write the model (its threshold and veto in the header's thresholds)."""
         model = self.model

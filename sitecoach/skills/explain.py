@@ -43,13 +43,13 @@ _LEAD_IN = re.compile(
 _LESSON_REQUEST = re.compile(
     r"^(?:.*?\b(?:send|show|give|gies|gimme|got|have|get|share|link|where(?:'?s| is)|"
     r"can i (?:see|watch|have)|want|need|any|is there)\b)?.*?\b(?:the |a |that |your )?"
-    r"(?:video|vid|vids|videos|lesson|lessons|clip|module)s?"
+    # "clip" the noun, not the verb ("the box you clip on to the cable", "the gadget u clip on ur chest")
+    r"(?:video|vid|vids|videos|lesson|lessons|module"
+    r"|(?<!\byou )(?<!\bu )(?<!\bye )(?<!\bi )(?<!\bwe )(?<!\bthey )(?<!\bto )(?<!\band )(?<!\bor )"
+    r"(?<!\bthen )(?<!\bjust )clip)s?"
     r"\b(?:\s+(?:on|about|for|re|regarding|covering|of))?\s+(?P<topic>.+?)[\s?!.]*$",
     re.IGNORECASE,
 )
-# "the box you clip on to the cable", "the gadget u clip on ur chest": clip the verb, not a video clip.
-_CLIP_AS_VERB = re.compile(r"\b(?:you|u|ye|i|we|they|to|and|or|then|just)\s+clip\b", re.IGNORECASE)
-_LESSON_NOUN = re.compile(r"\b(?:video|vid|vids|videos|lesson|lessons|module)s?\b", re.IGNORECASE)
 # A topic name alone is short: the best lesson only needs to be clearly about it.
 LESSON_REQUEST_MIN_SCORE = 0.5
 
@@ -57,7 +57,7 @@ LESSON_REQUEST_MIN_SCORE = 0.5
 def lesson_requested(ctx: Ctx, text: str) -> str | None:
     """A link to the lesson asked for by name or topic, or None if this is not such a request."""
     m = _LESSON_REQUEST.match(text.strip())
-    if not m or (_CLIP_AS_VERB.search(text) and not _LESSON_NOUN.search(text)):
+    if not m:
         return None
     topic = re.sub(r"\b(?:please|pls|plz|mate|ta|thanks|cheers)\b", " ", m.group("topic"), flags=re.I).strip()
     matches = ctx.catalogue.find_lessons(topic, k=1) if topic else []
