@@ -16,8 +16,9 @@
 
 Opted-out learners hear nothing except the answer to START and to an emergency, and their messages are
 read offline only (never sent to the LLM for routing). A message that might be an emergency (the language
-layer is neither sure nor sure not) is answered as routed, led by the one-line emergency reminder
-(`SAFETY_PROMPT`); an opted-out learner gets that line alone.
+layer is neither sure nor sure not, or the model alone raised one at a low chance: `EMERGENCY_STEPS_FROM`)
+is answered as routed, led by the one-line emergency reminder (`SAFETY_PROMPT`); an opted-out learner gets
+that line alone.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
 INTENT_MIN_CONFIDENCE = 0.3
+# An emergency the model raised alone (no hazard cue) at under this chance: the model's recall bar sits far
+# lower (about 0.09), so a plain job question ("engineer sent some kind of pulse down the cable, whats
+# that": P(emergency) 0.10, P(explain) 0.90) clears it. Such a message gets the emergency line first, then
+# the answer its next intent gives; the mentor is alerted when the learner replies EMERGENCY. From this
+# chance up the full emergency steps go out and the mentor is alerted at once.
+EMERGENCY_STEPS_FROM = INTENT_MIN_CONFIDENCE
 # A disclosure outranks a conversation in progress and onboarding even when only half placed: a missed one
 # is saved as an evidence note or a name (and may reach the mentor it is about); a false alarm costs one
 # caring message and a look from the safeguarding lead. Recall first, as for emergencies.
@@ -115,6 +122,8 @@ class Router:
     def route(self, ctx: Ctx) -> Route:
         """Pick the skills for this message; sets ctx.intent and ctx.in_conversation."""
         intent = self.classify(ctx.message.text) if ctx.message.text else Classification("smalltalk", 0.0)
+        if intent.otherwise is not None and intent.confidence < EMERGENCY_STEPS_FROM:
+            intent = intent.otherwise  # possible_emergency: the reply leads with the emergency line
         if ctx.message.media and intent.intent not in self.global_intents:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from sitecoach.nlu.commands import (
     LEARNING_QUESTION_RE,
     OPT_OUT_RE,
@@ -201,6 +203,10 @@ class Classification:
     opt_out: bool = False  # a request to stop messages inside a message answered as something else
     crisis: bool = False  # a safeguarding disclosure that also speaks of suicide or self-harm
     opt_out_probability: float = field(default=0.0, compare=False)  # the opt-out detector's P(opt-out)
+    # For an emergency raised by the model alone (no hazard cue): what the message would be were it not one,
+    # flagged `possible_emergency`. The router answers it so when the model is far from sure (a plain job
+    # question the model gives a 10% chance of being an emergency), led by the emergency line.
+    otherwise: Classification | None = field(default=None, compare=False, repr=False)
 
 
 class IntentClassifier:
@@ -303,14 +309,30 @@ class IntentClassifier:
             or (emergency >= bars["emergency"] and not help_command)
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
+            otherwise = None if cue else self._not_an_emergency(norm, tokens, probs, p, opt_out, True)
             return Classification(
                 "emergency", confidence, False, probs, opt_out=_asks_to_stop(norm, len(tokens)),
-                opt_out_probability=opt_out,
+                opt_out_probability=opt_out, otherwise=otherwise,
             )  # fmt: skip
         greeting_only = all(tok in GREETING_WORDS for tok in tokens)
         possible = self._has["emergency"] and (
             cue or (emergency >= bars["emergency_possible"] and not greeting_only)
         )
+        return self._not_an_emergency(norm, tokens, probs, p, opt_out, possible)
+
+    def _not_an_emergency(
+        self,
+        norm: str,
+        tokens: Sequence[str],
+        probs: Mapping[str, float],
+        p: np.ndarray,
+        opt_out: float,
+        possible: bool,
+    ) -> Classification:
+        """Steps 1b to 4 for a message that is not (or might not be) an emergency."""
+        model = self.model
+        bars = model.thresholds
+        help_command = is_help_command(norm, len(tokens))
         # 1b. a safeguarding disclosure: outranks everything but an emergency and a crisis (recall first)
         if self._safeguarding and safeguarding_cue(norm):
             opt_out = _asks_to_stop(norm, len(tokens))

@@ -7,6 +7,7 @@ from dataclasses import replace
 from sqlmodel import select
 
 from sitecoach.models import Consent, Escalation, Learner
+from sitecoach.nlu.classifier import Classification
 from tests.conftest import Coach, assign_mentor
 
 PHONE = "+447700900321"
@@ -108,6 +109,44 @@ def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(
     replies = coach.send("whats the cure time for resin", PHONE)
     assert len(replies) == 1 and "call 999" in replies[0]
     assert _learner(services).consent == Consent.OPTED_OUT
+
+
+def _model_alone_raises_an_emergency(services, monkeypatch, chance: float) -> None:
+    """The model (no hazard cue) gives every message from now on this chance of being an emergency, over
+    its recall bar."""
+    classifier = services.router.classifier
+    original = classifier.classify
+
+    def classify(text: str) -> Classification:
+        usual = original(text)
+        return Classification("emergency", chance, otherwise=replace(usual, possible_emergency=True))
+
+    monkeypatch.setattr(classifier, "classify", classify)
+
+
+def test_a_job_question_the_model_barely_takes_for_an_emergency_is_answered_after_the_safety_line(
+    coach, services, monkeypatch
+):
+    # "engineer sent some kind of pulse down the cable and looked at a screen, whats that" cleared the
+    # emergency bar at P 0.10 (P(explain) 0.90) and got "Sorry, I didn't get that" and the menu.
+    _onboarded_with_mentor(coach, services)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.1)
+    replies = coach.send("why do we spike a cable", PHONE)
+    assert "call 999" in replies[0] and "EMERGENCY" in replies[0]
+    assert len(replies) == 2 and "spike" in replies[1].lower() and "didn't get that" not in replies[1]
+    assert not coach.outbound(MENTOR_PHONE)  # not confident: the mentor hears when the learner confirms
+    with services.db.session() as session:
+        assert session.exec(select(Escalation)).first() is None
+
+
+def test_an_emergency_the_model_is_fairly_sure_of_gets_the_steps_and_alerts_the_mentor(
+    coach, services, monkeypatch
+):
+    _onboarded_with_mentor(coach, services)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.5)
+    replies = coach.send("why do we spike a cable", PHONE)
+    assert "EMERGENCY" in replies[0] and "Call 999" in replies[0]
+    assert any("URGENT" in m.body for m in coach.outbound(MENTOR_PHONE))
 
 
 def test_clip_as_a_verb_is_a_question_not_a_request_for_a_video_clip(coach, services):

@@ -277,6 +277,15 @@ def test_between_sure_and_sure_not_the_reply_leads_with_safety() -> None:
     assert result.intent == "explain" and result.possible_emergency
 
 
+def test_an_emergency_from_the_model_alone_says_what_it_would_otherwise_be() -> None:
+    # The router answers it so when the model is far from sure, led by the emergency line.
+    result = _tiny(emergency=0.0).classify("what is pme")
+    assert result.intent == "emergency" and result.otherwise is not None
+    assert result.otherwise.intent == "explain" and result.otherwise.possible_emergency
+    cued = _tiny(emergency=0.0, emergency_cue=0.0).classify("my mate got a belt off the main")
+    assert cued.intent == "emergency" and cued.otherwise is None  # a hazard cue: always the full steps
+
+
 def test_an_opt_out_phrase_anywhere_needs_less_from_the_model() -> None:
     assert _tiny(stop=0.99, stop_cue=0.0).classify("good job but no more messages for me").intent == "stop"
     assert _tiny(stop=0.99, stop_cue=0.99).classify("good job but no more messages for me").intent != "stop"
