@@ -38,12 +38,15 @@ from sitecoach.skills.contract import Ctx, SkillRegistry
 
 GLOBAL_MIN_CONFIDENCE = 0.9
 INTENT_MIN_CONFIDENCE = 0.3
-# An emergency the model raised alone (no hazard cue) at under this chance: the model's recall bar sits far
-# lower (about 0.09), so a plain job question ("engineer sent some kind of pulse down the cable, whats
-# that": P(emergency) 0.10, P(explain) 0.90) clears it. Such a message gets the emergency line first, then
-# the answer its next intent gives; the mentor is alerted when the learner replies EMERGENCY. From this
-# chance up the full emergency steps go out and the mentor is alerted at once.
-EMERGENCY_STEPS_FROM = INTENT_MIN_CONFIDENCE
+# An emergency the model raised alone (no hazard cue) at under even odds: the model's recall bar sits far
+# lower (about 0.08), so a plain job question ("engineer sent some kind of pulse down the cable, whats
+# that": P(emergency) 0.10, P(explain) 0.90) clears it. Such a message gets the emergency line first (call
+# 999, then network control; reply EMERGENCY and the mentor is alerted), then the answer its next intent
+# gives. From even odds up the full emergency steps go out and the mentor is alerted at once. Measured on
+# blind rounds 13 and 14 before they were trained on (the session-11 model): of 180 emergencies, 68 were
+# the model's alone, 67 of them at 0.6 or more and one at 0.2-0.3; of 2,211 graded job questions, 101 were
+# taken for an emergency by the model alone, 69 of them under 0.5.
+EMERGENCY_STEPS_FROM = 0.5
 # A disclosure outranks a conversation in progress and onboarding even when only half placed: a missed one
 # is saved as an evidence note or a name (and may reach the mentor it is about); a false alarm costs one
 # caring message and a look from the safeguarding lead. Recall first, as for emergencies.

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from sitecoach.nlu.commands import (
+    FIRM_OPT_OUT_RE,
     LEARNING_QUESTION_RE,
     OPT_OUT_RE,
     QUESTION_ONLY_RE,
@@ -345,6 +346,8 @@ class IntentClassifier:
             return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if is_start_command(norm, len(tokens)):
             return Classification("start", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
+        if self._has["stop"] and start < START_MIN and FIRM_OPT_OUT_RE.search(norm):
+            return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if (
             self._has["stop"]
             and stop >= start

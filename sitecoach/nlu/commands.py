@@ -268,8 +268,30 @@ OPT_OUT_RE = re.compile(
             r"|\b(?:ill|i will|id|i would|im going to|gonna|going to) pass on (?:any more|anymore|any further"
             r"|future ones)\b"
             r"|\bright to (?:erasure|be forgotten)\b|\berasure request\b",
+            # round 14 (a blind round): the off switch ("is there an off button for this thing"), getting
+            # them to end or getting rid of the coach, "lose my details", a parent's "don't contact him
+            # again", "take the hint"
+            r"\b(?:an|the|a) off (?:button|switch) (?:for|on) (?:this|these|you|u|ye|the coach|here|it)\b"
+            r"|\b(?:make|get) (?:this|these|them|you|it|the \w+)(?: \w+)? (?:to )?"
+            r"(?:end|go away|quit|pack in)\b"
+            r"|\bget rid (?:of|o) (?:this|these|you|u|ye|the coach|this bot|this thing|them)\s*$"
+            r"|\b(?:lose|bin|ditch|forget|delete|wipe) (?:my|me|his|her|our) "
+            r"(?:details|number|contact details)\b"
+            r"|\b(?:dont|do not|never|please dont) (?:\w+ )?(?:contact|text|message|msg)\w* (?:him|her|them|"
+            r"my (?:son|daughter|lad|boy|girl)|our (?:son|daughter|lad|boy|girl))(?: \w+)? "
+            r"(?:again|any ?more)\b"
+            r"|\btake the hint\b",
         )
     )
+)
+# An opt-out said so plainly that it needs no agreement from the model, wherever it is in the message
+# ("..., actually forget it, i left the course last week, dont send me stuff anymore"): never text me
+# again, and a parent's "please don't contact him again". A time said with it ("don't message me at
+# weekends anymore") is a preference, so only a few words may come between.
+FIRM_OPT_OUT_RE = re.compile(
+    r"\b(?:dont|do not|never|please dont|please do not) (?:ever )?(?:text|message|msg|contact|send|txt|"
+    r"messag)\w* (?:me|us|him|her|them|this number|my (?:son|daughter|lad|boy|girl))"
+    r"(?: (?:stuff|anything|things|messages|texts|msgs|owt|nothing|again))? (?:any ?more|again|ever again)\b"
 )
 
 

@@ -86,7 +86,8 @@ _CUES = (
     r" couple of days)\b",
     # coerced to work unsafely, on threat of the sack
     r"\b(?:sack|sacked|fire|fired|lose my job|the sack|lose my apprenticeship|kick me off)\b.{0,40}\b(?:if i|"
-    r"unless i)\b.{0,20}\b(?:dont|do not|wont|refuse|say no|complain|report|tell)\b",
+    r"unless i)\b.{0,20}\b(?:dont|do not|wont|refuse|say no|complain|report|tell|say (?:anything|owt|"
+    r"a word|something)|speak up|open my mouth|grass)\b",
     r"\b(?:if i|unless i)\b.{0,20}\b(?:dont|do not|wont|refuse|say no|complain|report"
     r"|tell)\b.{0,40}\b(?:sack|"
     r"sacked|fire|fired|lose my job|lose my apprenticeship|the sack|finished|out on my ear|kick me off|"
@@ -101,8 +102,18 @@ _CUES = (
     r"\bor (?:youre|im|ill be|youll be|you ll be) (?:out|sacked|finished|gone)\b",
     r"\b(?:made|makes|make|forced|forcing|forces|pressured|pressuring|pressures|bullied) (?:me|us"
     r"|my) (?:to |into )?"
-    r"\w*.{0,30}\b(?:without (?:a )?(?:permit|ppe|gloves|proving|isolation|harness)|live|unsafe|dead|"
-    r"unproven|against the rules)\b",
+    r"\w*.{0,30}\b(?:without (?:a |any )?(?:permit|ppe|gloves|proving|isolation|harness|shoring|support|"
+    r"trench box|top man|gas (?:monitor|detector)|barriers|training)|live|unsafe|dead|unproven|"
+    r"against the rules)\b",
+    # told to sign a safety document in someone else's name, or unauthorised
+    r"\b(?:makes|made|make|tells|told|telling|wants|wanted) (?:me|us|him|her) (?:to )?sign\b.{0,40}"
+    r"\b(?:as him|as her|as them|his name|her name|for him|for her|not authori[sz]ed|not allowed)\b",
+    r"\b(?:threw|throws|throwing|chucked|chucks|chucking|lobbed|lobs) (?:a |an |his |her |the |some )?"
+    r"(?:\w+ )?(?:spanner|hammer|brick|bottle|stone|stones|rock|rocks|tool|wrench|bar|shovel|spade|pipe|"
+    r"mug|cup|punch|drill|chair|knife|bolt|bolts)s? at (?:me|us|him|her|my head|the (?:new )?lad|"
+    r"the apprentice)\b",
+    # Polish: forces me (to work), shouts at me
+    r"\bzmusz\w* mnie\b|\bkrzycz\w* (?:na|no) mnie\b|\bbije mnie\b",
     # exploitation: unpaid work, long hours, wages taken, county lines, debts
     r"\b(?:not been paid|havent been paid|hasnt been paid|not being paid|wont pay me|not paying me"
     r"|no pay for|"
@@ -133,8 +144,8 @@ _CUES = (
     # disclosure about someone else
     r"\b(?:is|s|been|being|gets|getting|got)\s(?:bullied|abused|groomed|harassed|threatened|picked on|"
     r"exploited)\b",
-    r"\b(?:is|s|been|being|gets|getting|got|gettin)\s(?:hit|beaten|battered|knocked about"
-    r"|touched)\s(?:at home|"
+    r"\b(?:is|s|been|being|gets|getting|got|gettin)\s(?:proper |properly |really |badly |regularly )?"
+    r"(?:hit|beaten|battered|knocked about|touched)\s(?:at home|"
     r"by (?:his|her|their|my|the) (?:dad|mum|stepdad|step dad|uncle|brother|boyfriend|girlfriend"
     r"|partner|ganger|"
     r"foreman|gaffer|boss|supervisor|chargehand|jointer)|by (?:him|her|them))\b",

@@ -15,6 +15,8 @@ _CRISIS_RE = re.compile(
         (
             # "cut myself on the knife" or "hurt myself on the drum" is an accident (the emergency path)
             r"\b(?:kill|killing|harm|harming|cutting|top|topping) (?:my ?self|meself|mesel)\b",
+            r"\b(?:want|wants|wanted|wanting|going|gonna|trying|tried|threaten\w*|talk\w* about|"
+            r"said he|said she) (?:to )?(?:kill|harm|hurt|top) (?:him|her|them) ?sel(?:f|ves)\b",
             r"\bsuicid\w*",
             r"\bself ?harm\w*",
             r"\b(?:end|ending) (?:it all|my life)\b",
@@ -23,8 +25,38 @@ _CRISIS_RE = re.compile(
             r"(?! (?:early|today|tomorrow|there|here|now|for|at|on|off))",
             r"\btake (?:my|me) (?:own )?life\b|\btaking (?:my|me) (?:own )?life\b",
             r"\b(?:dont|do not|dont even|no longer) want to (?:be here|live|be alive|wake up|exist|go on)\b",
-            r"\b(?:no|dont see the|cant see the|whats the) point (?:in |of )?(?:living|life|going on|"
-            r"anything|it all)(?: any ?more)?\s*$",
+            r"\b(?:no|dont see the|cant see the|whats the|what is the) point (?:in |of )?"
+            r"(?:living|life|going on|anything|it all)(?: any ?more)?\s*$",
+            r"\bpoint (?:in|of) (?:me )?(?:being alive|staying alive|being here|waking up)\b",
+            # "i dont see the point anymore" with nothing after it: two blind writers meant a crisis (an
+            # opt-out names the messages: "dont see the point of these texts anymore")
+            r"\b(?:dont|cant|do not|cannot) see (?:the|any) point any ?more\s*$",
+            r"\bdone with (?:life|living)\b",
+            r"(?:^|\b(?:im|i am|i)\s)not (?:going to|gonna|gunna) be (?:around|here) (?:for )?"
+            r"(?:much|very|that|too) long(?:er)?\b",
+            r"\bi (?:wont|will not) be (?:around|here) (?:for )?(?:much|very|that|too) long(?:er)?\b",
+            r"\b(?:wont|will not|dont|wouldnt) need (?:these|them|this|any|it|messages|texts)\b.{0,30}"
+            r"\bwhere im going\b",
+            r"\btell (?:everyone|every1|them all|my (?:mum|mam|mom|family|kids|wife|girlfriend|missus)) "
+            r"(?:im|i am|i was) sorry\b",
+            r"\b(?:no ?one|nobody|noone) (?:would|wud|will|d) (?:even )?(?:notice|care|miss me) if i "
+            r"(?:was|were|wasnt|went|died|disappeared|was not)\b",
+            r"\b(?:im|i am|ive been|i have been|been|feeling|feel) (?:in|at) a "
+            r"(?:really |very |proper |dead |right )?(?:bad|dark) place\b",
+            # a plan to crash on purpose ("keep thinking about driving the van into a wall")
+            r"\b(?:thinking|thought|think|want|wanting|wanted|gonna|going|plan|planning|feel like|urge to)\b"
+            r".{0,25}\b(?:drive|driving|crash|crashing|steer|steering)(?: the| my| me)?(?: van| car| motor)?"
+            r" (?:into|off) (?:a |the )?(?:wall|tree|bridge|lorry|river|cliff|oncoming)\b",
+            r"\b(?:pills|tablets|paracetamol)\b (?:all )?(?:out (?:on|in front)|lined up|counted out|"
+            r"ready to take)",
+            # other languages (without their accents too): Polish, Romanian, Portuguese, Spanish, Welsh,
+            # Lithuanian, Urdu/Punjabi in Latin letters
+            r"\bnie chc[eę] (?:ju[zż] )?(?:[zż]y[cć]|tu by[cć])\b|\bchc[eę] si[eę] zabi[cć]\b",
+            r"\b(?:vreau s[aă] mor|nu mai vreau s[aă] tr[aă]iesc|vreau s[aă] m[aă] sinucid)\b",
+            r"\b(?:quero morrer|n[aã]o quero (?:mais )?viver|quero me matar)\b",
+            r"\b(?:quiero morir(?:me)?|no quiero (?:seguir )?vivir|quiero matarme)\b",
+            r"\b(?:dw i |rwyn |dwi )(?:eisiau|isio) marw\b|\bnoriu mirti\b|\bnenoriu gyventi\b",
+            r"\b(?:main |mein )?(?:marna|mar jana) (?:chahta|chahti|chaunda|chaundi)\b",
             r"\bbetter off (?:dead|without me|if i (?:wasnt|was not|werent|were not) (?:here|around|alive)"
             r"|if i (?:was|were) (?:dead|gone))\b",
             # a plan to jump or step in front of traffic ("thinking about jumping off the bridge on the way

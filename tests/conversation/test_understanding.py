@@ -130,7 +130,7 @@ def test_a_job_question_the_model_barely_takes_for_an_emergency_is_answered_afte
     # "engineer sent some kind of pulse down the cable and looked at a screen, whats that" cleared the
     # emergency bar at P 0.10 (P(explain) 0.90) and got "Sorry, I didn't get that" and the menu.
     _onboarded_with_mentor(coach, services)
-    _model_alone_raises_an_emergency(services, monkeypatch, 0.1)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.4)
     replies = coach.send("why do we spike a cable", PHONE)
     assert "call 999" in replies[0] and "EMERGENCY" in replies[0]
     assert len(replies) == 2 and "spike" in replies[1].lower() and "didn't get that" not in replies[1]
@@ -143,7 +143,7 @@ def test_an_emergency_the_model_is_fairly_sure_of_gets_the_steps_and_alerts_the_
     coach, services, monkeypatch
 ):
     _onboarded_with_mentor(coach, services)
-    _model_alone_raises_an_emergency(services, monkeypatch, 0.5)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.6)
     replies = coach.send("why do we spike a cable", PHONE)
     assert "EMERGENCY" in replies[0] and "Call 999" in replies[0]
     assert any("URGENT" in m.body for m in coach.outbound(MENTOR_PHONE))

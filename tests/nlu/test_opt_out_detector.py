@@ -53,6 +53,14 @@ OPT_OUTS = [
     "this is the wrong number, I'm not an apprentice",
     "I no longer consent to these messages",
     "🛑 no more",
+    # round 14 (blind): plainly said inside a message about something else, or by a parent; the off switch
+    "can i ask how to do the earth bond on a 4 core wavecon, actually forget it, i left the course last "
+    "week, dont send me stuff anymore",
+    "weve had a chat as a family and jordan wont be carrying on with the course, please dont contact him "
+    "again",
+    "is there an off button for this thing",
+    "HOW DO I GET THESE TO END",
+    "Lose my details",
 ]
 
 NOT_OPT_OUTS = [

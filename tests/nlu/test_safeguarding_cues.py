@@ -119,3 +119,59 @@ def test_more_crisis_wordings_are_heard(classifier, text):
 )
 def test_round_11_cue_wordings_and_look_alikes(classifier, grammar, text, expected):
     assert grammar(classifier.normalise(text)) is expected
+
+
+# Rounds 13 and 14 (blind rounds, session 12): a crisis said without the words the grammar knew. Before,
+# "i dont see the point anymore" and "not gonna be around much longer so theres no point texting me" were
+# opt-outs (the learner silenced, no helplines), "no one would even notice if i was gone" a question.
+ROUND_13_14_CRISES = [
+    "i dont see the point anymore",
+    "whats the point in being alive honestly",
+    "no one would even notice if i was gone",
+    "keep thinking about driving the van into a wall on the way home",
+    "I've got the pills out on the table",
+    "im in a really bad place right now, i need someone",
+    "not gonna be around much longer so theres no point texting me",
+    "wont need these messages where im going. tell everyone im sorry",
+    "nie chcę już żyć",
+    "I'm worried about my son. He told me last night that he wants to kill himself",
+]
+
+
+@pytest.mark.parametrize("text", ROUND_13_14_CRISES)
+def test_round_13_and_14_crises_get_care_never_an_opt_out(classifier, text):
+    assert crisis_cue(classifier.normalise(text))
+    assert classifier.classify(text).intent == "wellbeing"
+
+
+def test_a_crisis_with_an_opt_out_is_care_first_and_the_opt_out_is_honoured(classifier):
+    message = "stop sending me stuff I won't need it, I'm not going to be around much longer"
+    result = classifier.classify(message)
+    assert result.intent == "wellbeing" and result.opt_out
+
+
+ROUND_13_14_DISCLOSURES = [
+    "my jointer makes me go in the trench without any shoring and says I'll lose my job if I say anything",
+    "jointer threw a spanner at me today, got me in the back, its fine now but he does it all the time",
+    "my mate on the course is getting proper battered by his stepdad, what do I do",
+    "my jointer tells me to sign the permit as him even though I'm not authorised, what do I do",
+    "Przełożony zmusza mnie do pracy bez zabezpieczenia wykopu, mówi że inaczej nie dostanę pracy",
+]
+
+
+@pytest.mark.parametrize(
+    ("grammar", "text", "expected"),
+    [(safeguarding_cue, text, True) for text in ROUND_13_14_DISCLOSURES]
+    + [
+        (safeguarding_cue, "threw the rope at me to tie off the drum", False),
+        (safeguarding_cue, "chucked the keys at me to move the van", False),
+        (safeguarding_cue, "can i sign the permit as the receiver", False),
+        (crisis_cue, "hes not going to be around much longer, hes retiring in june", False),
+        (crisis_cue, "the van is in a bad place, parked on the kerb", False),
+        (crisis_cue, "i dont see the point of these texts anymore", False),  # an opt-out, not a crisis
+        (crisis_cue, "done with it all, unsubscribe", False),
+        (crisis_cue, "where im going next week theres no signal sorry", False),
+    ],
+)
+def test_round_13_and_14_cue_wordings_and_look_alikes(classifier, grammar, text, expected):
+    assert grammar(classifier.normalise(text)) is expected
