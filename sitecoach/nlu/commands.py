@@ -55,8 +55,20 @@ _FOREIGN_STOP_VERB = (
     r"|sprete|spri|спрете|спри|smett(?:ete|i|ila|etela)|wa(?:2|q|g|22|qq)if|jooji\w*)"
 )
 _FOREIGN_STOP = (
+    # round 15 (a blind round), first so that a stop verb alone does not take their place: Polish "wypisać
+    # się"; Romanian "gata / ajunge cu mesajele", "nu mai trimiteți (nimic)"; Lithuanian "nebesiųsti",
+    # "nerašykite", "ištrinkite mano numerį"; Bulgarian "(спрете да) не ми пишете", "отпиша"; Portuguese
+    # "não manda mais", "para de mandar", "sair disto"; Welsh "peidiwch â chysylltu" ("mai" and "mi" arrive
+    # as "my")
+    r"(?:wypisa[cć](?: si[eę])?|wypisywa\w*"
+    rf"|(?:gata|ajunge|destul) (?:cu )?(?:\w+ )?{_FOREIGN_MESSAGES}|nu (?:mai |my )?trimit\w*"
+    r"|(?:nebe|ne)si[uų]st\w*|(?:nebe|ne)ra[sš]yk\w*|i[sš]trink\w*(?: (?:mano|my))? numer\w*"
+    r"|(?:(?:спрете|спри|sprete|spri) да |(?:не|ne) )(?:ми |mi |my )?(?:пишете|пиши|pi[sš]h?ete)"
+    r"|отпиш\w*|otpi[sš]h?\w*"
+    r"|n[aã]o (?:me )?mand\w* mais|para de mandar|sair (?:disto|disso|desta lista|deste grupo|daqui)"
+    r"|(?:peidiwch|paid)(?: (?:ag|a|â))? (?:chysylltu|cysylltu)"
     # "ya" (Spanish "now") arrives as "you": the normaliser reads it as text-speak
-    rf"(?:{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
+    rf"|{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
     rf"(?: (?:\w+ ){{0,3}}?(?:messages|{_FOREIGN_MESSAGES}))?"
     rf"|(?:no|non|nie|nu|nao|não|ne|не) (?:\w+ ){{0,3}}?{_FOREIGN_MESSAGES}"
     r"(?: (?:ot vas|от вас|de la voi|de la dvs|from you|od was|od vas))?"
@@ -114,8 +126,23 @@ _FOREIGN_STOP = (
     r"|ims?a[7h]\w* (?:raqm|ra2m|rakam|ra8m)\w*|(?:lambar|nambar|number)kayga (?:tirtir|ka saar)\w*"
     r"|tynn(?:wch|a) fi (?:oddi ar|off|o)(?: (?:y|yr))? (?:rhestr|list)"
     r"|(?:mera|mere|meraa|sada|mainu) (?:number|numbr|nmbr|data)(?: \w+){0,3} "
-    r"(?:nikal|hata|hatao|mita|delete|kadh)\w*(?: (?:do|dein|den|dijiye|dyo|deo|dena))?)"
+    r"(?:nikal|hata|hatao|mita|delete|kadh)\w*(?: (?:do|dein|den|dijiye|dyo|deo|dena))?"
+    r")"
 )
+# The same phrases inside a longer message, for a message the model cannot read (`IntentClassifier`): a bare
+# "basta" or "para" (Portuguese "for") is not one there.
+_FOREIGN_STOP_ANYWHERE_RE = re.compile(rf"(?:^|\b){_FOREIGN_STOP}(?=\W|$)")
+# (matched with a space after it: "para(?= )" looks ahead for one)
+_BARE_FOREIGN_VERB_RE = re.compile(rf"{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))? ")
+
+
+def foreign_opt_out(norm: str) -> bool:
+    """Whether a message says stop the messages in one of the other languages a UK site hears, anywhere
+    in it (never a bare "stop" verb on its own: "para" is also Portuguese "for")."""
+    found = _FOREIGN_STOP_ANYWHERE_RE.finditer(norm)
+    return any(not _BARE_FOREIGN_VERB_RE.fullmatch(m.group().strip() + " ") for m in found)
+
+
 _STOP_CORE = (
     r"(?:stop(?: all| it| this| everything| that| now)?"
     r"|stop (?:the |all |these |your |all the |all your |all these |sending )?"

@@ -284,6 +284,13 @@ _FOREIGN_HARM_RE = re.compile(
             # "incendio", "fuego", "ambulancia", "sangra"
             r"^ayuda\b|\bno respira\b|\bderrumb\w*|\batrapad[oa]s?\b|\b(?:olor|fuga) a? ?(?:de )?gas\b"
             r"|\bfuego\b|\bambulancia\b|\bsangra\w*|\bno se mueve\b",
+            # round 15 (a blind round): Romanian "iese fum", "miroase a ars", "a luat foc"; Lithuanian
+            # "dūmai ... dega"; Bulgarian "изгорих"; Portuguese "explosão", "(está) preso", "a água está a
+            # subir"; Welsh "mae tân" ("ta" arrives as "thanks")
+            r"\biese fum\b|\bmiroase a ars\b|\b(?:a )?luat foc\b|\bd[uū]mai\b.{0,30}\bdega\b"
+            r"|\bk[aą][zž]kas dega\b"
+            r"|изгор\w*|\bexplos[aã]o\b|\b(?:ficou|est[aá]|thanks|ta) preso\b|\b[aá]gua (?:\w+ ){0,2}sub\w*"
+            r"|\bmae t[aâ]n\b",
         )
     )
 )
@@ -369,6 +376,11 @@ def _is_hypothetical(text: str) -> bool:
     if _PERSONAL_RE.search(text):
         return False
     return bool(_FRAMING_RE.search(text))
+
+
+def foreign_harm_cue(norm: str) -> bool:
+    """Whether a normalised message cries for help or names harm now in one of the other languages."""
+    return not _is_hypothetical(norm) and _FOREIGN_HARM_RE.search(norm) is not None
 
 
 def hazard_cue(norm: str) -> bool:

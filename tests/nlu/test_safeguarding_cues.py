@@ -175,3 +175,29 @@ ROUND_13_14_DISCLOSURES = [
 )
 def test_round_13_and_14_cue_wordings_and_look_alikes(classifier, grammar, text, expected):
     assert grammar(classifier.normalise(text)) is expected
+
+
+# Round 15 (a blind round): a message the model cannot read (most of its words unseen: Bulgarian in Cyrillic,
+# Lithuanian) gets near-prior probabilities, so a cry for help or a stop in that language is believed on its
+# own. Before, all 8 missed emergencies and 17 of 22 missed opt-outs of the round were such.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("помощ, колегата го удари ток и не диша", "emergency"),
+        ("изкопът се срути, има човек вътре", "emergency"),
+        ("iese fum din cutia de distributie si miroase a ars", "emergency"),
+        ("моля, спрете да ми пишете", "stop"),
+        ("prasau nebesiusti zinuciu", "stop"),
+        ("gata, ajunge cu mesajele", "stop"),
+    ],
+)
+def test_a_cry_for_help_or_a_stop_in_a_language_the_model_cannot_read(classifier, text, intent):
+    assert classifier.classify(text).intent == intent
+
+
+def test_a_bare_foreign_stop_verb_inside_a_message_is_not_an_opt_out():
+    from sitecoach.nlu.commands import foreign_opt_out
+
+    assert not foreign_opt_out("o que fazer para proteger o cabo")  # "para" is also "for"
+    assert not foreign_opt_out("basta de ruido no site")
+    assert foreign_opt_out("como faco para sair disto")
