@@ -457,6 +457,8 @@ def classify(explain: bool) -> None:
             row["possible_emergency"] = result.possible_emergency
             row["also_opts_out"] = result.opt_out  # a STOP honoured beside an urgent reply
             row["opt_out_probability"] = round(result.opt_out_probability, 4)
+            if result.otherwise is not None:  # a model-only emergency: what a barely-sure one is answered as
+                row["otherwise"] = result.otherwise.intent
             row["probabilities"] = {
                 k: round(v, 4) for k, v in sorted(result.probabilities.items(), key=lambda kv: -kv[1])
             }

@@ -47,6 +47,7 @@ INTENT_MIN_CONFIDENCE = 0.3
 # the model's alone, 67 of them at 0.6 or more and one at 0.2-0.3; of 2,211 graded job questions, 101 were
 # taken for an emergency by the model alone, 69 of them under 0.5.
 EMERGENCY_STEPS_FROM = 0.5
+EMERGENCY_SKILL = "emergency"
 # A disclosure outranks a conversation in progress and onboarding even when only half placed: a missed one
 # is saved as an evidence note or a name (and may reach the mentor it is about); a false alarm costs one
 # caring message and a look from the safeguarding lead. Recall first, as for emergencies.
@@ -125,7 +126,7 @@ class Router:
     def route(self, ctx: Ctx) -> Route:
         """Pick the skills for this message; sets ctx.intent and ctx.in_conversation."""
         intent = self.classify(ctx.message.text) if ctx.message.text else Classification("smalltalk", 0.0)
-        if intent.otherwise is not None and intent.confidence < EMERGENCY_STEPS_FROM:
+        if _barely_an_emergency(intent) and intent.otherwise is not None:
             intent = intent.otherwise  # possible_emergency: the reply leads with the emergency line
         if ctx.message.media and intent.intent not in self.global_intents:
             # A photo from site is evidence unless the caption asks for something else outright.
@@ -159,7 +160,8 @@ class Router:
         return replace(route, lead_with_safety=True)
 
     def _ask_model(self, ctx: Ctx, offline: Classification) -> Classification:
-        """Let Claude route a message the classifier was unsure of (never STOP, START or emergency)."""
+        """Let Claude route a message the classifier was unsure of (never STOP, START or emergency; a
+        message it barely took for an emergency may go, and keeps the emergency line)."""
         llm = ctx.llm
         s = ctx.settings
         if llm is None or not llm.enabled or not ctx.message.text:
@@ -183,8 +185,12 @@ class Router:
         return replace(offline, intent=routed.intent, confidence=MODEL_ROUTED_CONFIDENCE)
 
     def _choose(self, ctx: Ctx, intent: Classification) -> Route:
-        # 1. global commands
-        if intent.intent in self.global_intents and intent.confidence >= GLOBAL_MIN_CONFIDENCE:
+        # 1. global commands; an emergency at whatever chance the classifier raised it (one it barely
+        # raised is answered as its next intent instead, see `route`): never left to a conversation or
+        # onboarding to swallow
+        if intent.intent in self.global_intents and (
+            intent.confidence >= GLOBAL_MIN_CONFIDENCE or intent.intent == EMERGENCY_SKILL
+        ):
             return Route((intent.intent,), "global", intent)
         floor = URGENT_BEFORE_CONVERSATION.get(intent.intent)
         if floor is not None and intent.confidence >= floor and intent.intent in self.registry:
@@ -238,6 +244,17 @@ class Router:
             return False
         text = ctx.message.text.strip()
         return _question_shaped(text) and ctx.catalogue.card_for(text) is None
+
+
+def _barely_an_emergency(intent: Classification) -> bool:
+    """An emergency the model alone raised at under even odds, with no request to stop in it (an opt-out
+    in the message pulls its chance down: "... and stop the messages" keeps the steps and the opt-out)."""
+    return (
+        intent.intent == EMERGENCY_SKILL
+        and intent.confidence < EMERGENCY_STEPS_FROM
+        and not intent.opt_out
+        and (intent.otherwise is None or intent.otherwise.intent != "stop")
+    )
 
 
 def strong_card(hit: CardHit | None) -> bool:

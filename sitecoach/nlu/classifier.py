@@ -11,9 +11,13 @@ Order of decisions (the same for every message, whatever state the learner is in
    safeguarding lead, not the mentor, who may be its cause.
    Between "sure" and "sure not"
    (`possible_emergency`) the message is answered normally, but the reply leads with the emergency line.
+   An emergency the model raised alone carries `otherwise`, what the message would be were it not one (the
+   router answers it so below even odds). A message the model cannot read (most of its words unseen,
+   `UNFAMILIAR_SHARE`) is an emergency on a foreign harm cue alone, and STOP on a foreign stop phrase alone.
    Right after it, a **safeguarding** disclosure (its cue grammar, or the model's most likely intent):
    care, helplines and the designated safeguarding lead, before STOP and anything else.
-2. **STOP** and **START** keywords (Twilio's, as the whole message), then STOP from the model: P(stop) at
+2. **STOP** and **START** keywords (Twilio's, as the whole message), a plain "never text me again" anywhere
+   (`commands.firm_opt_out`), then STOP from the model: P(stop) at
    its bar, or an opt-out phrase anywhere in the message with the model at a lower bar; then the
    **opt-out detector** (a binary model for recall, `sitecoach.nlu.model`): its calibrated P(opt-out) at
    its bar, unless the message is a question about the work ("how do I stop the tape unwinding",
@@ -36,10 +40,10 @@ from pathlib import Path
 import numpy as np
 
 from sitecoach.nlu.commands import (
-    FIRM_OPT_OUT_RE,
     LEARNING_QUESTION_RE,
     OPT_OUT_RE,
     QUESTION_ONLY_RE,
+    firm_opt_out,
     foreign_opt_out,
     is_help_command,
     is_start_command,
@@ -51,6 +55,7 @@ from sitecoach.nlu.model import IntentModel, examples_fingerprint
 from sitecoach.nlu.normalise import Normaliser
 from sitecoach.nlu.safeguarding import safeguarding_cue
 from sitecoach.nlu.wellbeing import crisis_cue
+from sitecoach.nlu.word_lists import GREETING_WORDS, LONE_HAZARD_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -71,132 +76,6 @@ MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 UNFAMILIAR_SHARE = 0.5
 
 
-# Single words that, alone, may be a cry for help: the model may still raise an emergency on them.
-# A message of nothing but these ("hello there", "morning all") reports nothing: it never gets the "if
-# someone is hurt" line on the model's say-so alone (the model learnt greetings from emergency reports that
-# open with one, "hello? help, there's smoke...").
-GREETING_WORDS = frozenset(
-    {
-        "hi",
-        "hiya",
-        "hello",
-        "helo",
-        "hey",
-        "heya",
-        "hiy",
-        "yo",
-        "alright",
-        "morning",
-        "afternoon",
-        "evening",
-        "good",
-        "there",
-        "all",
-        "mate",
-        "pal",
-        "lads",
-        "folks",
-        "guys",
-        "everyone",
-        "howdy",
-        "hullo",
-        "ey up",
-        "eyup",
-        "oi",
-        "sup",
-        "wassup",
-        "whats",
-        "up",
-        "ok",
-        "okay",
-        "thanks",
-        "cheers",
-        "ta",
-        "again",
-        "you",
-        "coach",
-        "bot",
-    }
-)
-LONE_HAZARD_WORDS = frozenset(
-    {
-        "shock",
-        "shocked",
-        "belt",
-        "belted",
-        "zap",
-        "zapped",
-        "jolt",
-        "jolted",
-        "smoke",
-        "smoking",
-        "gas",
-        "leak",
-        "trapped",
-        "stuck",
-        "buried",
-        "trench",
-        "burnt",
-        "burned",
-        "burns",
-        "burning",
-        "fire",
-        "flames",
-        "flash",
-        "flashover",
-        "arc",
-        "arcing",
-        "sparks",
-        "sparking",
-        "bang",
-        "explosion",
-        "collapse",
-        "collapsed",
-        "collapsing",
-        "caved",
-        "cavein",
-        "fumes",
-        "flood",
-        "flooding",
-        "drowning",
-        "water",
-        "breathing",
-        "unresponsive",
-        "unconscious",
-        "casualty",
-        "hurt",
-        "hurting",
-        "pain",
-        "injury",
-        "injured",
-        "accident",
-        "bleed",
-        "bleeding",
-        "blood",
-        "fallen",
-        "fall",
-        "fell",
-        "crushed",
-        "struck",
-        "strike",
-        "live",
-        "dying",
-        "dead",
-        "died",
-        "choking",
-        "seizure",
-        "stroke",
-        "heart",
-        "urgent",
-        "emergency",
-        "ambulance",
-        "hospital",
-        "electrocuted",
-        "electric",
-        "quick",
-        "now",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -300,14 +179,18 @@ class IntentClassifier:
             or besides_stop >= bars["emergency"]
         ) and hazard_cue(norm)
         help_command = is_help_command(norm, len(tokens))
-        unfamiliar = model.known_words(norm) < UNFAMILIAR_SHARE * len(tokens)
+        # a lone word ("Samu", a name at onboarding) is never read this way: the model's say stands
+        unfamiliar = len(tokens) > 1 and model.known_words(norm) < UNFAMILIAR_SHARE * len(tokens)
         if unfamiliar and self._has["emergency"] and foreign_harm_cue(norm):
             return Classification(
                 "emergency", RULE_CONFIDENCE, False, probs, opt_out=_asks_to_stop(norm, len(tokens)),
                 opt_out_probability=opt_out,
             )  # fmt: skip
-        if unfamiliar and not cue and foreign_opt_out(norm):
-            emergency = 0.0  # the model is guessing at a language it cannot read; the opt-out is plain
+        if unfamiliar and not cue and self._has["stop"] and foreign_opt_out(norm):
+            # A plain stop in a language the model cannot read: the model's emergency guess there is noise,
+            # but the reply still leads with the safety line when it clears the bar for that.
+            possible = emergency >= bars["emergency_possible"]
+            return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         disclosure = probs.get("safeguarding", 0.0)
         if (
             self._safeguarding
@@ -324,7 +207,9 @@ class IntentClassifier:
             or (emergency >= bars["emergency"] and not help_command)
         ):
             confidence = max(emergency, RULE_CONFIDENCE) if cue else emergency
-            otherwise = None if cue else self._not_an_emergency(norm, tokens, probs, p, opt_out, True)
+            otherwise = (
+                None if cue else self._not_an_emergency(norm, tokens, probs, p, opt_out, True, unfamiliar)
+            )
             return Classification(
                 "emergency", confidence, False, probs, opt_out=_asks_to_stop(norm, len(tokens)),
                 opt_out_probability=opt_out, otherwise=otherwise,
@@ -333,7 +218,7 @@ class IntentClassifier:
         possible = self._has["emergency"] and (
             cue or (emergency >= bars["emergency_possible"] and not greeting_only)
         )
-        return self._not_an_emergency(norm, tokens, probs, p, opt_out, possible)
+        return self._not_an_emergency(norm, tokens, probs, p, opt_out, possible, unfamiliar)
 
     def _not_an_emergency(
         self,
@@ -343,8 +228,10 @@ class IntentClassifier:
         p: np.ndarray,
         opt_out: float,
         possible: bool,
+        unfamiliar: bool,
     ) -> Classification:
-        """Steps 1b to 4 for a message that is not (or might not be) an emergency."""
+        """Steps 1b to 4 for a message that is not (or might not be) an emergency; `unfamiliar`: the model
+        knows under half of its words."""
         model = self.model
         bars = model.thresholds
         help_command = is_help_command(norm, len(tokens))
@@ -360,9 +247,8 @@ class IntentClassifier:
             return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if is_start_command(norm, len(tokens)):
             return Classification("start", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
-        if self._has["stop"] and start < START_MIN and FIRM_OPT_OUT_RE.search(norm):
+        if self._has["stop"] and start < START_MIN and firm_opt_out(norm):
             return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
-        unfamiliar = model.known_words(norm) < UNFAMILIAR_SHARE * len(tokens)
         if self._has["stop"] and start < START_MIN and unfamiliar and foreign_opt_out(norm):
             return Classification("stop", RULE_CONFIDENCE, possible, probs, opt_out_probability=opt_out)
         if (

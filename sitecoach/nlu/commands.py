@@ -60,12 +60,14 @@ _FOREIGN_STOP = (
     # "nerašykite", "ištrinkite mano numerį"; Bulgarian "(спрете да) не ми пишете", "отпиша"; Portuguese
     # "não manda mais", "para de mandar", "sair disto"; Welsh "peidiwch â chysylltu" ("mai" and "mi" arrive
     # as "my")
-    r"(?:wypisa[cć](?: si[eę])?|wypisywa\w*"
+    r"(?:wypisa[cć] si[eę]|si[eę] (?:z tego |stąd |stad |z listy )?wypisa[cć]|wypisywa\w* si[eę]"
     rf"|(?:gata|ajunge|destul) (?:cu )?(?:\w+ )?{_FOREIGN_MESSAGES}|nu (?:mai |my )?trimit\w*"
     r"|(?:nebe|ne)si[uų]st\w*|(?:nebe|ne)ra[sš]yk\w*|i[sš]trink\w*(?: (?:mano|my))? numer\w*"
-    r"|(?:(?:спрете|спри|sprete|spri) да |(?:не|ne) )(?:ми |mi |my )?(?:пишете|пиши|pi[sš]h?ete)"
+    r"|(?:спрете|спри|sprete|spri) да (?:ми |mi |my )?(?:пишете|пиши|pi[sš]h?ete)"
+    r"|(?:не|ne) (?:ми|mi|my) (?:пишете|пиши|pi[sš]h?ete)"
     r"|отпиш\w*|otpi[sš]h?\w*"
-    r"|n[aã]o (?:me )?mand\w* mais|para de mandar|sair (?:disto|disso|desta lista|deste grupo|daqui)"
+    r"|n[aã]o (?:me )?mand\w* mais|para de mandar|sair (?:desta lista|deste grupo)"
+    r"|como (?:fa[cç]o|posso) (?:para )?sair (?:disto|disso)"
     r"|(?:peidiwch|paid)(?: (?:ag|a|â))? (?:chysylltu|cysylltu)"
     # "ya" (Spanish "now") arrives as "you": the normaliser reads it as text-speak
     rf"|{_FOREIGN_STOP_VERB}(?: (?:you|ya|ça|ca|già|gia|tout|todo|ja))?"
@@ -296,30 +298,47 @@ OPT_OUT_RE = re.compile(
             r"|future ones)\b"
             r"|\bright to (?:erasure|be forgotten)\b|\berasure request\b",
             # round 14 (a blind round): the off switch ("is there an off button for this thing"), getting
-            # them to end or getting rid of the coach, "lose my details", a parent's "don't contact him
-            # again", "take the hint"
-            r"\b(?:an|the|a) off (?:button|switch) (?:for|on) (?:this|these|you|u|ye|the coach|here|it)\b"
-            r"|\b(?:make|get) (?:this|these|them|you|it|the \w+)(?: \w+)? (?:to )?"
-            r"(?:end|go away|quit|pack in)\b"
-            r"|\bget rid (?:of|o) (?:this|these|you|u|ye|the coach|this bot|this thing|them)\s*$"
-            r"|\b(?:lose|bin|ditch|forget|delete|wipe) (?:my|me|his|her|our) "
-            r"(?:details|number|contact details)\b"
-            r"|\b(?:dont|do not|never|please dont) (?:\w+ )?(?:contact|text|message|msg)\w* (?:him|her|them|"
-            r"my (?:son|daughter|lad|boy|girl)|our (?:son|daughter|lad|boy|girl))(?: \w+)? "
+            # the coach's messages to end or getting rid of the coach, "lose my details", a parent's "please
+            # don't contact him again". Never "make it all go away" or a boss's "dont text him again": an
+            # urgent path honours these (`_asks_to_stop`), so a crisis must not opt anyone out by them.
+            r"\b(?:an|the|a) off (?:button|switch) (?:for|on) (?:this|these|you|u|ye|the coach|here)\b"
+            r"|\b(?:make|get) (?:these|you|u|ye|the coach|this bot|this thing|the messages|the texts|these "
+            r"messages|these texts) (?:to )?(?:end|go away|quit|pack in)\b"
+            r"|\bget rid (?:of|o) (?:this|these|you|u|ye|the coach|this bot|this thing)\s*$"
+            r"|\b(?:lose|bin|ditch|forget|delete|wipe) (?:my|me|our) (?:details|number|contact details)\b"
+            r"|\bplease (?:dont|do not|never) (?:contact|text|message|msg)\w* (?:him|her|them) "
             r"(?:again|any ?more)\b"
-            r"|\btake the hint\b",
+            r"|\b(?:dont|do not|never) (?:contact|text|message|msg)\w* (?:my|our) "
+            r"(?:son|daughter|lad|boy|girl)"
+            r"(?: \w+)? (?:again|any ?more)\b",
         )
     )
 )
 # An opt-out said so plainly that it needs no agreement from the model, wherever it is in the message
 # ("..., actually forget it, i left the course last week, dont send me stuff anymore"): never text me
-# again, and a parent's "please don't contact him again". A time said with it ("don't message me at
-# weekends anymore") is a preference, so only a few words may come between.
-FIRM_OPT_OUT_RE = re.compile(
-    r"\b(?:dont|do not|never|please dont|please do not) (?:ever )?(?:text|message|msg|contact|send|txt|"
-    r"messag)\w* (?:me|us|him|her|them|this number|my (?:son|daughter|lad|boy|girl))"
-    r"(?: (?:stuff|anything|things|messages|texts|msgs|owt|nothing|again))? (?:any ?more|again|ever again)\b"
+# again, and a parent's "please don't contact him again". Not with a time ("dont message me again after
+# 8pm" is a preference), nor someone else's words reported ("the engineer said dont contact him again").
+_FIRM_OPT_OUT_RE = re.compile(
+    r"\b(?:dont|do not|never|please dont|please do not) (?:ever )?"
+    r"(?:(?:text|message|msg|contact|txt|messag)\w* (?:me|us|this number|my (?:son|daughter|lad|boy|girl))"
+    r"|send (?:me|us) (?:stuff|anything|things|messages|texts|msgs|owt|nothing))"
+    r"(?: again)? (?:any ?more|again|ever again)\b"
+    r"|\bplease (?:dont|do not|never) (?:contact|text|message|msg)\w* (?:him|her|them) (?:again|any ?more)\b"
 )
+_A_TIME_AFTER = re.compile(
+    r"^ (?:after|before|on|at|till|until|during|in the|at the|of a|on a|weekends?|mornings?|evenings?|nights?"
+    r"|early|late|sundays?|saturdays?|mondays?|\d)"
+)
+_REPORTED = re.compile(r"\b(?:said|says|told|tells|telling|saying|goes)\b(?: \w+){0,3} ?$")
+
+
+def firm_opt_out(norm: str) -> bool:
+    """Whether a message asks, plainly and in its own voice, never to be messaged again (see above)."""
+    for m in _FIRM_OPT_OUT_RE.finditer(norm):
+        if _A_TIME_AFTER.match(norm[m.end():]) or _REPORTED.search(norm[: m.start()]):
+            continue
+        return True
+    return False
 
 
 def is_stop_command(norm: str, n_tokens: int) -> bool:

@@ -219,7 +219,8 @@ _MORE_HARM_RE = re.compile(
 # (accents kept or dropped; it turns Polish "w" into "with" and "na" into "no"). Only cries for help and
 # words that name harm: never a plain "help" ("madad chahiye" may be help with a quiz) or "fell" ("phone
 # gir gaya"). "Pomocy", "ajutor" and "padėkite" are cries for help only as the first word ("potrzebuję pomocy
-# z quizem" is help with a quiz). A cue, not a verdict: the model must still agree at its cue bar.
+# z quizem" is help with a quiz). A cue, not a verdict: the model must still agree at its cue bar, unless it
+# cannot read the message (most words unseen, two words or more: `classifier.UNFAMILIAR_SHARE`).
 _FOREIGN_HARM_RE = re.compile(
     "|".join(
         (
@@ -284,13 +285,13 @@ _FOREIGN_HARM_RE = re.compile(
             # "incendio", "fuego", "ambulancia", "sangra"
             r"^ayuda\b|\bno respira\b|\bderrumb\w*|\batrapad[oa]s?\b|\b(?:olor|fuga) a? ?(?:de )?gas\b"
             r"|\bfuego\b|\bambulancia\b|\bsangra\w*|\bno se mueve\b",
-            # round 15 (a blind round): Romanian "iese fum", "miroase a ars", "a luat foc"; Lithuanian
-            # "dūmai ... dega"; Bulgarian "изгорих"; Portuguese "explosão", "(está) preso", "a água está a
-            # subir"; Welsh "mae tân" ("ta" arrives as "thanks")
-            r"\biese fum\b|\bmiroase a ars\b|\b(?:a )?luat foc\b|\bd[uū]mai\b.{0,30}\bdega\b"
+            # round 15 (a blind round): Romanian "iese fum", "miroase a ars", "ia foc"; Lithuanian
+            # "dūmai ... dega"; Bulgarian "изгорих"; Portuguese "explosão", "(estou / estamos) preso(s)",
+            # "a água está a subir"; Welsh "mae tân" ("ta" arrives as "thanks")
+            r"\biese fum\b|\bmiroase a ars\b|\bia foc\b|\bd[uū]mai\b.{0,30}\bdega\b"
             r"|\bk[aą][zž]kas dega\b"
-            r"|изгор\w*|\bexplos[aã]o\b|\b(?:ficou|est[aá]|thanks|ta) preso\b|\b[aá]gua (?:\w+ ){0,2}sub\w*"
-            r"|\bmae t[aâ]n\b",
+            r"|изгор\w*|\bexplos[aã]o\b|\b(?:ficou|fiquei|ficamos|est[aá]|estou|estamos|thanks|ta) presos?\b"
+            r"|\b[aá]gua (?:\w+ ){0,2}sub\w*|\bmae t[aâ]n\b",
         )
     )
 )

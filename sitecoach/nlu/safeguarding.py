@@ -107,11 +107,11 @@ _CUES = (
     r"against the rules)\b",
     # told to sign a safety document in someone else's name, or unauthorised
     r"\b(?:makes|made|make|tells|told|telling|wants|wanted) (?:me|us|him|her) (?:to )?sign\b.{0,40}"
-    r"\b(?:as him|as her|as them|his name|her name|for him|for her|not authori[sz]ed|not allowed)\b",
+    r"\b(?:as him|as her|as them|his name|her name|not authori[sz]ed|not allowed)\b",
     r"\b(?:threw|throws|throwing|chucked|chucks|chucking|lobbed|lobs) (?:a |an |his |her |the |some )?"
     r"(?:\w+ )?(?:spanner|hammer|brick|bottle|stone|stones|rock|rocks|tool|wrench|bar|shovel|spade|pipe|"
     r"mug|cup|punch|drill|chair|knife|bolt|bolts)s? at (?:me|us|him|her|my head|the (?:new )?lad|"
-    r"the apprentice)\b",
+    r"the apprentice)\b(?! (?:so|to|for) )",
     # Polish: forces me (to work), shouts at me
     r"\bzmusz\w* mnie\b|\bkrzycz\w* (?:na|no) mnie\b|\bbije mnie\b",
     # exploitation: unpaid work, long hours, wages taken, county lines, debts

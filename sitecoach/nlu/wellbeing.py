@@ -16,7 +16,7 @@ _CRISIS_RE = re.compile(
             # "cut myself on the knife" or "hurt myself on the drum" is an accident (the emergency path)
             r"\b(?:kill|killing|harm|harming|cutting|top|topping) (?:my ?self|meself|mesel)\b",
             r"\b(?:want|wants|wanted|wanting|going|gonna|trying|tried|threaten\w*|talk\w* about|"
-            r"said he|said she) (?:to )?(?:kill|harm|hurt|top) (?:him|her|them) ?sel(?:f|ves)\b",
+            r"said he|said she) (?:to )?(?:kill|harm|top) (?:him|her|them) ?sel(?:f|ves)\b",
             r"\bsuicid\w*",
             r"\bself ?harm\w*",
             r"\b(?:end|ending) (?:it all|my life)\b",
@@ -27,22 +27,27 @@ _CRISIS_RE = re.compile(
             r"\b(?:dont|do not|dont even|no longer) want to (?:be here|live|be alive|wake up|exist|go on)\b",
             r"\b(?:no|dont see the|cant see the|whats the|what is the) point (?:in |of )?"
             r"(?:living|life|going on|anything|it all)(?: any ?more)?\s*$",
-            r"\bpoint (?:in|of) (?:me )?(?:being alive|staying alive|being here|waking up)\b",
+            r"\bpoint (?:in|of) (?:me )?(?:being alive|staying alive|waking up)\b"
+            r"|\bpoint (?:in|of) (?:me )?being here(?: any ?more)?\s*$",
             # "i dont see the point anymore" with nothing after it: two blind writers meant a crisis (an
             # opt-out names the messages: "dont see the point of these texts anymore")
             r"\b(?:dont|cant|do not|cannot) see (?:the|any) point any ?more\s*$",
             r"\bdone with (?:life|living)\b",
-            r"(?:^|\b(?:im|i am|i)\s)not (?:going to|gonna|gunna) be (?:around|here) (?:for )?"
-            r"(?:much|very|that|too) long(?:er)?\b",
-            r"\bi (?:wont|will not) be (?:around|here) (?:for )?(?:much|very|that|too) long(?:er)?\b",
+            r"(?:(?:^|\b(?:im|i am|i)\s)not (?:going to|gonna|gunna) be|\bi (?:wont|will not) be) "
+            r"(?:around|here) (?:for )?(?:much|very|that|too) long(?:er)?\b"
+            r"(?![^.]{0,40}\b(?:today|tonight|tomorrow|this (?:week|morning|afternoon)|monday|tuesday"
+            r"|wednesday|thursday|friday|saturday|sunday|contract|signal|late|early|shift|job|site|quiz|course"
+            r"|apprenticeship|firm|company|dentist|doctors|appointment|holiday|leave|at \d|\d))",
             r"\b(?:wont|will not|dont|wouldnt) need (?:these|them|this|any|it|messages|texts)\b.{0,30}"
             r"\bwhere im going\b",
             r"\btell (?:everyone|every1|them all|my (?:mum|mam|mom|family|kids|wife|girlfriend|missus)) "
-            r"(?:im|i am|i was) sorry\b",
+            r"(?:im|i am|i was) sorry\b(?! (?:im |i am |ill be |ill |for being |about )?"
+            r"(?:late|running|off|not|stuck|delayed|the|missing))",
             r"\b(?:no ?one|nobody|noone) (?:would|wud|will|d) (?:even )?(?:notice|care|miss me) if i "
-            r"(?:was|were|wasnt|went|died|disappeared|was not)\b",
+            r"(?:was gone|were gone|wasnt here|wasnt around|was not here|was dead|died|disappeared"
+            r"|ended it)\b",
             r"\b(?:im|i am|ive been|i have been|been|feeling|feel) (?:in|at) a "
-            r"(?:really |very |proper |dead |right )?(?:bad|dark) place\b",
+            r"(?:really |very |proper |dead |right )?(?:bad|dark) place\b(?! (?:for|to|with|on|in|at) )",
             # a plan to crash on purpose ("keep thinking about driving the van into a wall")
             r"\b(?:thinking|thought|think|want|wanting|wanted|gonna|going|plan|planning|feel like|urge to)\b"
             r".{0,25}\b(?:drive|driving|crash|crashing|steer|steering)(?: the| my| me)?(?: van| car| motor)?"

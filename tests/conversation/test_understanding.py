@@ -111,7 +111,7 @@ def test_an_opted_out_learner_who_might_be_in_danger_hears_the_safety_line_only(
     assert _learner(services).consent == Consent.OPTED_OUT
 
 
-def _model_alone_raises_an_emergency(services, monkeypatch, chance: float) -> None:
+def _model_alone_raises_an_emergency(services, monkeypatch, chance: float, opt_out: bool = False) -> None:
     """The model (no hazard cue) gives every message from now on this chance of being an emergency, over
     its recall bar."""
     classifier = services.router.classifier
@@ -119,7 +119,8 @@ def _model_alone_raises_an_emergency(services, monkeypatch, chance: float) -> No
 
     def classify(text: str) -> Classification:
         usual = original(text)
-        return Classification("emergency", chance, otherwise=replace(usual, possible_emergency=True))
+        otherwise = replace(usual, possible_emergency=True)
+        return Classification("emergency", chance, opt_out=opt_out, otherwise=otherwise)
 
     monkeypatch.setattr(classifier, "classify", classify)
 
@@ -147,6 +148,24 @@ def test_an_emergency_the_model_is_fairly_sure_of_gets_the_steps_and_alerts_the_
     replies = coach.send("why do we spike a cable", PHONE)
     assert "EMERGENCY" in replies[0] and "Call 999" in replies[0]
     assert any("URGENT" in m.body for m in coach.outbound(MENTOR_PHONE))
+
+
+def test_an_emergency_with_an_opt_out_in_it_keeps_the_steps_and_the_opt_out(coach, services, monkeypatch):
+    # "the pit smells funny and my head is spinning, and stop the messages": the opt-out pulls the model's
+    # chance of an emergency down; the steps still go first, then the opt-out is honoured.
+    _onboarded_with_mentor(coach, services)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.4, opt_out=True)
+    replies = coach.send("the pit smells funny and my head is spinning, and stop the messages", PHONE)
+    assert "Call 999" in replies[0]
+    assert _learner(services).consent == Consent.OPTED_OUT
+
+
+def test_a_fairly_sure_emergency_interrupts_a_quiz_in_progress(coach, services, monkeypatch):
+    _onboarded_with_mentor(coach, services)
+    assert coach.send("quiz me", PHONE)
+    _model_alone_raises_an_emergency(services, monkeypatch, 0.6)
+    replies = coach.send("b", PHONE)
+    assert "Call 999" in replies[0]
 
 
 def test_clip_as_a_verb_is_a_question_not_a_request_for_a_video_clip(coach, services):

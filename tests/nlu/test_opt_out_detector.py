@@ -73,7 +73,22 @@ NOT_OPT_OUTS = [
     ("pause the reminders while I'm on the course", "preferences"),
     ("stop the sunday quiz but keep the weekday ones", "preferences"),
     ("cancel my review with my mentor on thursday", "mentor"),
+    ("dont message me again after 8pm", "preferences"),  # a time with it: never a firm opt-out
+    ("dont text me again on a sunday", "preferences"),
 ]
+# Someone else's words, or an instruction about a colleague: never a firm opt-out.
+NOT_FIRM = [
+    "ganger says dont send him again into the pit without a gas monitor, is that right",
+    "never send them again without a banksman, whats the rule",
+    "the DNO engineer said dont contact him again, who do i ring about the outage",
+    "не пиши по кабела",  # "don't write on the cable"
+    "trzeba wypisać pozwolenie przed robotą?",  # "write out a permit"
+]
+
+
+@pytest.mark.parametrize("message", NOT_FIRM)
+def test_reported_words_and_instructions_are_not_opt_outs(classifier: IntentClassifier, message: str) -> None:
+    assert classifier.classify(message).intent != "stop"
 
 
 @pytest.mark.parametrize("message", OPT_OUTS)

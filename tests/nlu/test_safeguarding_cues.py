@@ -201,3 +201,42 @@ def test_a_bare_foreign_stop_verb_inside_a_message_is_not_an_opt_out():
     assert not foreign_opt_out("o que fazer para proteger o cabo")  # "para" is also "for"
     assert not foreign_opt_out("basta de ruido no site")
     assert foreign_opt_out("como faco para sair disto")
+
+
+# A review of rounds 13-15's grammar found look-alikes on urgent paths: each must keep its everyday reading.
+@pytest.mark.parametrize(
+    ("grammar", "text"),
+    [
+        (crisis_cue, "hes gonna hurt himself on that kango if no one shows him"),
+        (crisis_cue, "im not gonna be here much longer, my contract ends friday, can i finish the quiz"),
+        (crisis_cue, "i wont be around much longer today, off to the dentist at 2"),
+        (crisis_cue, "im in a bad place for signal, ill send the photos later"),
+        (crisis_cue, "stuck in traffic on the m6, tell everyone im sorry im late"),
+        (crisis_cue, "no one would notice if i went home early lol"),
+        (crisis_cue, "whats the point of being here at 7 if the digger doesnt come till 10"),
+        (safeguarding_cue, "the jointer told me to sign the delivery note for him, is that ok"),
+        (safeguarding_cue, "he threw a spanner at me so i could do the bolts up"),
+    ],
+)
+def test_review_look_alikes_are_not_cues(classifier, grammar, text):
+    assert not grammar(classifier.normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself, i just want to make it all go away",
+        "everyone keeps telling me to take the hint, i want to kill myself",
+        "my ganger said he'll sack me if i report it, told me dont text him again",
+        "my mates collapsed in the hole and the site manager said never contact him again",
+    ],
+)
+def test_someone_in_crisis_or_danger_is_not_opted_out_by_words_about_others(classifier, text):
+    result = classifier.classify(text)
+    assert result.intent in ("wellbeing", "safeguarding", "emergency") and not result.opt_out
+
+
+def test_a_trapped_worker_in_portuguese_is_an_emergency_not_an_opt_out(classifier):
+    assert classifier.classify("estamos presos nao conseguimos sair daqui").intent == "emergency"
+    assert classifier.classify("fiquei entalado, nao consigo sair daqui").intent != "stop"
+    assert classifier.classify("Samu").intent != "emergency"  # a name at onboarding, not the French SAMU
