@@ -16,7 +16,7 @@ from tests.conftest import log_in_as_simulator_admin, post_signed, run_worker, t
 from tests.stubs.anthropic_stub import AnthropicStub
 
 PHONE = "+447700900123"
-OFFLINE_SPIKING = "Spiking is the final proof before an HV cable is cut."  # the offline answer, from its card
+OFFLINE_SPIKING = "Spiking is the final proof before an HV cable is cut"  # the offline answer, from its card
 
 
 @pytest.fixture
