@@ -126,8 +126,7 @@ class Router:
     def route(self, ctx: Ctx) -> Route:
         """Pick the skills for this message; sets ctx.intent and ctx.in_conversation."""
         intent = self.classify(ctx.message.text) if ctx.message.text else Classification("smalltalk", 0.0)
-        if _barely_an_emergency(intent) and intent.otherwise is not None:
-            intent = intent.otherwise  # possible_emergency: the reply leads with the emergency line
+        intent = _unless_barely_an_emergency(intent)
         if ctx.message.media and intent.intent not in self.global_intents:
             # A photo from site is evidence unless the caption asks for something else outright.
             if intent.intent in ("smalltalk", "explain", "evidence") or intent.confidence < 0.8:
@@ -246,15 +245,21 @@ class Router:
         return _question_shaped(text) and ctx.catalogue.card_for(text) is None
 
 
-def _barely_an_emergency(intent: Classification) -> bool:
-    """An emergency the model alone raised at under even odds, with no request to stop in it (an opt-out
-    in the message pulls its chance down: "... and stop the messages" keeps the steps and the opt-out)."""
-    return (
+def _unless_barely_an_emergency(intent: Classification) -> Classification:
+    """An emergency the model alone raised at under even odds, with no request to stop in it, is answered as
+    what it would otherwise be (`possible_emergency`: the reply leads with the emergency line); any other
+    classification is kept. An opt-out in the message pulls the model's chance down, so "... and stop the
+    messages" keeps the steps and the opt-out."""
+    otherwise = intent.otherwise  # None when a hazard cue raised it
+    if (
         intent.intent == EMERGENCY_SKILL
         and intent.confidence < EMERGENCY_STEPS_FROM
         and not intent.opt_out
-        and (intent.otherwise is None or intent.otherwise.intent != "stop")
-    )
+        and otherwise is not None
+        and otherwise.intent != "stop"
+    ):
+        return otherwise
+    return intent
 
 
 def strong_card(hit: CardHit | None) -> bool:

@@ -76,8 +76,6 @@ MODEL_PATH = Path(__file__).resolve().parent / "intent_model.npz"
 UNFAMILIAR_SHARE = 0.5
 
 
-
-
 @dataclass(frozen=True)
 class Classification:
     """The intent of one message, a 0..1 confidence, and whether to lead with the safety line anyway."""
@@ -152,7 +150,8 @@ class IntentClassifier:
                 return Classification("safeguarding", RULE_CONFIDENCE, opt_out=asks_to_stop, crisis=True)
             return Classification("wellbeing", RULE_CONFIDENCE, opt_out=asks_to_stop)
         model = self.model
-        if model.known_words(norm) == 0 and not hazard_cue(norm):
+        known = model.known_words(norm)  # read once: the empty check and `unfamiliar` below
+        if known == 0 and not hazard_cue(norm):
             # Not one word the model knows ("zxqv blorp"): its probabilities would be its priors. A misspelt
             # STOP ("stoip", "cnacel") is still an opt-out.
             if is_stop_command(norm, len(tokens)) or foreign_opt_out(norm):
@@ -180,7 +179,7 @@ class IntentClassifier:
         ) and hazard_cue(norm)
         help_command = is_help_command(norm, len(tokens))
         # a lone word ("Samu", a name at onboarding) is never read this way: the model's say stands
-        unfamiliar = len(tokens) > 1 and model.known_words(norm) < UNFAMILIAR_SHARE * len(tokens)
+        unfamiliar = len(tokens) > 1 and known < UNFAMILIAR_SHARE * len(tokens)
         if unfamiliar and self._has["emergency"] and foreign_harm_cue(norm):
             return Classification(
                 "emergency", RULE_CONFIDENCE, False, probs, opt_out=_asks_to_stop(norm, len(tokens)),
